@@ -1,0 +1,429 @@
+//! The value model: small, shared, ordered.
+//!
+//! Every value read from a document is a [`Node`]: a [`Value`] plus the [`Span`] of the text it
+//! came from. Containers are reference counted, so cloning a node (to bind it to a rule variable,
+//! or to build a normalized view that points into a document) costs a counter increment, never a
+//! copy of the tree.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Shared, immutable text. Object keys are interned per load, so equal keys usually share one
+/// allocation and compare by pointer first.
+pub type Str = Arc<str>;
+
+/// A position range in a source text.
+///
+/// Lines and columns are 1-based and count characters (not bytes). The span of a mapping value
+/// starts at its key, so a finding on `securityContext.privileged` points at `privileged:`.
+/// Values computed by a rule (not read from a document) carry [`Span::NONE`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// First line, 1-based; 0 for a computed value.
+    pub line: u32,
+    /// First column, 1-based, in characters.
+    pub col: u32,
+    /// Last line, 1-based.
+    pub end_line: u32,
+    /// Column just past the end, 1-based, in characters.
+    pub end_col: u32,
+}
+
+impl Span {
+    /// The span of a value that was not read from a document.
+    pub const NONE: Span = Span {
+        line: 0,
+        col: 0,
+        end_line: 0,
+        end_col: 0,
+    };
+
+    /// Whether this span points into a source text.
+    pub fn is_known(&self) -> bool {
+        self.line != 0
+    }
+}
+
+/// A value: the JSON data model plus integers distinct from floats.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// An explicit `null` (`~`, `null`, or an empty value in YAML).
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A 64-bit signed integer.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A string.
+    String(Str),
+    /// An ordered list.
+    List(List),
+    /// An insertion-ordered map with string keys.
+    Map(Map),
+}
+
+// INVARIANT: values stay small; a bigger enum slows every document and every evaluation step.
+const _: () = assert!(std::mem::size_of::<Value>() <= 24);
+const _: () = assert!(std::mem::size_of::<Node>() <= 40);
+
+/// A value together with where it came from.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Where the value was read, or [`Span::NONE`].
+    pub span: Span,
+}
+
+impl Node {
+    /// A node with a known span.
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    /// A node for a computed value.
+    pub fn computed(value: Value) -> Self {
+        Node {
+            value,
+            span: Span::NONE,
+        }
+    }
+
+    /// The child at `key`, when this node is a map that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(m) => m.get(key),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of map keys.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        let mut cur = self;
+        for k in path {
+            cur = cur.get(k)?;
+        }
+        Some(cur)
+    }
+
+    /// The string value, if this node is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        self.value.as_str()
+    }
+}
+
+impl Value {
+    /// The string value, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The type name used in messages: `null`, `bool`, `int`, `float`, `string`, `list`, `map`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "map",
+        }
+    }
+
+    /// A string value.
+    pub fn string(s: &str) -> Value {
+        Value::String(Arc::from(s))
+    }
+
+    /// Converts to `serde_json::Value` (integers stay integers, key order is kept).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::List(l) => {
+                serde_json::Value::Array(l.iter().map(|n| n.value.to_json()).collect())
+            }
+            Value::Map(m) => serde_json::Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.to_string(), v.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts from `serde_json::Value`; every node gets [`Span::NONE`].
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::string(s),
+            serde_json::Value::Array(a) => Value::List(List::from_vec(
+                a.iter()
+                    .map(|x| Node::computed(Value::from_json(x)))
+                    .collect(),
+            )),
+            serde_json::Value::Object(o) => {
+                let mut b = MapBuilder::with_capacity(o.len());
+                for (k, x) in o {
+                    b.insert(Arc::from(k.as_str()), Node::computed(Value::from_json(x)));
+                }
+                Value::Map(b.finish())
+            }
+        }
+    }
+}
+
+/// Structural equality: spans are ignored, `1 == 1.0`, maps compare regardless of key order.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "mixed int/float equality compares as floats, like JSON numbers"
+            )]
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.value == y.value)
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| w.value == v.value))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl fmt::Display for Value {
+    /// Strings print bare; everything else prints as compact JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => f.write_str(s),
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            other => write!(f, "{}", other.to_json()),
+        }
+    }
+}
+
+/// An immutable, shared list of nodes.
+#[derive(Clone, Debug, Default)]
+pub struct List(Arc<[Node]>);
+
+impl List {
+    /// Builds a list.
+    pub fn from_vec(items: Vec<Node>) -> Self {
+        List(Arc::from(items))
+    }
+
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The item at `i`.
+    pub fn get(&self, i: usize) -> Option<&Node> {
+        self.0.get(i)
+    }
+
+    /// Iterates over the items.
+    pub fn iter(&self) -> std::slice::Iter<'_, Node> {
+        self.0.iter()
+    }
+
+    /// The items as a slice.
+    pub fn as_slice(&self) -> &[Node] {
+        &self.0
+    }
+}
+
+/// Maps with more entries than this get a hash index; smaller ones are searched linearly, which
+/// is faster for the handful of keys a Kubernetes object level has.
+const MAP_INDEX_THRESHOLD: usize = 16;
+
+#[derive(Debug, Default)]
+struct MapData {
+    entries: Vec<(Str, Node)>,
+    index: Option<std::collections::HashMap<Str, usize>>,
+}
+
+/// An immutable, shared, insertion-ordered map with string keys.
+#[derive(Clone, Debug, Default)]
+pub struct Map(Arc<MapData>);
+
+impl Map {
+    /// The value at `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        let data = &*self.0;
+        if let Some(index) = &data.index {
+            return index
+                .get(key)
+                .and_then(|&i| data.entries.get(i))
+                .map(|(_, v)| v);
+        }
+        data.entries
+            .iter()
+            .find(|(k, _)| std::ptr::eq(k.as_ptr(), key.as_ptr()) || &**k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.0.entries.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.entries.is_empty()
+    }
+
+    /// Iterates over the entries in insertion order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Str, &Node)> {
+        self.0.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Iterates over the keys in insertion order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Str> {
+        self.0.entries.iter().map(|(k, _)| k)
+    }
+}
+
+/// Builds a [`Map`]. Inserting a key that is already present replaces its value in place.
+#[derive(Debug, Default)]
+pub struct MapBuilder {
+    entries: Vec<(Str, Node)>,
+}
+
+impl MapBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty builder with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        MapBuilder {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Whether `key` was inserted already.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| &**k == key)
+    }
+
+    /// Inserts or replaces an entry; returns true when the key was new.
+    pub fn insert(&mut self, key: Str, value: Node) -> bool {
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+            false
+        } else {
+            self.entries.push((key, value));
+            true
+        }
+    }
+
+    /// Inserts only when the key is absent (YAML merge keys never override explicit keys).
+    pub fn insert_if_absent(&mut self, key: Str, value: Node) {
+        if !self.contains_key(&key) {
+            self.entries.push((key, value));
+        }
+    }
+
+    /// The number of entries so far.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry was inserted.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Freezes the map.
+    pub fn finish(self) -> Map {
+        let index = (self.entries.len() > MAP_INDEX_THRESHOLD).then(|| {
+            self.entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect()
+        });
+        Map(Arc::new(MapData {
+            entries: self.entries,
+            index,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_ignores_spans_and_key_order() {
+        let mut a = MapBuilder::new();
+        a.insert(Arc::from("x"), Node::new(Value::Int(1), Span { line: 3, col: 1, end_line: 3, end_col: 5 }));
+        a.insert(Arc::from("y"), Node::computed(Value::Bool(true)));
+        let mut b = MapBuilder::new();
+        b.insert(Arc::from("y"), Node::computed(Value::Bool(true)));
+        b.insert(Arc::from("x"), Node::computed(Value::Float(1.0)));
+        assert_eq!(Value::Map(a.finish()), Value::Map(b.finish()));
+    }
+
+    #[test]
+    fn large_maps_are_indexed_and_keep_order() {
+        let mut b = MapBuilder::new();
+        for i in 0..40 {
+            b.insert(Arc::from(format!("k{i}").as_str()), Node::computed(Value::Int(i)));
+        }
+        let m = b.finish();
+        assert_eq!(m.get("k33").map(|n| n.value.clone()), Some(Value::Int(33)));
+        assert!(m.get("k40").is_none());
+        assert_eq!(m.keys().next().map(|k| k.to_string()), Some("k0".to_string()));
+    }
+
+    #[test]
+    fn json_round_trip_keeps_integers() {
+        let j = serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": -7}});
+        assert_eq!(Value::from_json(&j).to_json(), j);
+    }
+}
