@@ -87,10 +87,12 @@ pub struct ResourceId {
 impl ResourceId {
     /// Reads the identity fields of an object.
     pub fn of(root: &Node) -> Self {
-        let s = |n: Option<&Node>| n.and_then(|n| match &n.value {
-            Value::String(s) => Some(s.clone()),
-            _ => None,
-        });
+        let s = |n: Option<&Node>| {
+            n.and_then(|n| match &n.value {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+        };
         ResourceId {
             api_version: s(root.get("apiVersion")),
             kind: s(root.get("kind")),

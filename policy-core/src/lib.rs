@@ -2,12 +2,21 @@
 //! representation (IR) and the evaluator.
 //!
 //! `policy-core` has no parser for the rule language: `policy-lang` compiles rule text into the
-//! IR defined in [`ir`], and this crate evaluates it.
+//! IR defined in [`ir`], and [`RuleSet`] evaluates it.
 
 pub mod builtins;
+pub mod controls;
 pub mod document;
+pub mod eval;
+pub mod ir;
+pub mod ruleset;
+pub mod scan;
+pub mod testing;
 pub mod value;
+pub mod views;
 pub mod yaml;
 
 pub use document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source, YamlCompat};
+pub use ir::{Layer, Program, RuleMeta, Severity};
+pub use ruleset::{EvalError, Finding, ParamError, Report, RuleSet, RuleSetOptions};
 pub use value::{List, Map, MapBuilder, Node, Span, Str, Value};

@@ -199,7 +199,9 @@ impl PartialEq for Value {
                 clippy::cast_precision_loss,
                 reason = "mixed int/float equality compares as floats, like JSON numbers"
             )]
-            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
             (Value::String(a), Value::String(b)) => a == b,
             (Value::List(a), Value::List(b)) => {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.value == y.value)
@@ -268,6 +270,11 @@ impl List {
     pub fn as_slice(&self) -> &[Node] {
         &self.0
     }
+
+    /// Whether both lists share the same storage (one is a clone of the other).
+    pub fn ptr_eq(&self, other: &List) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Maps with more entries than this get a hash index; smaller ones are searched linearly, which
@@ -320,6 +327,11 @@ impl Map {
         self.0.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// Whether both maps share the same storage (one is a clone of the other).
+    pub fn ptr_eq(&self, other: &Map) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Iterates over the keys in insertion order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Str> {
         self.0.entries.iter().map(|(k, _)| k)
@@ -343,6 +355,13 @@ impl MapBuilder {
         MapBuilder {
             entries: Vec::with_capacity(n),
         }
+    }
+
+    /// A builder holding `entries`, whose keys the caller has already checked are distinct (the
+    /// YAML loader rejects duplicate keys itself); skips [`MapBuilder::insert`]'s linear search,
+    /// which is quadratic for big maps. With a repeated key, lookups find one of the entries.
+    pub fn from_distinct_entries(entries: Vec<(Str, Node)>) -> Self {
+        MapBuilder { entries }
     }
 
     /// Whether `key` was inserted already.
@@ -401,7 +420,18 @@ mod tests {
     #[test]
     fn equality_ignores_spans_and_key_order() {
         let mut a = MapBuilder::new();
-        a.insert(Arc::from("x"), Node::new(Value::Int(1), Span { line: 3, col: 1, end_line: 3, end_col: 5 }));
+        a.insert(
+            Arc::from("x"),
+            Node::new(
+                Value::Int(1),
+                Span {
+                    line: 3,
+                    col: 1,
+                    end_line: 3,
+                    end_col: 5,
+                },
+            ),
+        );
         a.insert(Arc::from("y"), Node::computed(Value::Bool(true)));
         let mut b = MapBuilder::new();
         b.insert(Arc::from("y"), Node::computed(Value::Bool(true)));
@@ -413,12 +443,18 @@ mod tests {
     fn large_maps_are_indexed_and_keep_order() {
         let mut b = MapBuilder::new();
         for i in 0..40 {
-            b.insert(Arc::from(format!("k{i}").as_str()), Node::computed(Value::Int(i)));
+            b.insert(
+                Arc::from(format!("k{i}").as_str()),
+                Node::computed(Value::Int(i)),
+            );
         }
         let m = b.finish();
         assert_eq!(m.get("k33").map(|n| n.value.clone()), Some(Value::Int(33)));
         assert!(m.get("k40").is_none());
-        assert_eq!(m.keys().next().map(|k| k.to_string()), Some("k0".to_string()));
+        assert_eq!(
+            m.keys().next().map(|k| k.to_string()),
+            Some("k0".to_string())
+        );
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! The YAML and JSON loader.
+//!
+//! Sources are read as multi-document YAML streams (JSON is YAML, so it takes the same path) and
+//! every object becomes a [`Document`] whose nodes all carry their [`Span`](crate::Span). The
+//! tree is built straight from `saphyr_parser` events with an explicit stack, so deep input
+//! cannot overflow the call stack.
+//!
+//! What the loader guarantees:
+//! - Scalars resolve as kubectl resolves them ([`YamlCompat::Kubernetes`]: YAML 1.1 through
+//!   go-yaml v2, so `yes` is `true` and `0644` is 420) or by the YAML 1.2 core schema
+//!   ([`YamlCompat::Yaml12`]). Only plain scalars are resolved: quoted and block scalars are
+//!   strings. `!!str`, `!!int`, `!!float`, `!!bool` and `!!null` force a type; other tags are
+//!   ignored.
+//! - Keys are strings. In Kubernetes mode a plain key such as `yes`, `0x10` or `~` becomes the
+//!   string kubectl would send (`"true"`, `"16"`, `"null"`). A map or list as a key is an error.
+//! - A duplicate key is an error (a classic way to hide a value from one tool and not another),
+//!   and so is nesting deeper than [`LoadOptions::max_depth`].
+//! - `<<` merge keys work; explicit keys win over merged ones.
+//! - Aliases share the anchored tree; each counts at its expanded size against
+//!   [`LoadOptions::max_nodes`], so an alias bomb fails fast.
+//! - A mapping value's span starts at its key; a `kind: List` yields one document per item.
+//! - An error loses only its document, except a syntax error or the node limit, which end the
+//!   stream (documents before it are kept).
+//!
+//! [`YamlCompat::Kubernetes`]: crate::YamlCompat::Kubernetes
+//! [`YamlCompat::Yaml12`]: crate::YamlCompat::Yaml12
+
+mod build;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::document::{LoadError, LoadOptions, Loaded, Source};
+
+#[cfg(doc)]
+use crate::document::Document;
+
+/// Loads every document of a YAML (or JSON) stream held by `source`.
+///
+/// Empty documents are skipped; a root that is not an object is an error naming its line; each
+/// item of a `kind: List` becomes its own document.
+pub fn load_str(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    build::load(source, opts)
+}
+
+/// Loads a YAML (or JSON) stream from bytes: checks the size limit and UTF-8 (a byte order mark
+/// is dropped), then reads it like [`load_str`]. `name` names the source in errors and findings.
+pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    if let Some(err) = check_size(name, len_u64(bytes.len()), opts, "input is") {
+        return failed(err);
+    }
+    match decode(name, bytes) {
+        Ok(text) => load_str(&Source::new(name, text), opts),
+        Err(err) => failed(err),
+    }
+}
+
+/// Loads a file. A file over [`LoadOptions::max_bytes`] fails before anything is read.
+/// The source is named by `path` as given.
+pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
+    let name = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => return failed(io_error(&name, &e)),
+    };
+    if meta.is_dir() {
+        return failed(error_at(
+            &name,
+            "cannot read a directory as a document".to_string(),
+        ));
+    }
+    if let Some(err) = check_size(&name, meta.len(), opts, "file is") {
+        return failed(err);
+    }
+    match std::fs::File::open(path) {
+        // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
+        Ok(file) => load_reader(&name, file, opts),
+        Err(e) => failed(io_error(&name, &e)),
+    }
+}
+
+/// Loads from a reader (standard input, say): reads at most [`LoadOptions::max_bytes`] bytes
+/// (and one more, to tell that the input is too big), so memory stays bounded.
+pub fn load_reader(name: &str, r: impl Read, opts: &LoadOptions) -> Loaded {
+    let mut buf = Vec::new();
+    if let Err(e) = r
+        .take(opts.max_bytes.saturating_add(1))
+        .read_to_end(&mut buf)
+    {
+        return failed(io_error(name, &e));
+    }
+    if len_u64(buf.len()) > opts.max_bytes {
+        return failed(error_at(
+            name,
+            format!(
+                "input is more than {max} bytes; the limit is {max} bytes (see max_bytes)",
+                max = opts.max_bytes
+            ),
+        ));
+    }
+    let text = match String::from_utf8(buf) {
+        Ok(text) => text,
+        Err(e) => return failed(utf8_error(name, e.as_bytes(), e.utf8_error())),
+    };
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => Arc::from(rest),
+        None => Arc::from(text),
+    };
+    load_str(&Source::new(name, text), opts)
+}
+
+fn len_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+fn failed(err: LoadError) -> Loaded {
+    Loaded {
+        documents: Vec::new(),
+        errors: vec![err],
+    }
+}
+
+fn error_at(name: &str, message: String) -> LoadError {
+    LoadError {
+        source_name: Arc::from(name),
+        line: 0,
+        col: 0,
+        message,
+    }
+}
+
+fn check_size(name: &str, len: u64, opts: &LoadOptions, what: &str) -> Option<LoadError> {
+    (len > opts.max_bytes).then(|| {
+        error_at(
+            name,
+            format!(
+                "{what} {len} bytes; the limit is {} bytes (see max_bytes)",
+                opts.max_bytes
+            ),
+        )
+    })
+}
+
+fn io_error(name: &str, e: &std::io::Error) -> LoadError {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    let text: String = match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    error_at(name, format!("cannot read: {text}"))
+}
+
+/// The text of `bytes` without a leading byte order mark.
+fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, LoadError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| utf8_error(name, bytes, e))?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Names the line and column of the first byte that is not UTF-8.
+fn utf8_error(name: &str, bytes: &[u8], e: std::str::Utf8Error) -> LoadError {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return error_at(name, "input is utf-16; only utf-8 is supported".to_string());
+    }
+    let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+    let prefix = std::str::from_utf8(valid).unwrap_or_default();
+    let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+    let line = prefix.matches('\n').count().saturating_add(1);
+    let line_start = prefix.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let col = prefix
+        .get(line_start..)
+        .map_or(0, |s| s.chars().count())
+        .saturating_add(1);
+    let byte = bytes.get(e.valid_up_to()).copied().unwrap_or_default();
+    LoadError {
+        source_name: Arc::from(name),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+        message: format!("input is not valid utf-8 (byte 0x{byte:02x})"),
+    }
+}

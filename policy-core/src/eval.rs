@@ -1,0 +1,898 @@
+//! The evaluator: runs compiled rules over one document at a time.
+//!
+//! # Missing data
+//!
+//! A path that is not there is *undefined*, distinct from `null`. The rules, in one place:
+//!
+//! - Reading a field or index of undefined or `null` is undefined. Reading a field of a string,
+//!   number or bool is an evaluation error (the document is not shaped as the rule expects).
+//! - `==` and `!=` compare undefined as a value of its own: `missing == false` is false,
+//!   `missing != false` is true, `missing == missing` is true.
+//! - `<`, `<=`, `>`, `>=` with an undefined or `null` side are false; comparing a number with a
+//!   string is an error.
+//! - Conditions (`when`, `deny`, `and`, `or`, `not`, `if`, quantifier bodies) take `true` as
+//!   true and `false`, `null` and undefined as false; any other value is an error.
+//! - Collections (`each`, quantifiers, `++`, `count`, comprehensions) treat undefined and `null`
+//!   as empty: `any` over nothing is false, `all` and `none` over nothing are true.
+//! - Arithmetic and most builtins propagate undefined; `x ?? d` and `exists(x)` make intent
+//!   explicit.
+
+use std::sync::Arc;
+
+use crate::builtins;
+use crate::ir::{
+    ArithOp, CmpOp, Deny, Expr, ExprId, InterpPart, Program, Quantifier, Selector, Stmt,
+};
+use crate::scan::Scan;
+use crate::value::{List, MapBuilder, Node, Span, Value};
+
+/// A value during evaluation: borrowed from a document (or the rule set), owned when computed,
+/// or undefined.
+#[derive(Clone, Debug)]
+pub enum Val<'a> {
+    /// A missing value.
+    Undef,
+    /// A node of a document, a view or a parameter.
+    Ref(&'a Node),
+    /// A computed node.
+    Own(Node),
+}
+
+impl<'a> Val<'a> {
+    /// The node, if defined.
+    pub fn node(&self) -> Option<&Node> {
+        match self {
+            Val::Undef => None,
+            Val::Ref(n) => Some(n),
+            Val::Own(n) => Some(n),
+        }
+    }
+
+    /// The value, if defined.
+    pub fn value(&self) -> Option<&Value> {
+        self.node().map(|n| &n.value)
+    }
+
+    fn own(v: Value) -> Self {
+        Val::Own(Node::computed(v))
+    }
+
+    fn bool(b: bool) -> Self {
+        Val::own(Value::Bool(b))
+    }
+
+    fn is_undef_or_null(&self) -> bool {
+        matches!(self.value(), None | Some(Value::Null))
+    }
+}
+
+/// Formats a value for a message: strings bare, undefined as `<none>`, others as JSON.
+pub fn display_val(v: &Val<'_>) -> String {
+    match v.value() {
+        None => "<none>".to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// An error raised while evaluating, pointing at the rule expression that raised it.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// What went wrong.
+    pub message: String,
+    /// The expression.
+    pub at: ExprId,
+}
+
+type R<T> = Result<T, Fault>;
+
+fn fault<T>(at: ExprId, message: impl Into<String>) -> R<T> {
+    Err(Fault {
+        message: message.into(),
+        at,
+    })
+}
+
+/// A `deny` that fired: where and what.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// The node the finding points at.
+    pub node: Option<Node>,
+    /// Field names below `node` that were missing (the finding is about their absence).
+    pub missing: Vec<Arc<str>>,
+    /// The message.
+    pub message: String,
+}
+
+/// Evaluation limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Evaluation steps one rule may take on one document.
+    pub max_steps: u64,
+    /// Nested user-function calls.
+    pub max_call_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 2_000_000,
+            max_call_depth: 64,
+        }
+    }
+}
+
+/// The state of one rule's evaluation on one document.
+pub struct Machine<'a> {
+    prog: &'a Program,
+    params: &'a [Node],
+    scan: &'a Scan<'a>,
+    frame: Vec<Val<'a>>,
+    base: usize,
+    steps: u64,
+    depth: u32,
+    limits: Limits,
+}
+
+impl<'a> Machine<'a> {
+    /// A machine for a program, its parameter values and the scan it belongs to.
+    pub fn new(prog: &'a Program, params: &'a [Node], scan: &'a Scan<'a>, limits: Limits) -> Self {
+        Machine {
+            prog,
+            params,
+            scan,
+            frame: Vec::new(),
+            base: 0,
+            steps: 0,
+            depth: 0,
+            limits,
+        }
+    }
+
+    /// Runs a rule body with `bound` in slot 0, collecting hits. A fault stops the rule; hits
+    /// found before it are kept.
+    pub fn run_rule(
+        &mut self,
+        slots: u32,
+        filter: Option<ExprId>,
+        body: &'a [Stmt],
+        bound: Val<'a>,
+        hits: &mut Vec<Hit>,
+    ) -> R<()> {
+        self.frame.clear();
+        self.frame.resize(slots.max(1) as usize, Val::Undef);
+        self.base = 0;
+        self.steps = 0;
+        self.depth = 0;
+        self.set(0, bound);
+        if let Some(f) = filter {
+            let v = self.eval(f)?;
+            if !truthy(&v, f)? {
+                return Ok(());
+            }
+        }
+        self.exec(body, hits)
+    }
+
+    /// Evaluates one expression with `bound` in slot 0 (used by `explain`).
+    pub fn eval_with(&mut self, slots: u32, bound: Val<'a>, e: ExprId) -> R<Val<'a>> {
+        self.frame.clear();
+        self.frame.resize(slots.max(1) as usize, Val::Undef);
+        self.base = 0;
+        self.set(0, bound);
+        self.eval(e)
+    }
+
+    fn set(&mut self, slot: u32, v: Val<'a>) {
+        let i = self.base + slot as usize;
+        if i >= self.frame.len() {
+            self.frame.resize(i + 1, Val::Undef);
+        }
+        if let Some(s) = self.frame.get_mut(i) {
+            *s = v;
+        }
+    }
+
+    fn get(&self, slot: u32) -> Val<'a> {
+        self.frame
+            .get(self.base + slot as usize)
+            .cloned()
+            .unwrap_or(Val::Undef)
+    }
+
+    fn exec(&mut self, stmts: &'a [Stmt], hits: &mut Vec<Hit>) -> R<()> {
+        for s in stmts {
+            match s {
+                Stmt::Let(slot, e) => {
+                    let v = self.eval(*e)?;
+                    self.set(*slot, v);
+                }
+                Stmt::When(e) => {
+                    let v = self.eval(*e)?;
+                    if !truthy(&v, *e)? {
+                        return Ok(());
+                    }
+                }
+                Stmt::Each { slot, domain, body } => {
+                    let d = self.eval(*domain)?;
+                    let items = self.items(d, *domain)?;
+                    for it in items.iter() {
+                        self.set(*slot, it.clone());
+                        self.exec(body, hits)?;
+                    }
+                    return Ok(());
+                }
+                Stmt::Deny(d) => {
+                    let v = self.eval(d.cond)?;
+                    if truthy(&v, d.cond)? {
+                        hits.push(self.hit(d)?);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn hit(&mut self, d: &Deny) -> R<Hit> {
+        let message = match d.message {
+            Some(m) => display_val(&self.eval(m)?),
+            None => String::new(),
+        };
+        let (node, missing) = match d.at {
+            Some(at) => self.locate(at)?,
+            None => (None, Vec::new()),
+        };
+        Ok(Hit {
+            node,
+            missing,
+            message,
+        })
+    }
+
+    /// Finds the node an `at` expression designates. When the path is missing, the nearest
+    /// existing ancestor is returned together with the missing field names.
+    fn locate(&mut self, e: ExprId) -> R<(Option<Node>, Vec<Arc<str>>)> {
+        let v = self.eval(e)?;
+        if let Some(n) = v.node()
+            && n.span.is_known()
+        {
+            return Ok((Some(n.clone()), Vec::new()));
+        }
+        if let Some(Expr::Field(base, key)) = self.prog.expr(e) {
+            let (n, mut missing) = self.locate(*base)?;
+            missing.push(key.clone());
+            return Ok((n, missing));
+        }
+        Ok((None, Vec::new()))
+    }
+
+    /// The elements of a collection value; undefined and null are empty.
+    fn items(&self, v: Val<'a>, at: ExprId) -> R<Vec<Val<'a>>> {
+        match v {
+            Val::Undef => Ok(Vec::new()),
+            Val::Ref(n) => match &n.value {
+                Value::List(l) => Ok(l.iter().map(Val::Ref).collect()),
+                Value::Null => Ok(Vec::new()),
+                other => fault(at, format!("expected a list, found {}", describe(other))),
+            },
+            Val::Own(n) => match n.value {
+                Value::List(l) => Ok(l.iter().cloned().map(Val::Own).collect()),
+                Value::Null => Ok(Vec::new()),
+                other => fault(at, format!("expected a list, found {}", describe(&other))),
+            },
+        }
+    }
+
+    fn tick(&mut self, at: ExprId) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return fault(
+                at,
+                format!(
+                    "evaluation exceeded the budget of {} steps",
+                    self.limits.max_steps
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Evaluates an expression.
+    pub fn eval(&mut self, id: ExprId) -> R<Val<'a>> {
+        self.tick(id)?;
+        let prog = self.prog;
+        let Some(e) = prog.expr(id) else {
+            return fault(id, "internal error: unknown expression");
+        };
+        match e {
+            Expr::Lit(v) => Ok(Val::own(v.clone())),
+            Expr::Var(s) => Ok(self.get(*s)),
+            Expr::Param(i) => match self.params.get(*i as usize) {
+                Some(n) => Ok(Val::Ref(n)),
+                None => fault(id, "internal error: unknown parameter"),
+            },
+            Expr::Field(base, key) => {
+                let b = self.eval(*base)?;
+                field(b, key, id)
+            }
+            Expr::Index(base, ix) => {
+                let b = self.eval(*base)?;
+                let i = self.eval(*ix)?;
+                index(b, &i, id)
+            }
+            Expr::Not(x) => {
+                let v = self.eval(*x)?;
+                Ok(Val::bool(!truthy(&v, *x)?))
+            }
+            Expr::Neg(x) => {
+                let v = self.eval(*x)?;
+                match v.value() {
+                    None | Some(Value::Null) => Ok(Val::Undef),
+                    Some(Value::Int(i)) => match i.checked_neg() {
+                        Some(n) => Ok(Val::own(Value::Int(n))),
+                        None => fault(id, "integer overflow"),
+                    },
+                    Some(Value::Float(f)) => Ok(Val::own(Value::Float(-f))),
+                    Some(o) => fault(id, format!("cannot negate {}", describe(o))),
+                }
+            }
+            Expr::And(a, b) => {
+                let x = self.eval(*a)?;
+                if !truthy(&x, *a)? {
+                    return Ok(Val::bool(false));
+                }
+                let y = self.eval(*b)?;
+                Ok(Val::bool(truthy(&y, *b)?))
+            }
+            Expr::Or(a, b) => {
+                let x = self.eval(*a)?;
+                if truthy(&x, *a)? {
+                    return Ok(Val::bool(true));
+                }
+                let y = self.eval(*b)?;
+                Ok(Val::bool(truthy(&y, *b)?))
+            }
+            Expr::Cmp(op, a, b) => {
+                let x = self.eval(*a)?;
+                let y = self.eval(*b)?;
+                compare(*op, &x, &y, id).map(Val::bool)
+            }
+            Expr::In(a, b) => {
+                let x = self.eval(*a)?;
+                let y = self.eval(*b)?;
+                contains(&y, &x, id).map(Val::bool)
+            }
+            Expr::Arith(op, a, b) => {
+                let x = self.eval(*a)?;
+                let y = self.eval(*b)?;
+                arith(*op, &x, &y, id)
+            }
+            Expr::Concat(a, b) => {
+                let x = self.eval(*a)?;
+                let y = self.eval(*b)?;
+                let mut out: Vec<Node> = Vec::new();
+                for (v, at) in [(x, *a), (y, *b)] {
+                    match v.value() {
+                        None | Some(Value::Null) => {}
+                        Some(Value::List(l)) => out.extend(l.iter().cloned()),
+                        Some(o) => {
+                            return fault(at, format!("`++` expects lists, found {}", describe(o)));
+                        }
+                    }
+                }
+                Ok(Val::own(Value::List(List::from_vec(out))))
+            }
+            Expr::Default(a, b) => {
+                let x = self.eval(*a)?;
+                if x.is_undef_or_null() {
+                    self.eval(*b)
+                } else {
+                    Ok(x)
+                }
+            }
+            Expr::If(c, a, b) => {
+                let v = self.eval(*c)?;
+                if truthy(&v, *c)? {
+                    self.eval(*a)
+                } else {
+                    self.eval(*b)
+                }
+            }
+            Expr::MatchesLit(s, re) => {
+                let v = self.eval(*s)?;
+                match v.value() {
+                    None | Some(Value::Null) => Ok(Val::bool(false)),
+                    Some(Value::String(t)) => Ok(Val::bool(re.is_match(t))),
+                    Some(o) => fault(
+                        id,
+                        format!("`matches` expects a string, found {}", describe(o)),
+                    ),
+                }
+            }
+            Expr::Matches(s, p) => {
+                let v = self.eval(*s)?;
+                let pat = self.eval(*p)?;
+                match (v.value(), pat.value()) {
+                    (None | Some(Value::Null), _) => Ok(Val::bool(false)),
+                    (Some(Value::String(t)), Some(Value::String(p))) => {
+                        let re = builtins::compile_regex(p).map_err(|e| Fault {
+                            message: e.to_string(),
+                            at: id,
+                        })?;
+                        Ok(Val::bool(re.is_match(t)))
+                    }
+                    (Some(o), _) => fault(
+                        id,
+                        format!("`matches` expects a string, found {}", describe(o)),
+                    ),
+                }
+            }
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    if let Some(n) = self.eval(*it)?.node() {
+                        out.push(n.clone());
+                    }
+                }
+                Ok(Val::own(Value::List(List::from_vec(out))))
+            }
+            Expr::Map(entries) => {
+                let mut b = MapBuilder::with_capacity(entries.len());
+                for (k, v) in entries {
+                    if let Some(n) = self.eval(*v)?.node() {
+                        b.insert(k.clone(), n.clone());
+                    }
+                }
+                Ok(Val::own(Value::Map(b.finish())))
+            }
+            Expr::Interp(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    match p {
+                        InterpPart::Text(t) => s.push_str(t),
+                        InterpPart::Expr(e) => s.push_str(&display_val(&self.eval(*e)?)),
+                    }
+                }
+                Ok(Val::own(Value::String(Arc::from(s))))
+            }
+            Expr::Quant(q, slot, domain, cond) => {
+                let d = self.eval(*domain)?;
+                let items = self.items(d, *domain)?;
+                for it in items {
+                    self.set(*slot, it);
+                    let v = self.eval(*cond)?;
+                    let t = truthy(&v, *cond)?;
+                    match (q, t) {
+                        (Quantifier::Any, true) => return Ok(Val::bool(true)),
+                        (Quantifier::All, false) | (Quantifier::None, true) => {
+                            return Ok(Val::bool(false));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(Val::bool(!matches!(q, Quantifier::Any)))
+            }
+            Expr::Comprehension {
+                slot,
+                domain,
+                filter,
+                out,
+            } => {
+                let d = self.eval(*domain)?;
+                let items = self.items(d, *domain)?;
+                let mut res = Vec::new();
+                for it in items {
+                    self.set(*slot, it);
+                    if let Some(f) = filter {
+                        let v = self.eval(*f)?;
+                        if !truthy(&v, *f)? {
+                            continue;
+                        }
+                    }
+                    if let Some(n) = self.eval(*out)?.node() {
+                        res.push(n.clone());
+                    }
+                }
+                Ok(Val::own(Value::List(List::from_vec(res))))
+            }
+            Expr::Let(slot, v, body) => {
+                let x = self.eval(*v)?;
+                self.set(*slot, x);
+                self.eval(*body)
+            }
+            Expr::Builtin(b, args) => self.builtin(*b, args, id),
+            Expr::Call(f, args) => self.call(*f, args, id),
+            Expr::Exists(x) => {
+                let v = self.eval(*x)?;
+                Ok(Val::bool(!v.is_undef_or_null()))
+            }
+            Expr::Resources(q) => {
+                let ns = match q.namespace {
+                    Some(e) => self.eval(e)?,
+                    None => Val::Undef,
+                };
+                let ns = match ns.value() {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(o) => {
+                        return fault(
+                            id,
+                            format!("a namespace must be a string, found {}", describe(o)),
+                        );
+                    }
+                };
+                match q.name {
+                    None => Ok(self.scan.query(&q.targets, ns.as_deref())),
+                    Some(n) => {
+                        let name = self.eval(n)?;
+                        match name.value() {
+                            None | Some(Value::Null) => Ok(Val::Undef),
+                            Some(Value::String(s)) => {
+                                Ok(self.scan.lookup(&q.targets, ns.as_deref(), s))
+                            }
+                            Some(o) => fault(
+                                id,
+                                format!("a name must be a string, found {}", describe(o)),
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn builtin(&mut self, b: u32, args: &'a [ExprId], id: ExprId) -> R<Val<'a>> {
+        let Some(def) = builtins::get(b as usize) else {
+            return fault(id, "internal error: unknown builtin");
+        };
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.eval(*a)?);
+        }
+        let argv: Vec<Option<&Value>> = vals.iter().map(Val::value).collect();
+        match (def.func)(&argv) {
+            Ok(Some(v)) => Ok(Val::own(v)),
+            Ok(None) => Ok(Val::Undef),
+            Err(e) => fault(id, e.to_string()),
+        }
+    }
+
+    fn call(&mut self, f: u32, args: &'a [ExprId], id: ExprId) -> R<Val<'a>> {
+        let prog = self.prog;
+        let Some(func) = prog.functions.get(f as usize) else {
+            return fault(id, "internal error: unknown function");
+        };
+        if self.depth >= self.limits.max_call_depth {
+            return fault(
+                id,
+                format!("calls nested deeper than {}", self.limits.max_call_depth),
+            );
+        }
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.eval(*a)?);
+        }
+        let saved = self.base;
+        let new_base = self.frame.len();
+        self.frame
+            .resize(new_base + func.slots.max(func.arity) as usize, Val::Undef);
+        self.base = new_base;
+        for (i, v) in vals.into_iter().enumerate() {
+            self.set(u32::try_from(i).unwrap_or(u32::MAX), v);
+        }
+        self.depth += 1;
+        let r = self.eval(func.body);
+        self.depth -= 1;
+        self.frame.truncate(new_base);
+        self.base = saved;
+        r
+    }
+}
+
+/// Whether a rule selector matches a document of kind `kind` and apiVersion `api`.
+pub fn selector_matches(sel: &Selector, kind: Option<&str>, api: Option<&str>) -> bool {
+    match sel {
+        Selector::Any => true,
+        Selector::View(v) => kind.is_some_and(|k| crate::views::view_kinds(v).contains(&k)),
+        Selector::Kind {
+            kind: want,
+            api_version,
+        } => {
+            kind == Some(&**want)
+                && api_version.as_deref().is_none_or(|want_api| {
+                    api.is_some_and(|a| {
+                        a == want_api
+                            || a.strip_prefix(want_api).is_some_and(|r| r.starts_with('/'))
+                    })
+                })
+        }
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.len() <= 40 => format!("string `{s}`"),
+        Value::Int(i) => format!("int `{i}`"),
+        Value::Bool(b) => format!("bool `{b}`"),
+        other => other.type_name().to_string(),
+    }
+}
+
+/// The truth of a condition; see the module docs.
+fn truthy(v: &Val<'_>, at: ExprId) -> R<bool> {
+    match v.value() {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(o) => fault(
+            at,
+            format!("a condition must be a bool, found {}", describe(o)),
+        ),
+    }
+}
+
+fn field<'a>(b: Val<'a>, key: &str, at: ExprId) -> R<Val<'a>> {
+    match b {
+        Val::Undef => Ok(Val::Undef),
+        Val::Ref(n) => match &n.value {
+            Value::Map(m) => Ok(m.get(key).map_or(Val::Undef, Val::Ref)),
+            Value::Null => Ok(Val::Undef),
+            o => fault(at, format!("cannot read field `{key}` of {}", describe(o))),
+        },
+        Val::Own(n) => match &n.value {
+            Value::Map(m) => Ok(m.get(key).map_or(Val::Undef, |c| Val::Own(c.clone()))),
+            Value::Null => Ok(Val::Undef),
+            o => fault(at, format!("cannot read field `{key}` of {}", describe(o))),
+        },
+    }
+}
+
+fn index<'a>(b: Val<'a>, i: &Val<'_>, at: ExprId) -> R<Val<'a>> {
+    let pick = |n: &Node| -> R<Option<Node>> {
+        match (&n.value, i.value()) {
+            (_, None | Some(Value::Null)) => Ok(None),
+            (Value::List(l), Some(Value::Int(k))) => {
+                Ok(usize::try_from(*k).ok().and_then(|k| l.get(k)).cloned())
+            }
+            (Value::Map(m), Some(Value::String(k))) => Ok(m.get(k).cloned()),
+            (Value::Null, _) => Ok(None),
+            (o, Some(k)) => fault(
+                at,
+                format!("cannot index {} with {}", describe(o), describe(k)),
+            ),
+        }
+    };
+    match b {
+        Val::Undef => Ok(Val::Undef),
+        Val::Ref(n) => {
+            // Keep borrowing from the document when possible, so locations stay exact.
+            let r = match (&n.value, i.value()) {
+                (Value::List(l), Some(Value::Int(k))) => usize::try_from(*k)
+                    .ok()
+                    .and_then(|k| l.get(k))
+                    .map(Val::Ref),
+                (Value::Map(m), Some(Value::String(k))) => m.get(k).map(Val::Ref),
+                _ => None,
+            };
+            match r {
+                Some(v) => Ok(v),
+                None => Ok(pick(n)?.map_or(Val::Undef, Val::Own)),
+            }
+        }
+        Val::Own(n) => Ok(pick(&n)?.map_or(Val::Undef, Val::Own)),
+    }
+}
+
+fn compare(op: CmpOp, x: &Val<'_>, y: &Val<'_>, at: ExprId) -> R<bool> {
+    match op {
+        CmpOp::Eq => Ok(eq(x, y)),
+        CmpOp::Ne => Ok(!eq(x, y)),
+        _ => {
+            let (Some(a), Some(b)) = (x.value(), y.value()) else {
+                return Ok(false);
+            };
+            let ord = match (a, b) {
+                (Value::Null, _) | (_, Value::Null) => return Ok(false),
+                (Value::Int(p), Value::Int(q)) => p.cmp(q),
+                (Value::String(p), Value::String(q)) => p.cmp(q),
+                (p, q) => match (as_f64(p), as_f64(q)) {
+                    (Some(p), Some(q)) => match p.partial_cmp(&q) {
+                        Some(o) => o,
+                        None => return Ok(false),
+                    },
+                    _ => {
+                        return fault(
+                            at,
+                            format!("cannot compare {} with {}", describe(a), describe(b)),
+                        );
+                    }
+                },
+            };
+            Ok(match op {
+                CmpOp::Lt => ord.is_lt(),
+                CmpOp::Le => ord.is_le(),
+                CmpOp::Gt => ord.is_gt(),
+                _ => ord.is_ge(),
+            })
+        }
+    }
+}
+
+fn eq(x: &Val<'_>, y: &Val<'_>) -> bool {
+    match (x.value(), y.value()) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "mixed int/float arithmetic and comparison are done in floats"
+)]
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn contains(coll: &Val<'_>, x: &Val<'_>, at: ExprId) -> R<bool> {
+    let Some(needle) = x.value() else {
+        return Ok(false);
+    };
+    match coll.value() {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::List(l)) => Ok(l.iter().any(|n| n.value == *needle)),
+        Some(Value::Map(m)) => Ok(needle.as_str().is_some_and(|k| m.contains_key(k))),
+        Some(Value::String(s)) => match needle {
+            Value::String(n) => Ok(s.contains(&**n)),
+            o => fault(at, format!("cannot look for {} in a string", describe(o))),
+        },
+        Some(o) => fault(
+            at,
+            format!("`in` expects a list, map or string, found {}", describe(o)),
+        ),
+    }
+}
+
+fn arith<'a>(op: ArithOp, x: &Val<'_>, y: &Val<'_>, at: ExprId) -> R<Val<'a>> {
+    let (Some(a), Some(b)) = (x.value(), y.value()) else {
+        return Ok(Val::Undef);
+    };
+    let sym = match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+        ArithOp::Rem => "%",
+    };
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => Ok(Val::Undef),
+        (Value::String(p), Value::String(q)) if op == ArithOp::Add => {
+            Ok(Val::own(Value::String(Arc::from(format!("{p}{q}")))))
+        }
+        (Value::Int(p), Value::Int(q)) => {
+            let r = match op {
+                ArithOp::Add => p.checked_add(*q),
+                ArithOp::Sub => p.checked_sub(*q),
+                ArithOp::Mul => p.checked_mul(*q),
+                ArithOp::Div | ArithOp::Rem if *q == 0 => return fault(at, "division by zero"),
+                ArithOp::Div => {
+                    if p.checked_rem(*q) == Some(0) {
+                        p.checked_div(*q)
+                    } else {
+                        return Ok(Val::own(Value::Float(
+                            as_f64(a).unwrap_or(0.0) / as_f64(b).unwrap_or(1.0),
+                        )));
+                    }
+                }
+                ArithOp::Rem => p.checked_rem(*q),
+            };
+            match r {
+                Some(v) => Ok(Val::own(Value::Int(v))),
+                None => fault(at, "integer overflow"),
+            }
+        }
+        _ => match (as_f64(a), as_f64(b)) {
+            (Some(p), Some(q)) => {
+                if matches!(op, ArithOp::Div | ArithOp::Rem) && q == 0.0 {
+                    return fault(at, "division by zero");
+                }
+                let r = match op {
+                    ArithOp::Add => p + q,
+                    ArithOp::Sub => p - q,
+                    ArithOp::Mul => p * q,
+                    ArithOp::Div => p / q,
+                    ArithOp::Rem => p % q,
+                };
+                Ok(Val::own(Value::Float(r)))
+            }
+            _ => fault(
+                at,
+                format!(
+                    "cannot apply `{sym}` to {} and {}",
+                    describe(a),
+                    describe(b)
+                ),
+            ),
+        },
+    }
+}
+
+/// Whether two nodes are the same node of a document (a clone shares its storage).
+pub fn same_node(a: &Node, b: &Node) -> bool {
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    match (&a.value, &b.value) {
+        (Value::Map(x), Value::Map(y)) => x.ptr_eq(y) && a.span == b.span,
+        (Value::List(x), Value::List(y)) => x.ptr_eq(y) && a.span == b.span,
+        (Value::Map(_) | Value::List(_), _) | (_, Value::Map(_) | Value::List(_)) => false,
+        _ => a.span.is_known() && a.span == b.span && a.value == b.value,
+    }
+}
+
+/// The path of `target` inside `root`, as `spec.containers[1].image`; `None` when not found.
+pub fn path_of(root: &Node, target: &Node) -> Option<String> {
+    fn walk(n: &Node, target: &Node, path: &mut String) -> bool {
+        if same_node(n, target) {
+            return true;
+        }
+        if target.span.is_known()
+            && n.span.is_known()
+            && (target.span.line < n.span.line
+                || target.span.line > n.span.end_line.max(n.span.line))
+        {
+            return false;
+        }
+        let len = path.len();
+        match &n.value {
+            Value::Map(m) => {
+                for (k, v) in m.iter() {
+                    push_key(path, k);
+                    if walk(v, target, path) {
+                        return true;
+                    }
+                    path.truncate(len);
+                }
+            }
+            Value::List(l) => {
+                for (i, v) in l.iter().enumerate() {
+                    path.push_str(&format!("[{i}]"));
+                    if walk(v, target, path) {
+                        return true;
+                    }
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        false
+    }
+    let mut p = String::new();
+    walk(root, target, &mut p).then_some(p)
+}
+
+/// Appends a map key to a field path, quoting keys that are not plain identifiers.
+pub fn push_key(path: &mut String, k: &str) {
+    let plain = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(k);
+    } else {
+        path.push_str(&format!("[{k:?}]"));
+    }
+}
+
+/// The span a hit points at, falling back to `fallback` (the matched document).
+pub fn hit_span(hit: &Hit, fallback: Span) -> Span {
+    hit.node
+        .as_ref()
+        .map(|n| n.span)
+        .filter(Span::is_known)
+        .unwrap_or(fallback)
+}

@@ -1,0 +1,539 @@
+//! The compiled rule representation: a flat expression table with dense ids.
+//!
+//! `policy-lang` produces a [`Program`]; [`crate::RuleSet`] evaluates it. Names are resolved to
+//! indices at compile time: local variables to frame slots, parameters to a parameter table,
+//! functions to a function table, builtins to [`crate::builtins::BUILTINS`]. Source spans live in
+//! a side table indexed by [`ExprId`], so a runtime error still points at the rule text.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::value::{Str, Value};
+
+/// The id of an expression in [`Program::exprs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExprId(pub u32);
+
+/// A frame slot of a local variable.
+pub type Slot = u32;
+
+/// A byte range in a rule source, for errors raised while evaluating.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SrcSpan {
+    /// Index into [`Program::sources`].
+    pub source: u32,
+    /// Byte offset of the start.
+    pub start: u32,
+    /// Byte offset just past the end.
+    pub end: u32,
+}
+
+/// A rule source file, kept for error locations and for `fourc rules show`.
+#[derive(Clone, Debug)]
+pub struct RuleSource {
+    /// Its name (a path, or `stdlib/cluster/pod-security.fourc`).
+    pub name: Str,
+    /// Its text.
+    pub text: Str,
+}
+
+impl RuleSource {
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rfind('\n')
+            .map_or(before, |i| before.get(i + 1..).unwrap_or(""))
+            .chars()
+            .count()
+            + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+` (numbers, or string concatenation)
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+}
+
+/// Quantifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    /// `any x in xs : cond`
+    Any,
+    /// `all x in xs : cond`
+    All,
+    /// `none x in xs : cond`
+    None,
+}
+
+/// A part of an interpolated string.
+#[derive(Clone, Debug)]
+pub enum InterpPart {
+    /// Literal text.
+    Text(Str),
+    /// An expression, printed with [`crate::eval::display_val`].
+    Expr(ExprId),
+}
+
+/// A cross-document query.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// The kind or view names to collect.
+    pub targets: Vec<Selector>,
+    /// An optional namespace filter.
+    pub namespace: Option<ExprId>,
+    /// An optional name filter (`resource(Kind, ns, name)`): the result is one document or
+    /// undefined instead of a list.
+    pub name: Option<ExprId>,
+}
+
+/// An expression.
+#[derive(Clone, Debug)]
+pub enum Expr {
+    /// A constant.
+    Lit(Value),
+    /// A local variable.
+    Var(Slot),
+    /// A rule-set parameter, by index into [`Program::params`].
+    Param(u32),
+    /// `e.key`
+    Field(ExprId, Str),
+    /// `e[i]` (list index or map key)
+    Index(ExprId, ExprId),
+    /// `not e`
+    Not(ExprId),
+    /// `-e`
+    Neg(ExprId),
+    /// `a and b` (short-circuit)
+    And(ExprId, ExprId),
+    /// `a or b` (short-circuit)
+    Or(ExprId, ExprId),
+    /// A comparison.
+    Cmp(CmpOp, ExprId, ExprId),
+    /// `x in collection`
+    In(ExprId, ExprId),
+    /// Arithmetic.
+    Arith(ArithOp, ExprId, ExprId),
+    /// `a ++ b` (list concatenation; undefined and null count as empty)
+    Concat(ExprId, ExprId),
+    /// `a ?? b`
+    Default(ExprId, ExprId),
+    /// `if c then a else b`
+    If(ExprId, ExprId, ExprId),
+    /// `s matches "literal"`, compiled once.
+    MatchesLit(ExprId, Arc<regex::Regex>),
+    /// `s matches pattern_expr`
+    Matches(ExprId, ExprId),
+    /// `[a, b, c]`
+    List(Vec<ExprId>),
+    /// `{"k": v}`
+    Map(Vec<(Str, ExprId)>),
+    /// `"text {expr} text"`
+    Interp(Vec<InterpPart>),
+    /// `any/all/none x in domain : cond`
+    Quant(Quantifier, Slot, ExprId, ExprId),
+    /// `[out for x in domain if filter]`
+    Comprehension {
+        /// The element variable.
+        slot: Slot,
+        /// The collection.
+        domain: ExprId,
+        /// Optional filter.
+        filter: Option<ExprId>,
+        /// The produced element.
+        out: ExprId,
+    },
+    /// `let x = v in body` (also used for function bodies with local lets)
+    Let(Slot, ExprId, ExprId),
+    /// A builtin call, by index into [`crate::builtins::BUILTINS`].
+    Builtin(u32, Vec<ExprId>),
+    /// A user-defined function call, by index into [`Program::functions`].
+    Call(u32, Vec<ExprId>),
+    /// `exists(e)`: defined and not null.
+    Exists(ExprId),
+    /// A cross-document query.
+    Resources(Box<Query>),
+}
+
+/// What a rule matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    /// A normalized view, such as `workload`.
+    View(Str),
+    /// A raw kind, optionally with an apiVersion (`apps/v1`) or group (`apps`).
+    Kind {
+        /// The kind, as in the document.
+        kind: Str,
+        /// `apiVersion` or group to require, if any.
+        api_version: Option<Str>,
+    },
+    /// Every document.
+    Any,
+}
+
+/// A statement of a rule body.
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    /// `let x = e`
+    Let(Slot, ExprId),
+    /// `when cond`: the rest runs only when `cond` is true.
+    When(ExprId),
+    /// `each x in xs`: the body runs once per element.
+    Each {
+        /// The element variable.
+        slot: Slot,
+        /// The collection.
+        domain: ExprId,
+        /// What runs per element.
+        body: Vec<Stmt>,
+    },
+    /// `deny cond at e message "..."`
+    Deny(Deny),
+}
+
+/// A `deny` statement.
+#[derive(Clone, Debug)]
+pub struct Deny {
+    /// The condition: a finding is produced when it is true.
+    pub cond: ExprId,
+    /// Where the finding points; the matched document when absent.
+    pub at: Option<ExprId>,
+    /// The message; the rule title when absent.
+    pub message: Option<ExprId>,
+}
+
+/// Finding severity, from most to least severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// `critical`
+    Critical,
+    /// `high`
+    High,
+    /// `medium`
+    Medium,
+    /// `low`
+    Low,
+    /// `info`
+    Info,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// Parses `critical`, `high`, `medium`, `low` or `info`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The 4C layer a rule belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// Cloud: the trusted computing base.
+    Cloud,
+    /// Cluster.
+    Cluster,
+    /// Container.
+    Container,
+    /// Code.
+    Code,
+}
+
+impl Layer {
+    /// Every layer, outermost first.
+    pub const ALL: [Layer; 4] = [Layer::Cloud, Layer::Cluster, Layer::Container, Layer::Code];
+
+    /// Parses `cloud`, `cluster`, `container` or `code`.
+    pub fn parse(s: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Cloud => "cloud",
+            Layer::Cluster => "cluster",
+            Layer::Container => "container",
+            Layer::Code => "code",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule's metadata.
+#[derive(Clone, Debug)]
+pub struct RuleMeta {
+    /// Stable, unique id.
+    pub id: Str,
+    /// One-line title.
+    pub title: Str,
+    /// Longer description.
+    pub description: Option<Str>,
+    /// Control keys from the 4C catalogue.
+    pub controls: Vec<Str>,
+    /// Severity.
+    pub severity: Severity,
+    /// Layer.
+    pub layer: Layer,
+    /// Profiles (such as `pss-baseline`) and free tags.
+    pub tags: Vec<Str>,
+    /// How to fix a finding.
+    pub remediation: Option<Str>,
+    /// Reference URLs.
+    pub references: Vec<Str>,
+    /// Where the rule is defined.
+    pub span: SrcSpan,
+}
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Metadata.
+    pub meta: Arc<RuleMeta>,
+    /// What the rule matches.
+    pub selectors: Vec<Selector>,
+    /// An optional `where` filter on the bound document.
+    pub filter: Option<ExprId>,
+    /// The body.
+    pub body: Vec<Stmt>,
+    /// Frame size: the bound document is slot 0.
+    pub slots: u32,
+}
+
+/// A user-defined function.
+#[derive(Clone, Debug)]
+pub struct Function {
+    /// Qualified name, for messages.
+    pub name: Str,
+    /// Number of parameters: they occupy the first slots.
+    pub arity: u32,
+    /// Frame size.
+    pub slots: u32,
+    /// The body.
+    pub body: ExprId,
+}
+
+/// The declared type of a parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamType {
+    /// Any value.
+    Any,
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `float` (ints accepted)
+    Float,
+    /// `string`
+    String,
+    /// `[T]`
+    List(Box<ParamType>),
+    /// `{T}`: a map with string keys
+    Map(Box<ParamType>),
+}
+
+impl ParamType {
+    /// Whether `v` has this type.
+    pub fn accepts(&self, v: &Value) -> bool {
+        match (self, v) {
+            (ParamType::Any, _) => true,
+            (ParamType::Bool, Value::Bool(_)) => true,
+            (ParamType::Int, Value::Int(_)) => true,
+            (ParamType::Float, Value::Int(_) | Value::Float(_)) => true,
+            (ParamType::String, Value::String(_)) => true,
+            (ParamType::List(t), Value::List(l)) => l.iter().all(|n| t.accepts(&n.value)),
+            (ParamType::Map(t), Value::Map(m)) => m.iter().all(|(_, n)| t.accepts(&n.value)),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ParamType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamType::Any => f.write_str("any"),
+            ParamType::Bool => f.write_str("bool"),
+            ParamType::Int => f.write_str("int"),
+            ParamType::Float => f.write_str("float"),
+            ParamType::String => f.write_str("string"),
+            ParamType::List(t) => write!(f, "[{t}]"),
+            ParamType::Map(t) => write!(f, "{{{t}}}"),
+        }
+    }
+}
+
+/// A declared parameter.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Its name.
+    pub name: Str,
+    /// Its type.
+    pub ty: ParamType,
+    /// Its default value.
+    pub default: Value,
+    /// Its description, if any.
+    pub doc: Option<Str>,
+    /// Where it is declared.
+    pub span: SrcSpan,
+}
+
+/// What a test case expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The rule must produce at least one finding (or exactly `n` when given).
+    Deny(Option<u32>),
+    /// The rule must produce no finding.
+    Allow,
+}
+
+/// Where a test case's documents come from.
+#[derive(Clone, Debug)]
+pub enum Fixture {
+    /// A file, resolved relative to the rule file.
+    File(Str),
+    /// Inline YAML.
+    Inline(Str),
+}
+
+/// One case of a `test` block.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    /// The expectation.
+    pub expect: Expect,
+    /// The documents.
+    pub fixture: Fixture,
+    /// Where the case is written.
+    pub span: SrcSpan,
+}
+
+/// A `test` block.
+#[derive(Clone, Debug)]
+pub struct TestBlock {
+    /// The rule under test.
+    pub rule: Str,
+    /// Its cases.
+    pub cases: Vec<TestCase>,
+    /// Where the block is written.
+    pub span: SrcSpan,
+}
+
+/// A whole compiled rule set.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// The expression table.
+    pub exprs: Vec<Expr>,
+    /// The span of each expression, indexed by [`ExprId`].
+    pub spans: Vec<SrcSpan>,
+    /// The rule sources.
+    pub sources: Vec<RuleSource>,
+    /// The rules.
+    pub rules: Vec<Rule>,
+    /// The user-defined functions.
+    pub functions: Vec<Function>,
+    /// The parameters.
+    pub params: Vec<Param>,
+    /// The test blocks.
+    pub tests: Vec<TestBlock>,
+}
+
+impl Program {
+    /// The expression with id `id`.
+    pub fn expr(&self, id: ExprId) -> Option<&Expr> {
+        self.exprs.get(id.0 as usize)
+    }
+
+    /// The span of expression `id`.
+    pub fn span(&self, id: ExprId) -> SrcSpan {
+        self.spans.get(id.0 as usize).copied().unwrap_or_default()
+    }
+
+    /// Adds an expression and returns its id.
+    pub fn push(&mut self, e: Expr, span: SrcSpan) -> ExprId {
+        let id = ExprId(u32::try_from(self.exprs.len()).unwrap_or(u32::MAX));
+        self.exprs.push(e);
+        self.spans.push(span);
+        id
+    }
+
+    /// The source a span points into.
+    pub fn source(&self, span: SrcSpan) -> Option<&RuleSource> {
+        self.sources.get(span.source as usize)
+    }
+
+    /// `name:line:col` of a span, for messages.
+    pub fn describe(&self, span: SrcSpan) -> String {
+        match self.source(span) {
+            Some(src) => {
+                let (l, c) = src.line_col(span.start);
+                format!("{}:{l}:{c}", src.name)
+            }
+            None => "<unknown>".to_string(),
+        }
+    }
+}

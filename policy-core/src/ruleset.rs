@@ -1,0 +1,364 @@
+//! The compiled, immutable rule set and its evaluation over documents.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::document::{Document, ResourceId, Source};
+use crate::eval::{self, Hit, Limits, Machine, Val};
+use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
+use crate::scan::Scan;
+use crate::value::{Node, Span, Str, Value};
+
+/// A finding: a rule that fired on a document, pointing at the user's own file, line and column.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The rule's metadata (id, controls, layer, severity, remediation...).
+    pub rule: Arc<RuleMeta>,
+    /// The message, interpolated.
+    pub message: String,
+    /// The resource the finding is about.
+    pub resource: ResourceId,
+    /// The source the document came from.
+    pub source: Arc<Source>,
+    /// Where the offending field is (the nearest existing ancestor when the field is missing).
+    pub span: Span,
+    /// The path of the offending field in the document, as `spec.containers[0].image`.
+    pub path: String,
+    /// The 0-based position of the document in its source.
+    pub doc_index: u32,
+}
+
+/// A rule that could not be evaluated on a document: never a silent pass.
+#[derive(Clone, Debug)]
+pub struct EvalError {
+    /// The rule's metadata.
+    pub rule: Arc<RuleMeta>,
+    /// What went wrong.
+    pub message: String,
+    /// `file:line:col` of the rule expression that failed.
+    pub rule_location: String,
+    /// The resource being evaluated.
+    pub resource: ResourceId,
+    /// The source of the document.
+    pub source: Arc<Source>,
+    /// The document's span.
+    pub span: Span,
+}
+
+/// What a scan produced, sorted by file, line, column and rule id whatever the thread count.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// The evaluation errors.
+    pub errors: Vec<EvalError>,
+    /// How many documents were evaluated.
+    pub documents: usize,
+}
+
+/// A parameter value that does not fit its declaration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// No rule declares a parameter of that name.
+    #[error("unknown parameter `{name}`")]
+    Unknown {
+        /// The name given.
+        name: String,
+    },
+    /// The value has the wrong type.
+    #[error("parameter `{name}` expects {expected}, found {found}")]
+    Type {
+        /// The parameter.
+        name: String,
+        /// The declared type.
+        expected: String,
+        /// The type given.
+        found: String,
+    },
+}
+
+/// Options for building a rule set.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSetOptions {
+    /// Evaluation limits.
+    pub limits: Limits,
+    /// Parameter values overriding the declared defaults.
+    pub params: Vec<(String, Value)>,
+}
+
+/// A compiled rule set: immutable, `Send + Sync`, evaluated with [`RuleSet::evaluate`].
+#[derive(Debug)]
+pub struct RuleSet {
+    program: Arc<Program>,
+    params: Vec<Node>,
+    limits: Limits,
+    /// Rules indexed by kind; `any` holds rules that match every document.
+    by_kind: HashMap<Str, Vec<u32>>,
+    any: Vec<u32>,
+    queried: Vec<Vec<Selector>>,
+}
+
+impl RuleSet {
+    /// Builds a rule set from a compiled program.
+    pub fn new(program: Arc<Program>, options: RuleSetOptions) -> Result<Self, ParamError> {
+        let mut params: Vec<Node> = program
+            .params
+            .iter()
+            .map(|p| Node::computed(p.default.clone()))
+            .collect();
+        for (name, v) in options.params {
+            let Some(i) = program.params.iter().position(|p| *p.name == *name) else {
+                return Err(ParamError::Unknown { name });
+            };
+            let ty = program.params.get(i).map(|p| &p.ty);
+            if let Some(ty) = ty {
+                if !ty.accepts(&v) {
+                    return Err(ParamError::Type {
+                        name,
+                        expected: ty.to_string(),
+                        found: v.type_name().to_string(),
+                    });
+                }
+            }
+            if let Some(slot) = params.get_mut(i) {
+                *slot = Node::computed(v);
+            }
+        }
+        let mut by_kind: HashMap<Str, Vec<u32>> = HashMap::new();
+        let mut any = Vec::new();
+        for (i, r) in program.rules.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let mut kinds: Vec<Str> = Vec::new();
+            let mut is_any = false;
+            for s in &r.selectors {
+                match s {
+                    Selector::Any => is_any = true,
+                    Selector::Kind { kind, .. } => kinds.push(kind.clone()),
+                    Selector::View(v) => kinds.extend(
+                        crate::views::view_kinds(v)
+                            .iter()
+                            .map(|k| Arc::<str>::from(*k)),
+                    ),
+                }
+            }
+            if is_any {
+                any.push(i);
+                continue;
+            }
+            kinds.sort();
+            kinds.dedup();
+            for k in kinds {
+                by_kind.entry(k).or_default().push(i);
+            }
+        }
+        let mut queried: Vec<Vec<Selector>> = Vec::new();
+        for e in &program.exprs {
+            if let Expr::Resources(q) = e {
+                if !queried.contains(&q.targets) {
+                    queried.push(q.targets.clone());
+                }
+            }
+        }
+        Ok(RuleSet {
+            program,
+            params,
+            limits: options.limits,
+            by_kind,
+            any,
+            queried,
+        })
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    /// The metadata of every rule, in definition order.
+    pub fn rules(&self) -> impl Iterator<Item = &Arc<RuleMeta>> {
+        self.program.rules.iter().map(|r| &r.meta)
+    }
+
+    /// The value a parameter has in this rule set.
+    pub fn param(&self, name: &str) -> Option<&Value> {
+        let i = self.program.params.iter().position(|p| &*p.name == name)?;
+        self.params.get(i).map(|n| &n.value)
+    }
+
+    /// The rules that can match a document of `kind`, in rule order.
+    fn candidates(&self, kind: Option<&str>) -> Vec<u32> {
+        let mut v: Vec<u32> = kind
+            .and_then(|k| self.by_kind.get(k))
+            .cloned()
+            .unwrap_or_default();
+        if !self.any.is_empty() {
+            v.extend_from_slice(&self.any);
+            v.sort_unstable();
+        }
+        v
+    }
+
+    /// Evaluates every rule on every document.
+    pub fn evaluate(&self, docs: &[Document]) -> Report {
+        self.evaluate_filtered(docs, &|_| true)
+    }
+
+    /// Evaluates the rules for which `keep` is true on every document.
+    pub fn evaluate_filtered(
+        &self,
+        docs: &[Document],
+        keep: &(dyn Fn(&RuleMeta) -> bool + Sync),
+    ) -> Report {
+        let scan = Scan::new(docs, &self.queried);
+        let per_doc = |i: usize| self.evaluate_doc(&scan, i, keep);
+        #[cfg(feature = "parallel")]
+        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = {
+            use rayon::prelude::*;
+            (0..docs.len()).into_par_iter().map(per_doc).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = (0..docs.len()).map(per_doc).collect();
+        let mut report = Report {
+            documents: docs.len(),
+            ..Report::default()
+        };
+        for (f, e) in parts {
+            report.findings.extend(f);
+            report.errors.extend(e);
+        }
+        sort_report(&mut report);
+        report
+    }
+
+    fn evaluate_doc(
+        &self,
+        scan: &Scan<'_>,
+        i: usize,
+        keep: &(dyn Fn(&RuleMeta) -> bool + Sync),
+    ) -> (Vec<Finding>, Vec<EvalError>) {
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let Some(doc) = scan.docs().get(i) else {
+            return (findings, errors);
+        };
+        let api = doc.id().api_version.as_deref();
+        let mut m = Machine::new(&self.program, &self.params, scan, self.limits);
+        let mut hits: Vec<Hit> = Vec::new();
+        for ri in self.candidates(doc.kind()) {
+            let Some(rule) = self.program.rules.get(ri as usize) else {
+                continue;
+            };
+            if !keep(&rule.meta) {
+                continue;
+            }
+            let Some(sel) = rule
+                .selectors
+                .iter()
+                .find(|s| eval::selector_matches(s, doc.kind(), api))
+            else {
+                continue;
+            };
+            let Some(bound) = scan.bound(i, sel) else {
+                continue;
+            };
+            hits.clear();
+            let res = m.run_rule(
+                rule.slots,
+                rule.filter,
+                &rule.body,
+                Val::Ref(bound),
+                &mut hits,
+            );
+            for h in hits.drain(..) {
+                findings.push(self.finding(&rule.meta, doc, h));
+            }
+            if let Err(fault) = res {
+                errors.push(EvalError {
+                    rule: rule.meta.clone(),
+                    message: fault.message,
+                    rule_location: self.program.describe(self.program.span(fault.at)),
+                    resource: doc.id().clone(),
+                    source: doc.source().clone(),
+                    span: doc.span(),
+                });
+            }
+        }
+        (findings, errors)
+    }
+
+    fn finding(&self, meta: &Arc<RuleMeta>, doc: &Document, hit: Hit) -> Finding {
+        let span = eval::hit_span(&hit, doc.span());
+        let mut path = hit
+            .node
+            .as_ref()
+            .and_then(|n| eval::path_of(doc.root(), n))
+            .unwrap_or_default();
+        for k in &hit.missing {
+            eval::push_key(&mut path, k);
+        }
+        let message = if hit.message.is_empty() {
+            meta.title.to_string()
+        } else {
+            hit.message
+        };
+        Finding {
+            rule: meta.clone(),
+            message,
+            resource: doc.id().clone(),
+            source: doc.source().clone(),
+            span,
+            path,
+            doc_index: doc.index(),
+        }
+    }
+
+    /// Where a rule source span is, as `file:line:col`.
+    pub fn describe_span(&self, span: SrcSpan) -> String {
+        self.program.describe(span)
+    }
+}
+
+/// Sorts findings and errors by file, document, line, column, rule id and message.
+pub fn sort_report(report: &mut Report) {
+    report.findings.sort_by(|a, b| {
+        (
+            a.source.name(),
+            a.span.line,
+            a.span.col,
+            &a.rule.id,
+            &a.message,
+            &a.path,
+            a.doc_index,
+        )
+            .cmp(&(
+                b.source.name(),
+                b.span.line,
+                b.span.col,
+                &b.rule.id,
+                &b.message,
+                &b.path,
+                b.doc_index,
+            ))
+    });
+    report.errors.sort_by(|a, b| {
+        (a.source.name(), a.span.line, &a.rule.id, &a.message).cmp(&(
+            b.source.name(),
+            b.span.line,
+            &b.rule.id,
+            &b.message,
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_set_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<RuleSet>();
+        assert_send_sync::<Report>();
+    }
+}

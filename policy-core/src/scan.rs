@@ -1,0 +1,147 @@
+//! The per-scan state shared by every document's evaluation: normalized views and the indexes
+//! that cross-document queries (`resources(...)`) read.
+//!
+//! Indexes are built once per scan, before evaluation, for the targets the rule set queries; a
+//! query is then a hash lookup, so a rule that looks at other documents stays linear in the scan.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::document::Document;
+use crate::eval::{Val, selector_matches};
+use crate::ir::Selector;
+use crate::value::{List, Node, Str, Value};
+use crate::views;
+
+/// The namespace a document without `metadata.namespace` lands in when applied.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Views and indexes for one scan.
+pub struct Scan<'a> {
+    docs: &'a [Document],
+    /// The workload view of each document, when it has one.
+    workload: Vec<Option<Node>>,
+    /// Per queried target: every matching document, and the same per namespace and per name.
+    targets: Vec<TargetIndex>,
+    selectors: Vec<Vec<Selector>>,
+}
+
+struct TargetIndex {
+    all: Node,
+    by_ns: HashMap<Str, Node>,
+    by_name: HashMap<Str, Vec<(Option<Str>, usize)>>,
+}
+
+impl<'a> Scan<'a> {
+    /// Builds the views and the indexes for `queried` target lists.
+    pub fn new(docs: &'a [Document], queried: &[Vec<Selector>]) -> Self {
+        let workload = docs.iter().map(views::workload).collect::<Vec<_>>();
+        let mut scan = Scan {
+            docs,
+            workload,
+            targets: Vec::new(),
+            selectors: Vec::new(),
+        };
+        for sels in queried {
+            let idx = scan.build(sels);
+            scan.targets.push(idx);
+            scan.selectors.push(sels.clone());
+        }
+        scan
+    }
+
+    /// The documents of the scan.
+    pub fn docs(&self) -> &'a [Document] {
+        self.docs
+    }
+
+    /// The workload view of document `i`.
+    pub fn workload(&self, i: usize) -> Option<&Node> {
+        self.workload.get(i).and_then(Option::as_ref)
+    }
+
+    /// The node a selector binds for document `i`: the view for a view selector, else the root.
+    pub fn bound(&self, i: usize, sel: &Selector) -> Option<&Node> {
+        match sel {
+            Selector::View(v) if &**v == views::WORKLOAD => self.workload(i),
+            Selector::View(_) => None,
+            _ => self.docs.get(i).map(Document::root),
+        }
+    }
+
+    fn build(&self, sels: &[Selector]) -> TargetIndex {
+        let mut all = Vec::new();
+        let mut by_ns: HashMap<Str, Vec<Node>> = HashMap::new();
+        let mut by_name: HashMap<Str, Vec<(Option<Str>, usize)>> = HashMap::new();
+        for (i, d) in self.docs.iter().enumerate() {
+            let api = d.id().api_version.as_deref();
+            let Some(sel) = sels.iter().find(|s| selector_matches(s, d.kind(), api)) else {
+                continue;
+            };
+            let Some(node) = self.bound(i, sel) else {
+                continue;
+            };
+            let ns = d
+                .id()
+                .namespace
+                .clone()
+                .unwrap_or_else(|| Arc::from(DEFAULT_NAMESPACE));
+            by_ns.entry(ns).or_default().push(node.clone());
+            if let Some(name) = &d.id().name {
+                let pos = all.len();
+                by_name
+                    .entry(name.clone())
+                    .or_default()
+                    .push((d.id().namespace.clone(), pos));
+            }
+            all.push(node.clone());
+        }
+        let list = |v: Vec<Node>| Node::computed(Value::List(List::from_vec(v)));
+        TargetIndex {
+            all: list(all),
+            by_ns: by_ns.into_iter().map(|(k, v)| (k, list(v))).collect(),
+            by_name,
+        }
+    }
+
+    fn index(&self, sels: &[Selector]) -> Option<&TargetIndex> {
+        let i = self.selectors.iter().position(|s| s == sels)?;
+        self.targets.get(i)
+    }
+
+    /// `resources(targets)` or `resources(targets, namespace)`: a list of documents (or views).
+    pub fn query(&self, sels: &[Selector], namespace: Option<&str>) -> Val<'_> {
+        let Some(ix) = self.index(sels) else {
+            return Val::Undef;
+        };
+        match namespace {
+            None => Val::Ref(&ix.all),
+            Some(ns) => match ix.by_ns.get(ns) {
+                Some(n) => Val::Ref(n),
+                None => Val::Own(Node::computed(Value::List(List::default()))),
+            },
+        }
+    }
+
+    /// `resource(targets, namespace, name)`: one document, or undefined. A null namespace
+    /// matches any namespace; `default` also matches documents that name none.
+    pub fn lookup(&self, sels: &[Selector], namespace: Option<&str>, name: &str) -> Val<'_> {
+        let Some(ix) = self.index(sels) else {
+            return Val::Undef;
+        };
+        let Some(cands) = ix.by_name.get(name) else {
+            return Val::Undef;
+        };
+        let Value::List(all) = &ix.all.value else {
+            return Val::Undef;
+        };
+        cands
+            .iter()
+            .find(|(ns, _)| match namespace {
+                None => true,
+                Some(want) => ns.as_deref().unwrap_or(DEFAULT_NAMESPACE) == want,
+            })
+            .and_then(|(_, pos)| all.get(*pos))
+            .map_or(Val::Undef, Val::Ref)
+    }
+}

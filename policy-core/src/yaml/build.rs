@@ -1,0 +1,693 @@
+//! Builds [`Node`] trees straight from saphyr-parser events, with an explicit stack.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
+
+use super::resolve::{self, CoreTag, Scalar};
+use crate::document::{Document, LoadError, LoadOptions, Loaded, Source, YamlCompat};
+use crate::value::{List, Map, MapBuilder, Node, Span, Str, Value};
+
+/// Maps with more entries than this get a hash index for the duplicate-key check.
+const DUP_INDEX_THRESHOLD: usize = 24;
+
+/// A 1-based line and column, in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Pos {
+    line: u32,
+    col: u32,
+}
+
+fn to_u32(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
+
+fn start_of(s: &YSpan) -> Pos {
+    Pos {
+        line: to_u32(s.start.line()),
+        col: to_u32(s.start.col().saturating_add(1)),
+    }
+}
+
+fn end_of(s: &YSpan) -> Pos {
+    Pos {
+        line: to_u32(s.end.line()),
+        col: to_u32(s.end.col().saturating_add(1)),
+    }
+}
+
+fn span(start: Pos, end: Pos) -> Span {
+    Span {
+        line: start.line,
+        col: start.col,
+        end_line: end.line,
+        end_col: end.col,
+    }
+}
+
+fn end_pos(s: &Span) -> Pos {
+    Pos {
+        line: s.end_line,
+        col: s.end_col,
+    }
+}
+
+/// Why the current document (or the whole stream) stops.
+struct Fail {
+    pos: Pos,
+    message: String,
+    /// Stops the whole stream, not just the document.
+    fatal: bool,
+}
+
+impl Fail {
+    fn doc(pos: Pos, message: String) -> Self {
+        Fail {
+            pos,
+            message,
+            fatal: false,
+        }
+    }
+}
+
+/// `a list`, `an int`, ... for messages.
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a bool",
+        Value::Int(_) => "an int",
+        Value::Float(_) => "a float",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+    }
+}
+
+struct PendingKey {
+    key: Str,
+    start: Pos,
+    merge: bool,
+}
+
+/// Maps pulled in by a `<<` merge key; `at` is how many explicit entries preceded it.
+struct MergeSource {
+    at: usize,
+    map: Map,
+}
+
+#[derive(Default)]
+struct MapFrame {
+    entries: Vec<(Str, Node)>,
+    /// Key to entry position, built once the map outgrows a linear scan.
+    index: Option<HashMap<Str, usize>>,
+    key: Option<PendingKey>,
+    merges: Vec<MergeSource>,
+}
+
+enum Kind {
+    Seq(Vec<Node>),
+    Map(MapFrame),
+}
+
+struct Frame {
+    kind: Kind,
+    start: Pos,
+    /// The end of the last child so far (block collections end there).
+    last_end: Pos,
+    anchor: usize,
+    /// Nodes in this subtree, aliases counted at their expanded size.
+    size: usize,
+}
+
+struct Anchored {
+    node: Node,
+    size: usize,
+}
+
+struct Builder<'a> {
+    source: &'a Arc<Source>,
+    opts: &'a LoadOptions,
+    keys: HashSet<Str>,
+    anchors: HashMap<usize, Anchored>,
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    /// The current document failed: ignore events until it ends.
+    skipping: bool,
+    nodes: usize,
+    out: Loaded,
+}
+
+/// Parses `source` as a YAML stream into documents.
+pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    let mut b = Builder {
+        source,
+        opts,
+        keys: HashSet::new(),
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        root: None,
+        skipping: false,
+        nodes: 0,
+        out: Loaded::default(),
+    };
+    let mut parser = Parser::new_from_str(source.text());
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((ev, sp)) => {
+                if let Err(fail) = b.event(ev, &sp) {
+                    let fatal = fail.fatal;
+                    b.error(fail.pos, fail.message);
+                    if fatal {
+                        break;
+                    }
+                    b.skipping = true;
+                    b.stack.clear();
+                    b.root = None;
+                }
+            }
+            Err(e) => {
+                b.scan_error(&e);
+                break;
+            }
+        }
+    }
+    b.out
+}
+
+impl Builder<'_> {
+    fn error(&mut self, pos: Pos, message: String) {
+        self.out.errors.push(LoadError {
+            source_name: self.source.name_arc().clone(),
+            line: pos.line,
+            col: pos.col,
+            message,
+        });
+    }
+
+    fn scan_error(&mut self, e: &ScanError) {
+        let m = e.marker();
+        let pos = Pos {
+            line: to_u32(m.line()),
+            col: to_u32(m.col().saturating_add(1)),
+        };
+        let info = e.info().trim().trim_end_matches('.');
+        let message = if info == "recursion limit exceeded" {
+            "nesting deeper than 255 levels of flow collections".to_string()
+        } else {
+            lowercase_first(info)
+        };
+        self.error(pos, message);
+    }
+
+    fn event(&mut self, ev: Event<'_>, sp: &YSpan) -> Result<(), Fail> {
+        match ev {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.stack.clear();
+                self.root = None;
+                self.skipping = false;
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = self.root.take()
+                    && !self.skipping
+                {
+                    self.emit(root);
+                }
+                self.skipping = false;
+                self.anchors.clear();
+                Ok(())
+            }
+            _ if self.skipping => Ok(()),
+            Event::Scalar(text, style, anchor, tag) => self.scalar(text, style, anchor, tag, sp),
+            Event::SequenceStart(anchor, _) => self.open(Kind::Seq(Vec::new()), anchor, sp),
+            Event::MappingStart(anchor, _) => self.open(Kind::Map(MapFrame::default()), anchor, sp),
+            Event::SequenceEnd | Event::MappingEnd => self.close(sp),
+            Event::Alias(id) => self.alias(id, sp),
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+        }
+    }
+
+    fn in_key_position(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame { kind: Kind::Map(m), .. }) if m.key.is_none()
+        )
+    }
+
+    /// Counts `n` new nodes against `max_nodes`.
+    fn count(&mut self, n: usize, pos: Pos, via_alias: bool) -> Result<(), Fail> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes <= self.opts.max_nodes {
+            return Ok(());
+        }
+        let max = self.opts.max_nodes;
+        let message = if via_alias {
+            format!(
+                "document expands to more than {max} nodes through aliases (possible alias bomb)"
+            )
+        } else {
+            format!("input has more than {max} nodes (see max_nodes)")
+        };
+        Err(Fail {
+            pos,
+            message,
+            fatal: true,
+        })
+    }
+
+    fn intern(&mut self, s: &str) -> Str {
+        if let Some(k) = self.keys.get(s) {
+            return k.clone();
+        }
+        let k: Str = Arc::from(s);
+        self.keys.insert(k.clone());
+        k
+    }
+
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<Cow<'_, Tag>>,
+        sp: &YSpan,
+    ) -> Result<(), Fail> {
+        let start = start_of(sp);
+        let mut end = end_of(sp);
+        if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+            && sp.end.col() == 0
+            && sp.end.line() > sp.start.line()
+        {
+            // A block scalar's span runs to the start of the line after it: end it on its last
+            // line instead.
+            let line = end.line.saturating_sub(1);
+            let width = self.source.line_text(line).map_or(0, |t| t.chars().count());
+            end = Pos {
+                line,
+                col: to_u32(width.saturating_add(1)),
+            };
+        }
+        let core = tag.as_deref().and_then(resolve::core_tag);
+        self.count(1, start, false)?;
+        if self.in_key_position() {
+            let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+            let key = self.key_text(&text, style, core, start)?;
+            if anchor != 0 {
+                let node = Node::new(Value::String(key.clone()), span(start, end));
+                self.anchors.insert(anchor, Anchored { node, size: 1 });
+            }
+            self.set_key(key, start, end, merge);
+            return Ok(());
+        }
+        let value = self.scalar_value(&text, style, core, start)?;
+        let node = Node::new(value, span(start, end));
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size: 1,
+                },
+            );
+        }
+        self.attach(node, 1)
+    }
+
+    fn set_key(&mut self, key: Str, start: Pos, end: Pos, merge: bool) {
+        if let Some(frame) = self.stack.last_mut() {
+            frame.size = frame.size.saturating_add(1);
+            frame.last_end = end;
+            if let Kind::Map(m) = &mut frame.kind {
+                m.key = Some(PendingKey { key, start, merge });
+            }
+        }
+    }
+
+    fn scalar_value(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        core: Option<CoreTag>,
+        pos: Pos,
+    ) -> Result<Value, Fail> {
+        let compat = self.opts.compat;
+        let resolved = match core {
+            Some(tag) => resolve::resolve_tagged(text, tag, compat).ok_or_else(|| {
+                Fail::doc(
+                    pos,
+                    format!("`{text}` is not a valid `{}` value", tag.name()),
+                )
+            })?,
+            None if style == ScalarStyle::Plain => resolve::resolve_plain(text, compat),
+            None => Scalar::Str,
+        };
+        Ok(match resolved {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Str => Value::String(Arc::from(text)),
+        })
+    }
+
+    /// The string a scalar key stands for.
+    fn key_text(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        core: Option<CoreTag>,
+        pos: Pos,
+    ) -> Result<Str, Fail> {
+        if style != ScalarStyle::Plain
+            || self.opts.compat == YamlCompat::Yaml12
+            || core == Some(CoreTag::Str)
+        {
+            return Ok(self.intern(text));
+        }
+        let resolved = match core {
+            Some(tag) => {
+                resolve::resolve_tagged(text, tag, YamlCompat::Kubernetes).ok_or_else(|| {
+                    Fail::doc(
+                        pos,
+                        format!("`{text}` is not a valid `{}` value", tag.name()),
+                    )
+                })?
+            }
+            None => resolve::resolve_plain(text, YamlCompat::Kubernetes),
+        };
+        Ok(match resolve::k8s_key_text(resolved) {
+            None => self.intern(text),
+            Some(converted) => self.intern(&converted),
+        })
+    }
+
+    fn open(&mut self, kind: Kind, anchor: usize, sp: &YSpan) -> Result<(), Fail> {
+        let start = start_of(sp);
+        if self.in_key_position() {
+            return Err(Fail::doc(
+                start,
+                "complex keys are not supported (a key is a map or a list)".to_string(),
+            ));
+        }
+        if self.stack.len() >= self.opts.max_depth {
+            return Err(Fail::doc(
+                start,
+                format!("nesting deeper than {} levels", self.opts.max_depth),
+            ));
+        }
+        self.count(1, start, false)?;
+        self.stack.push(Frame {
+            kind,
+            start,
+            last_end: end_of(sp),
+            anchor,
+            size: 1,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, sp: &YSpan) -> Result<(), Fail> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        // A flow collection ends at its `]` or `}` (a one-character span); a block collection's
+        // end event sits wherever the next token is, maybe lines later, so it ends at its last
+        // child instead.
+        let end = if sp.end.index() > sp.start.index() {
+            end_of(sp)
+        } else {
+            frame.last_end
+        };
+        let value = match frame.kind {
+            Kind::Seq(items) => Value::List(List::from_vec(items)),
+            Kind::Map(m) => Value::Map(finish_map(m)),
+        };
+        let node = Node::new(value, span(frame.start, end));
+        if frame.anchor != 0 {
+            self.anchors.insert(
+                frame.anchor,
+                Anchored {
+                    node: node.clone(),
+                    size: frame.size,
+                },
+            );
+        }
+        self.attach(node, frame.size)
+    }
+
+    fn alias(&mut self, id: usize, sp: &YSpan) -> Result<(), Fail> {
+        let start = start_of(sp);
+        let end = end_of(sp);
+        let Some(anchored) = self.anchors.get(&id) else {
+            let name = self.text_at(sp);
+            let recursive = self.stack.iter().any(|f| f.anchor == id);
+            let message = if recursive {
+                format!("alias `{name}` is used inside its own anchor")
+            } else {
+                format!("unknown anchor for alias `{name}` (anchors do not carry across documents)")
+            };
+            return Err(Fail::doc(start, message));
+        };
+        // The alias is the anchored value at the alias's own place; the nodes inside keep the
+        // spans of the anchored text.
+        let node = Node::new(anchored.node.value.clone(), span(start, end));
+        let size = anchored.size;
+        self.count(size, start, true)?;
+        if self.in_key_position() {
+            let key = match &node.value {
+                Value::String(s) => s.clone(),
+                Value::Map(_) | Value::List(_) => {
+                    return Err(Fail::doc(
+                        start,
+                        "complex keys are not supported (a key is a map or a list)".to_string(),
+                    ));
+                }
+                other => {
+                    let text = match (self.opts.compat, other) {
+                        (YamlCompat::Kubernetes, Value::Null) => "null".to_string(),
+                        (YamlCompat::Kubernetes, Value::Float(f)) => resolve::go_format_g32(*f),
+                        _ => other.to_string(),
+                    };
+                    self.intern(&text)
+                }
+            };
+            self.set_key(key, start, end, false);
+            return Ok(());
+        }
+        self.attach(node, size)
+    }
+
+    /// The source text a span covers (for messages).
+    fn text_at(&self, sp: &YSpan) -> String {
+        let at = |m: &saphyr_parser::Marker| {
+            self.source
+                .byte_offset(to_u32(m.line()), to_u32(m.col().saturating_add(1)))
+        };
+        match (at(&sp.start), at(&sp.end)) {
+            (Some(a), Some(b)) => self.source.text().get(a..b).unwrap_or_default().to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Adds a finished node to the collection being built, or makes it the document root.
+    fn attach(&mut self, node: Node, size: usize) -> Result<(), Fail> {
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        frame.size = frame.size.saturating_add(size);
+        frame.last_end = end_pos(&node.span);
+        match &mut frame.kind {
+            Kind::Seq(items) => {
+                items.push(node);
+                Ok(())
+            }
+            Kind::Map(m) => {
+                let Some(key) = m.key.take() else {
+                    // Unreachable: scalars and aliases in key position become keys, and a
+                    // collection there is rejected as a complex key.
+                    return Err(Fail::doc(
+                        frame.start,
+                        "complex keys are not supported (a key is a map or a list)".to_string(),
+                    ));
+                };
+                let node = Node::new(
+                    node.value,
+                    Span {
+                        line: key.start.line,
+                        col: key.start.col,
+                        end_line: node.span.end_line,
+                        end_col: node.span.end_col,
+                    },
+                );
+                if key.merge {
+                    add_merge(m, node)
+                } else {
+                    add_entry(m, key, node)
+                }
+            }
+        }
+    }
+
+    /// A finished document: one [`Document`], several for a `kind: List`, or an error.
+    fn emit(&mut self, root: Node) {
+        match &root.value {
+            // An empty document (only comments, a bare `---`) or an explicit null.
+            Value::Null => {}
+            Value::Map(m) => {
+                let is_list = m.get("kind").and_then(Node::as_str) == Some("List");
+                match m.get("items").map(|n| &n.value) {
+                    Some(Value::List(items)) if is_list => {
+                        for item in items.iter() {
+                            if matches!(item.value, Value::Map(_)) {
+                                self.push_document(item.clone());
+                            } else {
+                                let what = describe(&item.value);
+                                self.error(
+                                    Pos {
+                                        line: item.span.line,
+                                        col: item.span.col,
+                                    },
+                                    format!(
+                                        "item of a `kind: List` is not an object; found {what}"
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    None | Some(Value::Null) if is_list => {}
+                    _ => self.push_document(root),
+                }
+            }
+            other => {
+                let message = format!("document is not an object; found {}", describe(other));
+                let pos = Pos {
+                    line: root.span.line,
+                    col: root.span.col,
+                };
+                self.error(pos, message);
+            }
+        }
+    }
+
+    fn push_document(&mut self, root: Node) {
+        let index = to_u32(self.out.documents.len());
+        self.out
+            .documents
+            .push(Document::new(self.source.clone(), index, root));
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn add_entry(m: &mut MapFrame, key: PendingKey, node: Node) -> Result<(), Fail> {
+    let existing = match &m.index {
+        Some(index) => index.get(&key.key).copied(),
+        // Keys are interned per load, so equal keys are the same allocation.
+        None => m.entries.iter().position(|(k, _)| Arc::ptr_eq(k, &key.key)),
+    };
+    if let Some(first) = existing.and_then(|i| m.entries.get(i)) {
+        return Err(Fail::doc(
+            key.start,
+            format!(
+                "duplicate key `{}` (first at line {})",
+                key.key, first.1.span.line
+            ),
+        ));
+    }
+    if let Some(index) = &mut m.index {
+        index.insert(key.key.clone(), m.entries.len());
+    }
+    m.entries.push((key.key, node));
+    if m.index.is_none() && m.entries.len() > DUP_INDEX_THRESHOLD {
+        m.index = Some(
+            m.entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
+fn add_merge(m: &mut MapFrame, node: Node) -> Result<(), Fail> {
+    let at = m.entries.len();
+    let pos = Pos {
+        line: node.span.line,
+        col: node.span.col,
+    };
+    match node.value {
+        Value::Map(map) => m.merges.push(MergeSource { at, map }),
+        Value::List(list) => {
+            for item in list.iter() {
+                match &item.value {
+                    Value::Map(map) => m.merges.push(MergeSource {
+                        at,
+                        map: map.clone(),
+                    }),
+                    other => {
+                        return Err(Fail::doc(
+                            Pos {
+                                line: item.span.line,
+                                col: item.span.col,
+                            },
+                            format!(
+                                "merge key `<<` needs a map or a list of maps; found a list item that is {}",
+                                describe(other)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        other => {
+            return Err(Fail::doc(
+                pos,
+                format!(
+                    "merge key `<<` needs a map or a list of maps; found {}",
+                    describe(&other)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Freezes a mapping, applying `<<` merges: explicit keys win over merged ones, and an earlier
+/// merged map wins over a later one. Merged entries take the place of their `<<`.
+fn finish_map(m: MapFrame) -> Map {
+    if m.merges.is_empty() {
+        return MapBuilder::from_distinct_entries(m.entries).finish();
+    }
+    let explicit: HashSet<Str> = m.entries.iter().map(|(k, _)| k.clone()).collect();
+    let mut seen: HashSet<Str> = HashSet::new();
+    let mut out: Vec<(Str, Node)> = Vec::with_capacity(m.entries.len());
+    let mut merges = m.merges.into_iter().peekable();
+    let mut merge_into = |out: &mut Vec<(Str, Node)>, src: MergeSource| {
+        for (k, v) in src.map.iter() {
+            if !explicit.contains(k) && seen.insert(k.clone()) {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+    };
+    for (i, entry) in m.entries.into_iter().enumerate() {
+        while let Some(src) = merges.next_if(|s| s.at <= i) {
+            merge_into(&mut out, src);
+        }
+        out.push(entry);
+    }
+    for src in merges {
+        merge_into(&mut out, src);
+    }
+    MapBuilder::from_distinct_entries(out).finish()
+}

@@ -1,0 +1,238 @@
+//! Loads a realistic multi-document manifest through the public API.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::sync::Arc;
+
+use policy_core::yaml::{load_bytes, load_str};
+use policy_core::{LoadOptions, Node, Source, Value};
+
+const MANIFEST: &str = r#"# Shop frontend
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: &labels
+    app: web
+    team: storefront
+spec:
+  replicas: 2
+  selector:
+    matchLabels: *labels
+  template:
+    metadata:
+      labels: *labels
+    spec:
+      hostNetwork: yes
+      containers:
+        - name: app
+          image: registry.example.com/web:1.4.2
+          ports:
+            - containerPort: 8080
+          securityContext:
+            allowPrivilegeEscalation: false
+            runAsNonRoot: true
+        - name: debug
+          image: busybox
+          securityContext:
+            privileged: true
+      volumes:
+        - name: cfg
+          configMap:
+            name: web-config
+            defaultMode: 0644
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly-report
+  namespace: shop
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: report
+            image: report:latest
+            args: ["--since", "24h"]
+            env:
+            - {name: MODE, value: "full"}
+---
+# the service
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 8080
+    nodePort: 30080
+---
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: web-config
+    namespace: shop
+  data:
+    mode: "on"
+    debug: off
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata:
+    name: web-admin
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+  subjects:
+  - kind: ServiceAccount
+    name: web
+    namespace: shop
+"#;
+
+/// 1-based line and column of the `nth` occurrence of `needle`.
+fn pos_of(needle: &str, nth: usize) -> (u32, u32) {
+    let (byte, _) = MANIFEST.match_indices(needle).nth(nth).unwrap();
+    let before = &MANIFEST[..byte];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line as u32, col as u32)
+}
+
+fn at(n: &Node) -> (u32, u32) {
+    (n.span.line, n.span.col)
+}
+
+fn item<'a>(n: &'a Node, i: usize) -> &'a Node {
+    match &n.value {
+        Value::List(l) => l.get(i).unwrap(),
+        other => panic!("not a list: {other:?}"),
+    }
+}
+
+#[test]
+fn loads_a_multi_document_manifest() {
+    let source = Source::new("deploy/shop.yaml", MANIFEST);
+    let loaded = load_str(&source, &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let ids: Vec<String> = loaded
+        .documents
+        .iter()
+        .map(|d| d.id().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "Deployment/shop/web",
+            "CronJob/shop/nightly-report",
+            "Service/shop/web",
+            "ConfigMap/shop/web-config",
+            "ClusterRoleBinding/web-admin",
+        ]
+    );
+    let indexes: Vec<u32> = loaded.documents.iter().map(|d| d.index()).collect();
+    assert_eq!(indexes, [0, 1, 2, 3, 4]);
+    for d in &loaded.documents {
+        assert!(Arc::ptr_eq(d.source(), &source));
+    }
+
+    let deploy = loaded.documents[0].root();
+    assert_eq!(loaded.documents[0].span().line, 2);
+    let pod = deploy.get_path(&["spec", "template", "spec"]).unwrap();
+    let privileged = item(pod.get("containers").unwrap(), 1)
+        .get_path(&["securityContext", "privileged"])
+        .unwrap();
+    assert_eq!(privileged.value, Value::Bool(true));
+    assert_eq!(at(privileged), (40, 13));
+    assert_eq!(at(privileged), pos_of("privileged: true", 0));
+    let host_network = pod.get("hostNetwork").unwrap();
+    assert_eq!(host_network.value, Value::Bool(true));
+    assert_eq!(at(host_network), (18, 7));
+    let mode = pod
+        .get_path(&["volumes"])
+        .map(|v| item(v, 0))
+        .and_then(|v| v.get_path(&["configMap", "defaultMode"]))
+        .unwrap();
+    assert!(matches!(mode.value, Value::Int(420)));
+    assert_eq!(at(mode), pos_of("defaultMode: 0644", 0));
+    // an alias sits where it is used; what it shares keeps the anchor's spans
+    let labels = deploy
+        .get_path(&["spec", "template", "metadata", "labels"])
+        .unwrap();
+    assert_eq!(at(labels), pos_of("labels: *labels", 0));
+    assert_eq!(at(labels.get("team").unwrap()), (9, 5));
+
+    let cron = loaded.documents[1].root();
+    let job = cron
+        .get_path(&[
+            "spec",
+            "jobTemplate",
+            "spec",
+            "template",
+            "spec",
+            "containers",
+        ])
+        .unwrap();
+    let env = item(item(job, 0).get("env").unwrap(), 0);
+    assert_eq!(at(env), pos_of("{name: MODE", 0));
+    assert_eq!(env.get("value").unwrap().as_str(), Some("full"));
+    let args = item(job, 0).get("args").unwrap();
+    assert_eq!(at(item(args, 1)), pos_of("\"24h\"", 0));
+
+    let svc = loaded.documents[2].root();
+    let node_port = item(svc.get_path(&["spec", "ports"]).unwrap(), 0)
+        .get("nodePort")
+        .unwrap();
+    assert!(matches!(node_port.value, Value::Int(30080)));
+    assert_eq!(at(node_port), (76, 5));
+
+    // items of a `kind: List` are documents of their own, with their own spans
+    let cm = &loaded.documents[3];
+    assert_eq!(
+        at(cm.root()),
+        pos_of("apiVersion: v1\n  kind: ConfigMap", 0)
+    );
+    assert_eq!(at(cm.root()), (82, 3));
+    let data = cm.root().get("data").unwrap();
+    assert_eq!(data.get("mode").unwrap().as_str(), Some("on"));
+    assert_eq!(data.get("debug").unwrap().value, Value::Bool(false));
+    let crb = loaded.documents[4].root();
+    let subject_ns = item(crb.get("subjects").unwrap(), 0)
+        .get("namespace")
+        .unwrap();
+    assert_eq!(at(subject_ns), (99, 5));
+    assert_eq!(
+        source.line_text(subject_ns.span.line),
+        Some("    namespace: shop")
+    );
+}
+
+#[test]
+fn json_and_broken_documents_alongside_good_ones() {
+    let text = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}}\n---\nkind: Pod\nmetadata:\n  name: b\n  name: c\n---\n[1, 2]\n---\nkind: Pod\nmetadata: {name: d}\n";
+    let loaded = load_bytes("mixed.yaml", text.as_bytes(), &LoadOptions::default());
+    let ids: Vec<String> = loaded
+        .documents
+        .iter()
+        .map(|d| d.id().to_string())
+        .collect();
+    assert_eq!(ids, ["Pod/a", "Pod/d"]);
+    let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "mixed.yaml:6:3: duplicate key `name` (first at line 5)",
+            "mixed.yaml:8:1: document is not an object; found a list",
+        ]
+    );
+}

@@ -1,0 +1,1252 @@
+//! Name resolution, static checks and lowering to `policy-core`'s IR.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use policy_core::builtins;
+use policy_core::controls;
+use policy_core::ir::{
+    self, ArithOp, CmpOp, Deny, Expect, Expr as IrExpr, ExprId, Fixture, Function, InterpPart,
+    Layer, Param, ParamType, Program, Query, RuleMeta, Selector, Severity, SrcSpan, TestBlock,
+    TestCase,
+};
+use policy_core::value::{List, MapBuilder, Node, Value};
+use policy_core::views;
+
+use crate::SourceFile;
+use crate::ast::{self, BinOp, ExprKind, Item, MetaValue, SelectorAst, Stmt, StrPart, UnOp};
+use crate::diag::Diagnostic;
+
+/// Metadata keys a rule may state.
+const META_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "controls",
+    "severity",
+    "layer",
+    "profile",
+    "tags",
+    "remediation",
+    "references",
+];
+
+struct FnSig {
+    id: u32,
+    arity: usize,
+}
+
+/// Per-module names: functions and import aliases.
+#[derive(Default)]
+struct Module {
+    functions: HashMap<String, FnSig>,
+    imports: HashMap<String, usize>,
+}
+
+pub(crate) struct Compiler<'s> {
+    sources: &'s [SourceFile],
+    files: Vec<ast::File>,
+    prog: Program,
+    diags: Vec<Diagnostic>,
+    modules: Vec<Module>,
+    params: HashMap<String, u32>,
+    /// Index of the source being compiled.
+    cur: usize,
+    scopes: Vec<(String, u32)>,
+    next_slot: u32,
+    max_slot: u32,
+}
+
+pub(crate) fn compile(sources: &[SourceFile], files: Vec<ast::File>) -> (Program, Vec<Diagnostic>) {
+    let mut c = Compiler {
+        sources,
+        files,
+        prog: Program::default(),
+        diags: Vec::new(),
+        modules: Vec::new(),
+        params: HashMap::new(),
+        cur: 0,
+        scopes: Vec::new(),
+        next_slot: 0,
+        max_slot: 0,
+    };
+    c.prog.sources = sources
+        .iter()
+        .map(|s| ir::RuleSource {
+            name: s.name.clone(),
+            text: s.text.clone(),
+        })
+        .collect();
+    c.declare();
+    c.lower();
+    (c.prog, c.diags)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// The closest candidate to `name`, if close enough to be a likely typo.
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+impl<'s> Compiler<'s> {
+    fn src(&self) -> &'s SourceFile {
+        let sources: &'s [SourceFile] = self.sources;
+        sources
+            .get(self.cur)
+            .or_else(|| sources.first())
+            .unwrap_or(&*crate::EMPTY_SOURCE)
+    }
+
+    fn sp(&self, s: &ast::Span) -> SrcSpan {
+        SrcSpan {
+            source: u32::try_from(self.cur).unwrap_or(u32::MAX),
+            start: u32::try_from(s.start).unwrap_or(u32::MAX),
+            end: u32::try_from(s.end).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn error(
+        &mut self,
+        code: &'static str,
+        span: &ast::Span,
+        msg: String,
+        label: &str,
+    ) -> &mut Diagnostic {
+        let d = Diagnostic::error(code, self.src(), msg).label(span.clone(), label);
+        self.diags.push(d);
+        let n = self.diags.len() - 1;
+        #[expect(
+            clippy::indexing_slicing,
+            reason = "n is the index of the element just pushed"
+        )]
+        &mut self.diags[n]
+    }
+
+    fn set_help(&mut self, help: String) {
+        if let Some(d) = self.diags.pop() {
+            self.diags.push(d.help(help));
+        }
+    }
+
+    /// First pass: modules, imports, function signatures, parameters, rule ids.
+    fn declare(&mut self) {
+        let module_index: HashMap<&str, usize> = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.module.as_str(), i))
+            .collect();
+        let files = std::mem::take(&mut self.files);
+        let mut rule_ids: HashMap<String, (usize, ast::Span)> = HashMap::new();
+        for (fi, file) in files.iter().enumerate() {
+            self.cur = fi;
+            let mut m = Module::default();
+            for item in &file.items {
+                match item {
+                    Item::Import(imp) => match module_index.get(imp.path.name.as_str()) {
+                        Some(&target) => {
+                            let alias = imp.alias.as_ref().map_or_else(
+                                || imp.path.name.rsplit('.').next().unwrap_or("").to_string(),
+                                |a| a.name.clone(),
+                            );
+                            m.imports.insert(alias, target);
+                        }
+                        None => {
+                            let known: Vec<&str> = module_index.keys().copied().collect();
+                            let hint = suggest(&imp.path.name, known.iter().copied());
+                            self.error(
+                                "fourc::unknown-module",
+                                &imp.path.span,
+                                format!("unknown module `{}`", imp.path.name),
+                                "no rule file has this module name",
+                            );
+                            self.set_help(match hint {
+                                Some(h) => format!("did you mean `{h}`?"),
+                                None => "modules are named by their path under the rules folder: `lib/k8s.fourc` is `lib.k8s`".to_string(),
+                            });
+                        }
+                    },
+                    Item::Fn(f) => {
+                        let id = u32::try_from(self.prog.functions.len()).unwrap_or(u32::MAX);
+                        if m.functions.contains_key(&f.name.name) {
+                            self.error(
+                                "fourc::duplicate",
+                                &f.name.span,
+                                format!(
+                                    "function `{}` is defined twice in this module",
+                                    f.name.name
+                                ),
+                                "second definition",
+                            );
+                            continue;
+                        }
+                        m.functions.insert(
+                            f.name.name.clone(),
+                            FnSig {
+                                id,
+                                arity: f.params.len(),
+                            },
+                        );
+                        self.prog.functions.push(Function {
+                            name: Arc::from(format!("{}.{}", self.src().module, f.name.name)),
+                            arity: u32::try_from(f.params.len()).unwrap_or(u32::MAX),
+                            slots: 0,
+                            body: ExprId(0),
+                        });
+                    }
+                    Item::Param(p) => self.declare_param(p),
+                    Item::Rule(r) => {
+                        if let Some((other, _)) = rule_ids.get(&r.id.name) {
+                            let other_name = self
+                                .sources
+                                .get(*other)
+                                .map_or("", |s| &*s.name)
+                                .to_string();
+                            self.error(
+                                "fourc::duplicate",
+                                &r.id.span,
+                                format!("rule id `{}` is already used", r.id.name),
+                                "second rule with this id",
+                            );
+                            self.set_help(format!(
+                                "rule ids are unique across the rule set; the first is in `{other_name}`"
+                            ));
+                        } else {
+                            rule_ids.insert(r.id.name.clone(), (fi, r.id.span.clone()));
+                        }
+                    }
+                    Item::Test(_) => {}
+                }
+            }
+            self.modules.push(m);
+        }
+        self.files = files;
+        // Tests may name rules of any file.
+        let files = std::mem::take(&mut self.files);
+        for (fi, file) in files.iter().enumerate() {
+            self.cur = fi;
+            for item in &file.items {
+                if let Item::Test(t) = item {
+                    if !rule_ids.contains_key(&t.rule.name) {
+                        let hint = suggest(&t.rule.name, rule_ids.keys().map(String::as_str))
+                            .map(str::to_string);
+                        self.error(
+                            "fourc::unknown-rule",
+                            &t.rule.span,
+                            format!("test names unknown rule `{}`", t.rule.name),
+                            "no rule has this id",
+                        );
+                        if let Some(h) = hint {
+                            self.set_help(format!("did you mean `{h}`?"));
+                        }
+                    }
+                }
+            }
+        }
+        self.files = files;
+    }
+
+    fn declare_param(&mut self, p: &ast::ParamDecl) {
+        let ty = match self.param_type(&p.ty) {
+            Some(t) => t,
+            None => return,
+        };
+        let default = match self.const_value(&p.default) {
+            Some(v) => v,
+            None => return,
+        };
+        if !ty.accepts(&default) {
+            self.error(
+                "fourc::type",
+                &p.default.span,
+                format!(
+                    "default of parameter `{}` is a {}, not {ty}",
+                    p.name.name,
+                    default.type_name()
+                ),
+                "wrong type",
+            );
+            return;
+        }
+        if let Some(&i) = self.params.get(&p.name.name) {
+            let same = self
+                .prog
+                .params
+                .get(i as usize)
+                .is_some_and(|q| q.ty == ty && q.default == default);
+            if !same {
+                self.error(
+                    "fourc::duplicate",
+                    &p.name.span,
+                    format!(
+                        "parameter `{}` is declared again with another type or default",
+                        p.name.name
+                    ),
+                    "conflicting declaration",
+                );
+                self.set_help("parameters are shared by the whole rule set; declare each once, or identically".into());
+            }
+            return;
+        }
+        let i = u32::try_from(self.prog.params.len()).unwrap_or(u32::MAX);
+        self.params.insert(p.name.name.clone(), i);
+        self.prog.params.push(Param {
+            name: Arc::from(p.name.name.as_str()),
+            ty,
+            default,
+            doc: p.doc.as_deref().map(Arc::from),
+            span: self.sp(&p.span),
+        });
+    }
+
+    fn param_type(&mut self, t: &ast::TypeExpr) -> Option<ParamType> {
+        Some(match t {
+            ast::TypeExpr::List(inner) => ParamType::List(Box::new(self.param_type(inner)?)),
+            ast::TypeExpr::Map(inner) => ParamType::Map(Box::new(self.param_type(inner)?)),
+            ast::TypeExpr::Named(n) => match n.name.as_str() {
+                "any" => ParamType::Any,
+                "bool" => ParamType::Bool,
+                "int" => ParamType::Int,
+                "float" => ParamType::Float,
+                "string" => ParamType::String,
+                other => {
+                    let hint =
+                        suggest(other, ["any", "bool", "int", "float", "string"].into_iter());
+                    self.error(
+                        "fourc::unknown-type",
+                        &n.span,
+                        format!("unknown type `{other}`"),
+                        "not a type",
+                    );
+                    self.set_help(match hint {
+                        Some(h) => format!("did you mean `{h}`? types are any, bool, int, float, string, [T] and {{T}}"),
+                        None => "types are any, bool, int, float, string, [T] and {T}".into(),
+                    });
+                    return None;
+                }
+            },
+        })
+    }
+
+    /// Evaluates a constant expression (parameter defaults).
+    fn const_value(&mut self, e: &ast::Expr) -> Option<Value> {
+        Some(match &e.kind {
+            ExprKind::Null => Value::Null,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [] => Value::string(""),
+                [StrPart::Text(t)] => Value::string(t),
+                _ => return self.not_const(e),
+            },
+            ExprKind::Unary(UnOp::Neg, x) => match self.const_value(x)? {
+                Value::Int(i) => Value::Int(i.checked_neg()?),
+                Value::Float(f) => Value::Float(-f),
+                _ => return self.not_const(e),
+            },
+            ExprKind::List(items) => {
+                let mut v = Vec::new();
+                for it in items {
+                    v.push(Node::computed(self.const_value(it)?));
+                }
+                Value::List(List::from_vec(v))
+            }
+            ExprKind::Map(entries) => {
+                let mut b = MapBuilder::new();
+                for (k, v) in entries {
+                    b.insert(Arc::from(k.as_str()), Node::computed(self.const_value(v)?));
+                }
+                Value::Map(b.finish())
+            }
+            _ => return self.not_const(e),
+        })
+    }
+
+    fn not_const(&mut self, e: &ast::Expr) -> Option<Value> {
+        self.error(
+            "fourc::not-constant",
+            &e.span,
+            "a parameter default must be a constant".into(),
+            "not a literal",
+        );
+        None
+    }
+
+    /// Second pass: function bodies, rules and tests.
+    fn lower(&mut self) {
+        let files = std::mem::take(&mut self.files);
+        let mut fn_ids: Vec<u32> = Vec::new();
+        for (fi, file) in files.iter().enumerate() {
+            self.cur = fi;
+            for item in &file.items {
+                match item {
+                    Item::Fn(f) => {
+                        let Some(sig) = self
+                            .modules
+                            .get(fi)
+                            .and_then(|m| m.functions.get(&f.name.name))
+                        else {
+                            continue;
+                        };
+                        let id = sig.id;
+                        if fn_ids.contains(&id) {
+                            continue;
+                        }
+                        fn_ids.push(id);
+                        self.lower_fn(f, id);
+                    }
+                    Item::Rule(r) => self.lower_rule(r),
+                    Item::Test(t) => self.lower_test(t),
+                    Item::Import(_) | Item::Param(_) => {}
+                }
+            }
+        }
+        self.files = files;
+    }
+
+    fn reset_scope(&mut self) {
+        self.scopes.clear();
+        self.next_slot = 0;
+        self.max_slot = 0;
+    }
+
+    fn bind(&mut self, name: &str) -> u32 {
+        let s = self.next_slot;
+        self.scopes.push((name.to_string(), s));
+        self.next_slot += 1;
+        self.max_slot = self.max_slot.max(self.next_slot);
+        s
+    }
+
+    fn unbind(&mut self, mark: (usize, u32)) {
+        self.scopes.truncate(mark.0);
+        self.next_slot = mark.1;
+    }
+
+    fn mark(&self) -> (usize, u32) {
+        (self.scopes.len(), self.next_slot)
+    }
+
+    fn lower_fn(&mut self, f: &ast::FnDecl, id: u32) {
+        self.reset_scope();
+        for p in &f.params {
+            self.bind(&p.name);
+        }
+        // `let` bindings become nested Let expressions around the body.
+        let mut lets = Vec::new();
+        for (name, e) in &f.lets {
+            let v = self.expr(e);
+            let slot = self.bind(&name.name);
+            lets.push((slot, v, e.span.clone()));
+        }
+        let mut body = self.expr(&f.body);
+        for (slot, v, span) in lets.into_iter().rev() {
+            body = self.prog.push(IrExpr::Let(slot, v, body), self.sp(&span));
+        }
+        if let Some(func) = self.prog.functions.get_mut(id as usize) {
+            func.body = body;
+            func.slots = self.max_slot;
+        }
+    }
+
+    fn lower_rule(&mut self, r: &ast::Rule) {
+        let errors_before = self.diags.len();
+        let meta = self.rule_meta(r);
+        self.reset_scope();
+        let mut selectors = Vec::new();
+        for s in &r.on.selectors {
+            match s {
+                SelectorAst::Any(_) => selectors.push(Selector::Any),
+                SelectorAst::Name { api_version, name } => {
+                    if let Some(sel) = self.selector(api_version.as_deref(), name) {
+                        selectors.push(sel);
+                    }
+                }
+            }
+        }
+        self.bind(&r.on.binding.name);
+        let filter = r.on.filter.as_ref().map(|f| self.expr(f));
+        let body = self.stmts(&r.body);
+        if self.diags.len() > errors_before {
+            return;
+        }
+        if let Some(meta) = meta {
+            self.prog.rules.push(ir::Rule {
+                meta: Arc::new(meta),
+                selectors,
+                filter,
+                body,
+                slots: self.max_slot,
+            });
+        }
+    }
+
+    fn selector(&mut self, api: Option<&str>, name: &ast::Ident) -> Option<Selector> {
+        if views::VIEWS.contains(&name.name.as_str()) {
+            return Some(Selector::View(Arc::from(name.name.as_str())));
+        }
+        if name.name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return Some(Selector::Kind {
+                kind: Arc::from(name.name.as_str()),
+                api_version: api.map(Arc::from),
+            });
+        }
+        let hint = suggest(&name.name, views::VIEWS.iter().copied());
+        self.error(
+            "fourc::unknown-view",
+            &name.span,
+            format!("unknown view `{}`", name.name),
+            "not a view or a kind",
+        );
+        self.set_help(match hint {
+            Some(h) => {
+                format!("did you mean `{h}`? kinds start with a capital letter (`Deployment`)")
+            }
+            None => format!(
+                "views are {}; kinds start with a capital letter (`Deployment`)",
+                views::VIEWS.join(", ")
+            ),
+        });
+        None
+    }
+
+    fn rule_meta(&mut self, r: &ast::Rule) -> Option<RuleMeta> {
+        let mut title = None;
+        let mut description = None;
+        let mut controls_v: Vec<Arc<str>> = Vec::new();
+        let mut have_controls = false;
+        let mut severity = None;
+        let mut layer = None;
+        let mut tags: Vec<Arc<str>> = Vec::new();
+        let mut remediation = None;
+        let mut references = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut ok = true;
+        for m in &r.meta {
+            let key = m.key.name.as_str();
+            if !META_KEYS.contains(&key) {
+                let hint = suggest(key, META_KEYS.iter().copied());
+                self.error(
+                    "fourc::unknown-metadata",
+                    &m.key.span,
+                    format!("unknown metadata `{key}`"),
+                    "not a metadata key",
+                );
+                self.set_help(match hint {
+                    Some(h) => format!("did you mean `{h}`?"),
+                    None => format!("metadata keys are {}", META_KEYS.join(", ")),
+                });
+                ok = false;
+                continue;
+            }
+            if seen.contains(&key) {
+                self.error(
+                    "fourc::duplicate",
+                    &m.key.span,
+                    format!("metadata `{key}` is given twice"),
+                    "second time",
+                );
+                ok = false;
+                continue;
+            }
+            seen.push(key);
+            let words: Vec<(String, ast::Span)> = match &m.value {
+                MetaValue::Word(w) => vec![(w.clone(), m.value_span.clone())],
+                MetaValue::List(l) => l.clone(),
+            };
+            let single = match &m.value {
+                MetaValue::Word(w) => Some(w.clone()),
+                MetaValue::List(_) => None,
+            };
+            let need_single = |this: &mut Self| {
+                this.error(
+                    "fourc::metadata",
+                    &m.value_span,
+                    format!("metadata `{key}` takes a single value"),
+                    "a list here",
+                );
+            };
+            match key {
+                "title" | "description" | "remediation" => match single {
+                    Some(s) => {
+                        let v = Some(Arc::<str>::from(s.as_str()));
+                        match key {
+                            "title" => title = v,
+                            "description" => description = v,
+                            _ => remediation = v,
+                        }
+                    }
+                    None => {
+                        need_single(self);
+                        ok = false;
+                    }
+                },
+                "severity" => match single.as_deref().map(Severity::parse) {
+                    Some(Some(s)) => severity = Some(s),
+                    _ => {
+                        self.error(
+                            "fourc::metadata",
+                            &m.value_span,
+                            format!("unknown severity `{}`", single.unwrap_or_default()),
+                            "not a severity",
+                        );
+                        self.set_help("severities are critical, high, medium, low and info".into());
+                        ok = false;
+                    }
+                },
+                "layer" => match single.as_deref().map(Layer::parse) {
+                    Some(Some(l)) => layer = Some(l),
+                    _ => {
+                        self.error(
+                            "fourc::metadata",
+                            &m.value_span,
+                            format!("unknown layer `{}`", single.unwrap_or_default()),
+                            "not a layer",
+                        );
+                        self.set_help("layers are cloud, cluster, container and code".into());
+                        ok = false;
+                    }
+                },
+                "controls" => {
+                    have_controls = true;
+                    for (w, span) in words {
+                        if controls::find(&w).is_none() {
+                            let hint = suggest(&w, controls::CONTROLS.iter().map(|c| c.key));
+                            self.error(
+                                "fourc::unknown-control",
+                                &span,
+                                format!("unknown control `{w}`"),
+                                "not in the 4C control catalogue",
+                            );
+                            self.set_help(match hint {
+                                Some(h) => format!("did you mean `{h}`?"),
+                                None => "`fourc rules` lists the control keys".into(),
+                            });
+                            ok = false;
+                        } else {
+                            controls_v.push(Arc::from(w.as_str()));
+                        }
+                    }
+                }
+                "profile" | "tags" => {
+                    tags.extend(words.into_iter().map(|(w, _)| Arc::from(w.as_str())))
+                }
+                _ => references.extend(words.into_iter().map(|(w, _)| Arc::from(w.as_str()))),
+            }
+        }
+        for (present, key) in [
+            (title.is_some() || seen.contains(&"title"), "title"),
+            (have_controls, "controls"),
+            (severity.is_some() || seen.contains(&"severity"), "severity"),
+        ] {
+            if !present {
+                self.error(
+                    "fourc::missing-metadata",
+                    &r.id.span,
+                    format!("rule `{}` has no `{key}`", r.id.name),
+                    "in this rule",
+                );
+                self.set_help(match key {
+                    "title" => {
+                        "add a one-line title: `title \"Privileged containers are not allowed\"`"
+                            .to_string()
+                    }
+                    "controls" => {
+                        "name the controls the rule serves: `controls [cluster.pod-security]`"
+                            .to_string()
+                    }
+                    _ => "add `severity critical|high|medium|low|info`".to_string(),
+                });
+                ok = false;
+            }
+        }
+        if have_controls && controls_v.is_empty() && ok {
+            self.error(
+                "fourc::missing-metadata",
+                &r.id.span,
+                format!("rule `{}` names no control", r.id.name),
+                "in this rule",
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        let derived = controls_v
+            .first()
+            .and_then(|c| controls::find(c))
+            .map(|c| c.layer);
+        Some(RuleMeta {
+            id: Arc::from(r.id.name.as_str()),
+            title: title.unwrap_or_else(|| Arc::from("")),
+            description,
+            controls: controls_v,
+            severity: severity.unwrap_or(Severity::Medium),
+            layer: layer.or(derived).unwrap_or(Layer::Cluster),
+            tags,
+            remediation,
+            references,
+            span: self.sp(&r.id.span),
+        })
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> Vec<ir::Stmt> {
+        let mark = self.mark();
+        let mut out = Vec::new();
+        let mut iter = stmts.iter().enumerate();
+        while let Some((i, s)) = iter.next() {
+            match s {
+                Stmt::Let(name, e) => {
+                    let v = self.expr(e);
+                    let slot = self.bind(&name.name);
+                    out.push(ir::Stmt::Let(slot, v));
+                }
+                Stmt::When(e) => {
+                    self.check_constant_condition(e, "when");
+                    out.push(ir::Stmt::When(self.expr(e)));
+                }
+                Stmt::Each { var, domain, block } => {
+                    let d = self.expr(domain);
+                    let inner = self.mark();
+                    let slot = self.bind(&var.name);
+                    let body = match block {
+                        Some(b) => self.stmts(b),
+                        None => {
+                            let rest = stmts.get(i + 1..).unwrap_or(&[]);
+                            let body = self.stmts(rest);
+                            self.unbind(inner);
+                            out.push(ir::Stmt::Each {
+                                slot,
+                                domain: d,
+                                body,
+                            });
+                            break;
+                        }
+                    };
+                    self.unbind(inner);
+                    out.push(ir::Stmt::Each {
+                        slot,
+                        domain: d,
+                        body,
+                    });
+                }
+                Stmt::Deny {
+                    cond, at, message, ..
+                } => {
+                    self.check_constant_condition(cond, "deny");
+                    let c = self.expr(cond);
+                    let a = at.as_ref().map(|a| self.expr(a));
+                    let m = message.as_ref().map(|m| self.expr(m));
+                    out.push(ir::Stmt::Deny(Deny {
+                        cond: c,
+                        at: a,
+                        message: m,
+                    }));
+                }
+            }
+        }
+        self.unbind(mark);
+        out
+    }
+
+    fn check_constant_condition(&mut self, e: &ast::Expr, what: &str) {
+        if let ExprKind::Bool(b) = e.kind {
+            let d = Diagnostic::warning(
+                "fourc::constant-condition",
+                self.src(),
+                format!("`{what}` condition is always {b}"),
+            )
+            .label(e.span.clone(), "constant")
+            .help("a constant condition makes the rule fire everywhere or nowhere");
+            self.diags.push(d);
+        }
+    }
+
+    fn lower_test(&mut self, t: &ast::Test) {
+        let mut cases = Vec::new();
+        for c in &t.cases {
+            if !c.deny && c.count.is_some() {
+                self.error(
+                    "fourc::test",
+                    &c.span,
+                    "`allow` takes no count".into(),
+                    "remove the count",
+                );
+                continue;
+            }
+            cases.push(TestCase {
+                expect: if c.deny {
+                    Expect::Deny(c.count)
+                } else {
+                    Expect::Allow
+                },
+                fixture: if c.inline {
+                    Fixture::Inline(Arc::from(c.text.as_str()))
+                } else {
+                    Fixture::File(Arc::from(c.text.as_str()))
+                },
+                span: self.sp(&c.span),
+            });
+        }
+        self.prog.tests.push(TestBlock {
+            rule: Arc::from(t.rule.name.as_str()),
+            cases,
+            span: self.sp(&t.span),
+        });
+    }
+
+    fn push(&mut self, e: IrExpr, span: &ast::Span) -> ExprId {
+        let s = self.sp(span);
+        self.prog.push(e, s)
+    }
+
+    fn lit(&mut self, v: Value, span: &ast::Span) -> ExprId {
+        self.push(IrExpr::Lit(v), span)
+    }
+
+    fn expr(&mut self, e: &ast::Expr) -> ExprId {
+        let span = &e.span;
+        match &e.kind {
+            ExprKind::Null => self.lit(Value::Null, span),
+            ExprKind::Bool(b) => self.lit(Value::Bool(*b), span),
+            ExprKind::Int(i) => self.lit(Value::Int(*i), span),
+            ExprKind::Float(f) => self.lit(Value::Float(*f), span),
+            ExprKind::Str(parts) => {
+                if parts.iter().all(|p| matches!(p, StrPart::Text(_))) {
+                    let s: String = parts
+                        .iter()
+                        .map(|p| match p {
+                            StrPart::Text(t) => t.as_str(),
+                            StrPart::Expr(_) => "",
+                        })
+                        .collect();
+                    return self.lit(Value::string(&s), span);
+                }
+                let mut out = Vec::new();
+                for p in parts {
+                    out.push(match p {
+                        StrPart::Text(t) => InterpPart::Text(Arc::from(t.as_str())),
+                        StrPart::Expr(x) => InterpPart::Expr(self.expr(x)),
+                    });
+                }
+                self.push(IrExpr::Interp(out), span)
+            }
+            ExprKind::Ident(name) => self.ident(name, span),
+            ExprKind::Field(base, name) => {
+                let b = self.expr(base);
+                self.push(IrExpr::Field(b, Arc::from(name.name.as_str())), span)
+            }
+            ExprKind::Index(base, ix) => {
+                let b = self.expr(base);
+                let i = self.expr(ix);
+                self.push(IrExpr::Index(b, i), span)
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.expr(x);
+                match op {
+                    UnOp::Not => self.push(IrExpr::Not(v), span),
+                    UnOp::Neg => self.push(IrExpr::Neg(v), span),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
+            ExprKind::If(c, a, b) => {
+                let c = self.expr(c);
+                let a = self.expr(a);
+                let b = self.expr(b);
+                self.push(IrExpr::If(c, a, b), span)
+            }
+            ExprKind::Quant(q, var, domain, cond) => {
+                let d = self.expr(domain);
+                let mark = self.mark();
+                let slot = self.bind(&var.name);
+                let c = self.expr(cond);
+                self.unbind(mark);
+                self.push(IrExpr::Quant(*q, slot, d, c), span)
+            }
+            ExprKind::Comprehension {
+                out,
+                var,
+                domain,
+                filter,
+            } => {
+                let d = self.expr(domain);
+                let mark = self.mark();
+                let slot = self.bind(&var.name);
+                let f = filter.as_ref().map(|f| self.expr(f));
+                let o = self.expr(out);
+                self.unbind(mark);
+                self.push(
+                    IrExpr::Comprehension {
+                        slot,
+                        domain: d,
+                        filter: f,
+                        out: o,
+                    },
+                    span,
+                )
+            }
+            ExprKind::List(items) => {
+                let ids = items.iter().map(|i| self.expr(i)).collect();
+                self.push(IrExpr::List(ids), span)
+            }
+            ExprKind::Map(entries) => {
+                let ids = entries
+                    .iter()
+                    .map(|(k, v)| (Arc::from(k.as_str()), self.expr(v)))
+                    .collect();
+                self.push(IrExpr::Map(ids), span)
+            }
+            ExprKind::Call { module, name, args } => self.call(module.as_ref(), name, args, span),
+        }
+    }
+
+    fn ident(&mut self, name: &str, span: &ast::Span) -> ExprId {
+        if let Some((_, slot)) = self.scopes.iter().rev().find(|(n, _)| n == name) {
+            let slot = *slot;
+            return self.push(IrExpr::Var(slot), span);
+        }
+        if let Some(&p) = self.params.get(name) {
+            return self.push(IrExpr::Param(p), span);
+        }
+        let mut candidates: Vec<String> = self.scopes.iter().map(|(n, _)| n.clone()).collect();
+        candidates.extend(self.params.keys().cloned());
+        let hint = suggest(name, candidates.iter().map(String::as_str)).map(str::to_string);
+        self.error(
+            "fourc::unknown-name",
+            span,
+            format!("unknown name `{name}`"),
+            "not a variable or parameter in scope",
+        );
+        self.set_help(match hint {
+            Some(h) => format!("did you mean `{h}`?"),
+            None => "names come from `on ... as x`, `let`, `each`, quantifiers, function parameters and `param` declarations".into(),
+        });
+        self.lit(Value::Null, span)
+    }
+
+    fn binary(&mut self, op: BinOp, a: &ast::Expr, b: &ast::Expr, span: &ast::Span) -> ExprId {
+        if op == BinOp::Matches {
+            let x = self.expr(a);
+            if let ExprKind::Str(parts) = &b.kind {
+                if let [StrPart::Text(p)] | [StrPart::Text(p), ..] = parts.as_slice() {
+                    if parts.len() == 1 {
+                        return match builtins::compile_regex(p) {
+                            Ok(re) => self.push(IrExpr::MatchesLit(x, Arc::new(re)), span),
+                            Err(err) => {
+                                self.error(
+                                    "fourc::regex",
+                                    &b.span,
+                                    format!("invalid regular expression: {err}"),
+                                    "this pattern",
+                                );
+                                self.set_help("patterns use the `regex` crate's syntax (RE2-like, no backreferences); write `\\{` for a literal brace".into());
+                                self.lit(Value::Bool(false), span)
+                            }
+                        };
+                    }
+                }
+            }
+            let y = self.expr(b);
+            return self.push(IrExpr::Matches(x, y), span);
+        }
+        let x = self.expr(a);
+        let y = self.expr(b);
+        let e = match op {
+            BinOp::Or => IrExpr::Or(x, y),
+            BinOp::And => IrExpr::And(x, y),
+            BinOp::Eq => IrExpr::Cmp(CmpOp::Eq, x, y),
+            BinOp::Ne => IrExpr::Cmp(CmpOp::Ne, x, y),
+            BinOp::Lt => IrExpr::Cmp(CmpOp::Lt, x, y),
+            BinOp::Le => IrExpr::Cmp(CmpOp::Le, x, y),
+            BinOp::Gt => IrExpr::Cmp(CmpOp::Gt, x, y),
+            BinOp::Ge => IrExpr::Cmp(CmpOp::Ge, x, y),
+            BinOp::In => IrExpr::In(x, y),
+            BinOp::Default => IrExpr::Default(x, y),
+            BinOp::Concat => IrExpr::Concat(x, y),
+            BinOp::Add => IrExpr::Arith(ArithOp::Add, x, y),
+            BinOp::Sub => IrExpr::Arith(ArithOp::Sub, x, y),
+            BinOp::Mul => IrExpr::Arith(ArithOp::Mul, x, y),
+            BinOp::Div => IrExpr::Arith(ArithOp::Div, x, y),
+            BinOp::Rem => IrExpr::Arith(ArithOp::Rem, x, y),
+            BinOp::Matches => IrExpr::Matches(x, y),
+        };
+        self.push(e, span)
+    }
+
+    fn arity_error(
+        &mut self,
+        name: &str,
+        span: &ast::Span,
+        want: String,
+        got: usize,
+        sig: &str,
+    ) -> ExprId {
+        self.error(
+            "fourc::arity",
+            span,
+            format!(
+                "`{name}` takes {want}, but {got} {} given",
+                if got == 1 { "was" } else { "were" }
+            ),
+            "wrong number of arguments",
+        );
+        self.set_help(format!("signature: {sig}"));
+        self.lit(Value::Null, span)
+    }
+
+    fn call(
+        &mut self,
+        module: Option<&ast::Ident>,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: &ast::Span,
+    ) -> ExprId {
+        if let Some(m) = module {
+            let target = self
+                .modules
+                .get(self.cur)
+                .and_then(|md| md.imports.get(&m.name))
+                .copied();
+            let Some(target) = target else {
+                self.error(
+                    "fourc::unknown-module",
+                    &m.span,
+                    format!("`{}` is not an imported module", m.name),
+                    "not imported",
+                );
+                self.set_help(format!(
+                    "add `import <module path> as {}` at the top of the file",
+                    m.name
+                ));
+                return self.lit(Value::Null, span);
+            };
+            let sig = self
+                .modules
+                .get(target)
+                .and_then(|md| md.functions.get(&name.name))
+                .map(|s| (s.id, s.arity));
+            return match sig {
+                Some((id, arity)) => self.user_call(id, arity, &name.name, args, span),
+                None => {
+                    let names: Vec<String> = self
+                        .modules
+                        .get(target)
+                        .map(|md| md.functions.keys().cloned().collect())
+                        .unwrap_or_default();
+                    let hint =
+                        suggest(&name.name, names.iter().map(String::as_str)).map(str::to_string);
+                    self.error(
+                        "fourc::unknown-function",
+                        &name.span,
+                        format!("module `{}` has no function `{}`", m.name, name.name),
+                        "unknown function",
+                    );
+                    if let Some(h) = hint {
+                        self.set_help(format!("did you mean `{}.{h}`?", m.name));
+                    }
+                    self.lit(Value::Null, span)
+                }
+            };
+        }
+        match name.name.as_str() {
+            "exists" => {
+                if args.len() != 1 {
+                    return self.arity_error(
+                        "exists",
+                        span,
+                        "1 argument".into(),
+                        args.len(),
+                        "exists(x) -> bool",
+                    );
+                }
+                let x = args.first().map(|a| self.expr(a));
+                return match x {
+                    Some(x) => self.push(IrExpr::Exists(x), span),
+                    None => self.lit(Value::Bool(false), span),
+                };
+            }
+            "resources" | "resource" => return self.query(&name.name, args, span),
+            _ => {}
+        }
+        let local = self
+            .modules
+            .get(self.cur)
+            .and_then(|md| md.functions.get(&name.name))
+            .map(|s| (s.id, s.arity));
+        if let Some((id, arity)) = local {
+            return self.user_call(id, arity, &name.name, args, span);
+        }
+        if let Some((bi, def)) = builtins::lookup(&name.name) {
+            if args.len() < def.min_args || args.len() > def.max_args {
+                let want = if def.min_args == def.max_args {
+                    format!(
+                        "{} argument{}",
+                        def.min_args,
+                        if def.min_args == 1 { "" } else { "s" }
+                    )
+                } else {
+                    format!("{} to {} arguments", def.min_args, def.max_args)
+                };
+                return self.arity_error(&name.name, span, want, args.len(), def.signature);
+            }
+            let ids: Vec<ExprId> = args.iter().map(|a| self.expr(a)).collect();
+            // Constant folding: a call on literals runs now, so a bad literal is a compile error.
+            let lits: Option<Vec<Value>> = ids
+                .iter()
+                .map(|i| match self.prog.expr(*i) {
+                    Some(IrExpr::Lit(v)) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(lits) = lits {
+                let argv: Vec<Option<&Value>> = lits.iter().map(Some).collect();
+                match (def.func)(&argv) {
+                    Ok(Some(v)) => return self.lit(v, span),
+                    Ok(None) => {}
+                    Err(err) => {
+                        self.error(
+                            "fourc::type",
+                            span,
+                            err.to_string(),
+                            "fails on these arguments",
+                        );
+                        self.set_help(format!("signature: {}", def.signature));
+                        return self.lit(Value::Null, span);
+                    }
+                }
+            }
+            return self.push(
+                IrExpr::Builtin(u32::try_from(bi).unwrap_or(u32::MAX), ids),
+                span,
+            );
+        }
+        let mut names: Vec<String> = builtins::BUILTINS
+            .iter()
+            .map(|b| b.name.to_string())
+            .collect();
+        if let Some(md) = self.modules.get(self.cur) {
+            names.extend(md.functions.keys().cloned());
+        }
+        names.extend([
+            "exists".to_string(),
+            "resources".to_string(),
+            "resource".to_string(),
+        ]);
+        let hint = suggest(&name.name, names.iter().map(String::as_str)).map(str::to_string);
+        self.error(
+            "fourc::unknown-function",
+            &name.span,
+            format!("unknown function `{}`", name.name),
+            "not a builtin or a function of this module",
+        );
+        self.set_help(match hint {
+            Some(h) => format!("did you mean `{h}`?"),
+            None => {
+                "functions of other modules are called as `alias.name(...)` after `import`".into()
+            }
+        });
+        self.lit(Value::Null, span)
+    }
+
+    fn user_call(
+        &mut self,
+        id: u32,
+        arity: usize,
+        name: &str,
+        args: &[ast::Expr],
+        span: &ast::Span,
+    ) -> ExprId {
+        if args.len() != arity {
+            return self.arity_error(
+                name,
+                span,
+                format!("{arity} argument{}", if arity == 1 { "" } else { "s" }),
+                args.len(),
+                &format!("fn {name}({arity} parameters)"),
+            );
+        }
+        let ids = args.iter().map(|a| self.expr(a)).collect();
+        self.push(IrExpr::Call(id, ids), span)
+    }
+
+    fn query(&mut self, fname: &str, args: &[ast::Expr], span: &ast::Span) -> ExprId {
+        let (min, max) = if fname == "resource" { (3, 3) } else { (1, 2) };
+        if args.len() < min || args.len() > max {
+            let sig = if fname == "resource" {
+                "resource(Kind, namespace, name) -> document or undefined"
+            } else {
+                "resources(Kind [, namespace]) -> [document]"
+            };
+            let want = if min == max {
+                format!("{min} arguments")
+            } else {
+                format!("{min} or {max} arguments")
+            };
+            return self.arity_error(fname, span, want, args.len(), sig);
+        }
+        let mut targets = Vec::new();
+        let mut kinds: Vec<&ast::Expr> = Vec::new();
+        match args.first().map(|a| &a.kind) {
+            Some(ExprKind::List(items)) => kinds.extend(items.iter()),
+            Some(_) => kinds.extend(args.first()),
+            None => {}
+        }
+        for k in kinds {
+            match &k.kind {
+                ExprKind::Ident(n) => {
+                    let id = ast::Ident {
+                        name: n.clone(),
+                        span: k.span.clone(),
+                    };
+                    if let Some(s) = self.selector(None, &id) {
+                        targets.push(s);
+                    }
+                }
+                _ => {
+                    self.error(
+                        "fourc::query",
+                        &k.span,
+                        format!("`{fname}` takes a kind or view name first"),
+                        "expected a name such as `NetworkPolicy` or `workload`",
+                    );
+                    self.set_help(
+                        "write `resources(NetworkPolicy, ns)` or `resources([Role, ClusterRole])`"
+                            .into(),
+                    );
+                }
+            }
+        }
+        let namespace = args.get(1).map(|a| self.expr(a));
+        let name = args.get(2).map(|a| self.expr(a));
+        self.push(
+            IrExpr::Resources(Box::new(Query {
+                targets,
+                namespace,
+                name,
+            })),
+            span,
+        )
+    }
+}

@@ -1,0 +1,346 @@
+//! fourc: a declarative policy engine for cloud native security.
+//!
+//! The Kubernetes "4C" model (Cloud, Cluster, Container, Code) as checks that run anywhere: a
+//! small rule language compiled before any document is read, an evaluator over documents loaded
+//! with exact source positions, and a standard library of rules for the 4C recommendations.
+//!
+//! This crate is the facade embedders link: one [`Engine`] built with [`EngineBuilder`].
+//!
+//! ```
+//! use fourc::Engine;
+//!
+//! let engine = Engine::builder()
+//!     .stdlib(false)
+//!     .rule_source("custom.fourc", r#"
+//! rule team-label {
+//!   title    "Workloads carry a team label"
+//!   controls [cluster.resources]
+//!   severity low
+//!   on workload as w
+//!   deny not exists(w.metadata.labels.team)
+//!     at w.metadata.labels.team
+//!     message "{w.kind} {w.metadata.name} has no team label"
+//! }
+//! "#)
+//!     .build()
+//!     .expect("the rule compiles");
+//!
+//! let scan = engine.check_str("deploy.yaml", "
+//! apiVersion: apps/v1
+//! kind: Deployment
+//! metadata:
+//!   name: web
+//! spec:
+//!   template:
+//!     spec:
+//!       containers: [{name: app, image: nginx:1.27}]
+//! ");
+//! assert_eq!(scan.report.findings.len(), 1);
+//! let f = &scan.report.findings[0];
+//! assert_eq!(f.message, "Deployment web has no team label");
+//! assert_eq!((f.span.line, f.span.col), (4, 1)); // `metadata:`, the nearest existing field
+//! ```
+
+pub mod output;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use policy_core::testing::TestReport;
+pub use policy_core::{
+    self as core, Document, EvalError, Finding, Layer, LoadError, LoadOptions, Loaded, Node,
+    ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value, YamlCompat,
+};
+use policy_core::{RuleSetOptions, yaml};
+pub use policy_lang::{self as lang, CompileErrors, Diagnostic};
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Rules that do not compile; every diagnostic is inside.
+    #[error(transparent)]
+    Compile(#[from] CompileErrors),
+    /// A parameter value that no rule declares, or of the wrong type.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    /// A rules folder that could not be read.
+    #[error("cannot read rules from `{path}`: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+}
+
+/// Builds an [`Engine`]: add rule sources and parameter values, then [`EngineBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct EngineBuilder {
+    stdlib: bool,
+    sources: Vec<(String, String, String)>,
+    params: Vec<(String, Value)>,
+    load: LoadOptions,
+    io_error: Option<(String, String)>,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            stdlib: true,
+            sources: Vec::new(),
+            params: Vec::new(),
+            load: LoadOptions::default(),
+            io_error: None,
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Whether to include the embedded standard library (on by default).
+    pub fn stdlib(mut self, on: bool) -> Self {
+        self.stdlib = on;
+        self
+    }
+
+    /// Adds a rule source; `name` is used in diagnostics and gives the module name
+    /// (`lib/k8s.fourc` is module `lib.k8s`).
+    pub fn rule_source(mut self, name: &str, text: &str) -> Self {
+        self.sources.push((
+            policy_lang::module_name(name),
+            name.to_string(),
+            text.to_string(),
+        ));
+        self
+    }
+
+    /// Adds every `.fourc` file under `dir`, recursively, in path order. Module names are the
+    /// paths relative to `dir`.
+    pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        let dir = dir.as_ref();
+        let mut files = Vec::new();
+        if let Err(e) = collect_files(dir, &mut files, &|p| {
+            p.extension().is_some_and(|e| e == policy_lang::EXTENSION)
+        }) {
+            self.io_error = Some((dir.display().to_string(), e.to_string()));
+            return self;
+        }
+        for f in files {
+            match std::fs::read_to_string(&f) {
+                Ok(text) => {
+                    let rel = f.strip_prefix(dir).unwrap_or(&f);
+                    let module = policy_lang::module_name(&rel.to_string_lossy());
+                    self.sources.push((module, f.display().to_string(), text));
+                }
+                Err(e) => {
+                    self.io_error = Some((f.display().to_string(), e.to_string()));
+                }
+            }
+        }
+        self
+    }
+
+    /// Overrides a parameter's default; checked against its declared type at build.
+    pub fn param(mut self, name: &str, value: Value) -> Self {
+        self.params.push((name.to_string(), value));
+        self
+    }
+
+    /// Sets the YAML scalar resolution (Kubernetes' YAML 1.1 by default).
+    pub fn yaml_compat(mut self, compat: YamlCompat) -> Self {
+        self.load.compat = compat;
+        self
+    }
+
+    /// Sets the loading limits.
+    pub fn load_options(mut self, load: LoadOptions) -> Self {
+        self.load = load;
+        self
+    }
+
+    /// Compiles every rule source. Nothing is read before the rules compile.
+    pub fn build(self) -> Result<Engine, BuildError> {
+        if let Some((path, message)) = self.io_error {
+            return Err(BuildError::Io { path, message });
+        }
+        let mut c = policy_lang::RuleCompiler::new();
+        if self.stdlib {
+            for (path, text) in stdlib_rules::SOURCES {
+                let name = format!("{}/{path}", stdlib_rules::PREFIX);
+                c.add_module(&policy_lang::module_name(path), &name, text);
+            }
+        }
+        for (module, name, text) in &self.sources {
+            c.add_module(module, name, text);
+        }
+        let compiled = c.compile()?;
+        let rules = RuleSet::new(
+            Arc::new(compiled.program),
+            RuleSetOptions {
+                params: self.params,
+                ..RuleSetOptions::default()
+            },
+        )?;
+        Ok(Engine {
+            rules,
+            load: self.load,
+            warnings: compiled.warnings,
+        })
+    }
+}
+
+/// What one scan produced: the findings and evaluation errors, and the inputs that could not
+/// be read (the others were still scanned).
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Findings and evaluation errors.
+    pub report: Report,
+    /// Inputs that could not be read or parsed.
+    pub load_errors: Vec<LoadError>,
+}
+
+/// A compiled engine: immutable, `Send + Sync`, shareable across threads.
+#[derive(Debug)]
+pub struct Engine {
+    rules: RuleSet,
+    load: LoadOptions,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Engine {
+    /// A builder with the standard library on.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The compiled rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Compile warnings.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The loading options.
+    pub fn load_options(&self) -> &LoadOptions {
+        &self.load
+    }
+
+    /// Evaluates already loaded documents.
+    pub fn evaluate(&self, docs: &[Document]) -> Report {
+        self.rules.evaluate(docs)
+    }
+
+    /// Loads and evaluates a YAML or JSON text.
+    pub fn check_str(&self, name: &str, text: &str) -> Scan {
+        let loaded = yaml::load_str(&Source::new(name, text), &self.load);
+        Scan {
+            report: self.evaluate(&loaded.documents),
+            load_errors: loaded.errors,
+        }
+    }
+
+    /// Loads every input (files, folders searched recursively for `.yaml`, `.yml` and `.json`,
+    /// `-` for standard input) and evaluates all documents together, so cross-document rules see
+    /// the whole set. An unreadable input is reported and the rest are still scanned.
+    pub fn check_paths<P: AsRef<Path>>(&self, inputs: &[P]) -> Scan {
+        let (docs, load_errors) = self.load_inputs(inputs);
+        Scan {
+            report: self.evaluate(&docs),
+            load_errors,
+        }
+    }
+
+    /// Loads inputs as [`Engine::check_paths`] does, without evaluating.
+    pub fn load_inputs<P: AsRef<Path>>(&self, inputs: &[P]) -> (Vec<Document>, Vec<LoadError>) {
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut errors = Vec::new();
+        let mut stdin = false;
+        for input in inputs {
+            let p = input.as_ref();
+            if p == Path::new("-") {
+                stdin = true;
+            } else if p.is_dir() {
+                if let Err(e) = collect_files(p, &mut files, &is_manifest) {
+                    errors.push(io_error(p, &e));
+                }
+            } else {
+                files.push(p.to_path_buf());
+            }
+        }
+        let load = |f: &PathBuf| yaml::load_path(f, &self.load);
+        let loaded: Vec<Loaded> = files.iter().map(load).collect();
+        let mut docs = Vec::new();
+        for l in loaded {
+            docs.extend(l.documents);
+            errors.extend(l.errors);
+        }
+        if stdin {
+            let l = yaml::load_reader("-", std::io::stdin().lock(), &self.load);
+            docs.extend(l.documents);
+            errors.extend(l.errors);
+        }
+        (docs, errors)
+    }
+
+    /// Runs the rules' `test` blocks. File fixtures are resolved relative to their rule file.
+    pub fn run_tests(&self) -> TestReport {
+        policy_core::testing::run_tests(&self.rules, None, &self.load)
+    }
+}
+
+fn io_error(p: &Path, e: &std::io::Error) -> LoadError {
+    LoadError {
+        source_name: Arc::from(p.display().to_string()),
+        line: 0,
+        col: 0,
+        message: format!("cannot read: {e}"),
+    }
+}
+
+/// Whether a path looks like a manifest by its extension.
+pub fn is_manifest(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+}
+
+/// Collects files under `dir` that satisfy `keep`, recursively, skipping hidden entries, sorted.
+fn collect_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    keep: &dyn Fn(&Path) -> bool,
+) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_files(&p, out, keep)?;
+        } else if keep(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+        assert_send_sync::<Scan>();
+    }
+}
