@@ -74,10 +74,26 @@ pub enum BuildError {
     },
 }
 
+/// A Pod Security Standards level: `restricted` includes `baseline`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PssLevel {
+    /// The baseline profile: rules tagged `pss-baseline`.
+    Baseline,
+    /// The restricted profile: rules tagged `pss-baseline` or `pss-restricted`.
+    #[default]
+    Restricted,
+}
+
+/// The tag of restricted-only Pod Security rules.
+pub const TAG_PSS_RESTRICTED: &str = "pss-restricted";
+
 /// Builds an [`Engine`]: add rule sources and parameter values, then [`EngineBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     stdlib: bool,
+    pss_level: PssLevel,
+    disabled_rules: Vec<String>,
+    disabled_controls: Vec<String>,
     sources: Vec<(String, String, String)>,
     params: Vec<(String, Value)>,
     load: LoadOptions,
@@ -88,6 +104,9 @@ impl Default for EngineBuilder {
     fn default() -> Self {
         EngineBuilder {
             stdlib: true,
+            pss_level: PssLevel::default(),
+            disabled_rules: Vec::new(),
+            disabled_controls: Vec::new(),
             sources: Vec::new(),
             params: Vec::new(),
             load: LoadOptions::default(),
@@ -146,6 +165,30 @@ impl EngineBuilder {
         self
     }
 
+    /// Selects the Pod Security Standards level; `baseline` leaves out the restricted-only rules.
+    pub fn pss_level(mut self, level: PssLevel) -> Self {
+        self.pss_level = level;
+        self
+    }
+
+    /// Selects the Pod Security Standards version (`v1.0` to `v1.37`, or `latest`), as the
+    /// `pss_version` parameter the Pod Security rules read.
+    pub fn pss_version(self, version: &str) -> Self {
+        self.param("pss_version", Value::string(version))
+    }
+
+    /// Leaves out a rule by id.
+    pub fn disable_rule(mut self, id: &str) -> Self {
+        self.disabled_rules.push(id.to_string());
+        self
+    }
+
+    /// Leaves out every rule that serves a control (and no other enabled control).
+    pub fn disable_control(mut self, key: &str) -> Self {
+        self.disabled_controls.push(key.to_string());
+        self
+    }
+
     /// Sets the YAML scalar resolution (Kubernetes' YAML 1.1 by default).
     pub fn yaml_compat(mut self, compat: YamlCompat) -> Self {
         self.load.compat = compat;
@@ -173,7 +216,17 @@ impl EngineBuilder {
         for (module, name, text) in &self.sources {
             c.add_module(module, name, text);
         }
-        let compiled = c.compile()?;
+        let mut compiled = c.compile()?;
+        let keep = |m: &RuleMeta| {
+            !(self.pss_level == PssLevel::Baseline
+                && m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED))
+                && !self.disabled_rules.iter().any(|r| **r == *m.id)
+                && !m
+                    .controls
+                    .iter()
+                    .all(|c| self.disabled_controls.iter().any(|d| **d == **c))
+        };
+        compiled.program.rules.retain(|r| keep(&r.meta));
         let rules = RuleSet::new(
             Arc::new(compiled.program),
             RuleSetOptions {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fourc::{BuildError, Engine, EngineBuilder, YamlCompat};
+use fourc::{BuildError, Engine, EngineBuilder, PssLevel, YamlCompat};
 
 /// Exit code: no findings.
 const EXIT_CLEAN: u8 = 0;
@@ -51,6 +51,24 @@ struct RuleArgs {
     /// Leave out the embedded standard library.
     #[arg(long)]
     no_stdlib: bool,
+    /// Pod Security Standards level: `restricted` includes `baseline`.
+    #[arg(long, value_enum, default_value = "restricted")]
+    pss_level: Level,
+    /// Pod Security Standards version (`v1.0` ... `v1.37`, or `latest`).
+    #[arg(long, default_value = "latest")]
+    pss_version: String,
+    /// Leave out a rule by id (repeatable).
+    #[arg(long = "disable-rule", value_name = "ID")]
+    disable_rules: Vec<String>,
+    /// Leave out the rules of a control (repeatable).
+    #[arg(long = "disable-control", value_name = "KEY")]
+    disable_controls: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Level {
+    Baseline,
+    Restricted,
 }
 
 #[derive(Subcommand)]
@@ -128,7 +146,21 @@ fn report_diagnostics(diags: &[fourc::Diagnostic]) {
 }
 
 fn check(paths: &[PathBuf], rules: &RuleArgs, format: Format, compat: Compat) -> u8 {
-    let mut b = Engine::builder().stdlib(!rules.no_stdlib);
+    let mut b = Engine::builder()
+        .stdlib(!rules.no_stdlib)
+        .pss_level(match rules.pss_level {
+            Level::Baseline => PssLevel::Baseline,
+            Level::Restricted => PssLevel::Restricted,
+        });
+    if rules.pss_version != "latest" {
+        b = b.pss_version(&rules.pss_version);
+    }
+    for id in &rules.disable_rules {
+        b = b.disable_rule(id);
+    }
+    for c in &rules.disable_controls {
+        b = b.disable_control(c);
+    }
     for dir in &rules.rules {
         b = b.rules_dir(dir);
     }

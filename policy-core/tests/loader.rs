@@ -113,7 +113,7 @@ fn at(n: &Node) -> (u32, u32) {
     (n.span.line, n.span.col)
 }
 
-fn item<'a>(n: &'a Node, i: usize) -> &'a Node {
+fn item(n: &Node, i: usize) -> &Node {
     match &n.value {
         Value::List(l) => l.get(i).unwrap(),
         other => panic!("not a list: {other:?}"),
@@ -153,7 +153,7 @@ fn loads_a_multi_document_manifest() {
         .get_path(&["securityContext", "privileged"])
         .unwrap();
     assert_eq!(privileged.value, Value::Bool(true));
-    assert_eq!(at(privileged), (40, 13));
+    assert_eq!(at(privileged), (30, 13));
     assert_eq!(at(privileged), pos_of("privileged: true", 0));
     let host_network = pod.get("hostNetwork").unwrap();
     assert_eq!(host_network.value, Value::Bool(true));
@@ -194,7 +194,7 @@ fn loads_a_multi_document_manifest() {
         .get("nodePort")
         .unwrap();
     assert!(matches!(node_port.value, Value::Int(30080)));
-    assert_eq!(at(node_port), (76, 5));
+    assert_eq!(at(node_port), (66, 5));
 
     // items of a `kind: List` are documents of their own, with their own spans
     let cm = &loaded.documents[3];
@@ -202,7 +202,7 @@ fn loads_a_multi_document_manifest() {
         at(cm.root()),
         pos_of("apiVersion: v1\n  kind: ConfigMap", 0)
     );
-    assert_eq!(at(cm.root()), (82, 3));
+    assert_eq!(at(cm.root()), (72, 3));
     let data = cm.root().get("data").unwrap();
     assert_eq!(data.get("mode").unwrap().as_str(), Some("on"));
     assert_eq!(data.get("debug").unwrap().value, Value::Bool(false));
@@ -210,7 +210,7 @@ fn loads_a_multi_document_manifest() {
     let subject_ns = item(crb.get("subjects").unwrap(), 0)
         .get("namespace")
         .unwrap();
-    assert_eq!(at(subject_ns), (99, 5));
+    assert_eq!(at(subject_ns), (88, 5));
     assert_eq!(
         source.line_text(subject_ns.span.line),
         Some("    namespace: shop")

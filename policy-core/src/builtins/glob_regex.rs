@@ -39,29 +39,32 @@ pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, BuiltinError> {
 }
 
 /// Compiles a regular expression as `regex_match` does (same syntax and size limits), so the
-/// evaluator can precompile literal patterns; errors read as errors of `regex_match`.
+/// evaluator can precompile literal patterns. The error names the pattern but no builtin
+/// (``invalid regular expression `(`: unclosed group``), since operators share this function.
 pub fn compile_regex(pattern: &str) -> Result<Regex, BuiltinError> {
+    build_regex(pattern).map_err(|reason| {
+        BuiltinError::new(format!("invalid regular expression `{pattern}`: {reason}"))
+    })
+}
+
+/// Compiles with the limits; the error is a one-line reason.
+fn build_regex(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| {
-            let reason = match &e {
-                // The syntax error is a multi-line picture ending in `error: <reason>`.
-                regex::Error::Syntax(msg) => msg
-                    .lines()
-                    .rev()
-                    .find_map(|l| l.strip_prefix("error: "))
-                    .unwrap_or(msg)
-                    .to_string(),
-                regex::Error::CompiledTooBig(limit) => {
-                    format!("the compiled pattern exceeds the limit of {limit} bytes")
-                }
-                other => other.to_string(),
-            };
-            BuiltinError::new(format!(
-                "`regex_match` cannot compile `{pattern}` as a regular expression: {reason}"
-            ))
+        .map_err(|e| match &e {
+            // The syntax error is a multi-line picture ending in `error: <reason>`.
+            regex::Error::Syntax(msg) => msg
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or(msg)
+                .to_string(),
+            regex::Error::CompiledTooBig(limit) => {
+                format!("the compiled pattern exceeds the limit of {limit} bytes")
+            }
+            other => other.to_string(),
         })
 }
 
@@ -87,7 +90,11 @@ pub(super) fn regex_match(args: &[Arg<'_>]) -> BuiltinResult {
     let Some((pattern, s)) = pattern_and_subject("regex_match", args)? else {
         return Ok(None);
     };
-    let re = compile_regex(pattern)?;
+    let re = build_regex(pattern).map_err(|reason| {
+        BuiltinError::new(format!(
+            "`regex_match` cannot compile `{pattern}` as a regular expression: {reason}"
+        ))
+    })?;
     Ok(Some(Value::Bool(re.is_match(s))))
 }
 
@@ -175,7 +182,10 @@ mod tests {
         assert!(e.contains("backreferences are not supported"), "{e}");
         let e = err("regex_match", &[s(r"(?:\w{1000}){1000}"), s("x")]);
         assert!(e.contains("exceeds the limit of"), "{e}");
-        assert!(compile_regex("(").is_err());
+        assert_eq!(
+            compile_regex("(").unwrap_err().message(),
+            "invalid regular expression `(`: unclosed group"
+        );
         assert!(compile_regex("^a+$").unwrap().is_match("aaa"));
         assert!(err("regex_match", &[Value::Int(1), s("x")]).contains("`pattern` to be a string"));
         assert_eq!(call_args("regex_match", &[None, Some(&s("x"))]), Ok(None));
