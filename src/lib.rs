@@ -218,13 +218,14 @@ impl EngineBuilder {
         }
         let mut compiled = c.compile()?;
         let keep = |m: &RuleMeta| {
-            !(self.pss_level == PssLevel::Baseline
-                && m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED))
-                && !self.disabled_rules.iter().any(|r| **r == *m.id)
-                && !m
-                    .controls
-                    .iter()
-                    .all(|c| self.disabled_controls.iter().any(|d| **d == **c))
+            let restricted_only = m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED);
+            let level_ok = self.pss_level == PssLevel::Restricted || !restricted_only;
+            let rule_ok = !self.disabled_rules.iter().any(|r| **r == *m.id);
+            let controls_ok = m
+                .controls
+                .iter()
+                .any(|c| !self.disabled_controls.iter().any(|d| **d == **c));
+            level_ok && rule_ok && controls_ok
         };
         compiled.program.rules.retain(|r| keep(&r.meta));
         let rules = RuleSet::new(

@@ -112,14 +112,14 @@ impl RuleSet {
                 return Err(ParamError::Unknown { name });
             };
             let ty = program.params.get(i).map(|p| &p.ty);
-            if let Some(ty) = ty {
-                if !ty.accepts(&v) {
-                    return Err(ParamError::Type {
-                        name,
-                        expected: ty.to_string(),
-                        found: v.type_name().to_string(),
-                    });
-                }
+            if let Some(ty) = ty
+                && !ty.accepts(&v)
+            {
+                return Err(ParamError::Type {
+                    name,
+                    expected: ty.to_string(),
+                    found: v.type_name().to_string(),
+                });
             }
             if let Some(slot) = params.get_mut(i) {
                 *slot = Node::computed(v);
@@ -154,10 +154,10 @@ impl RuleSet {
         }
         let mut queried: Vec<Vec<Selector>> = Vec::new();
         for e in &program.exprs {
-            if let Expr::Resources(q) = e {
-                if !queried.contains(&q.targets) {
-                    queried.push(q.targets.clone());
-                }
+            if let Expr::Resources(q) = e
+                && !queried.contains(&q.targets)
+            {
+                queried.push(q.targets.clone());
             }
         }
         Ok(RuleSet {

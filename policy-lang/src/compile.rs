@@ -247,8 +247,10 @@ impl<'s> Compiler<'s> {
         for (fi, file) in files.iter().enumerate() {
             self.cur = fi;
             for item in &file.items {
-                if let Item::Test(t) = item {
-                    if !rule_ids.contains_key(&t.rule.name) {
+                if let Item::Test(t) = item
+                    && !rule_ids.contains_key(&t.rule.name)
+                {
+                    {
                         let hint = suggest(&t.rule.name, rule_ids.keys().map(String::as_str))
                             .map(str::to_string);
                         self.error(
@@ -715,8 +717,7 @@ impl<'s> Compiler<'s> {
     fn stmts(&mut self, stmts: &[Stmt]) -> Vec<ir::Stmt> {
         let mark = self.mark();
         let mut out = Vec::new();
-        let mut iter = stmts.iter().enumerate();
-        while let Some((i, s)) = iter.next() {
+        for (i, s) in stmts.iter().enumerate() {
             match s {
                 Stmt::Let(name, e) => {
                     let v = self.expr(e);
@@ -949,16 +950,18 @@ impl<'s> Compiler<'s> {
     fn binary(&mut self, op: BinOp, a: &ast::Expr, b: &ast::Expr, span: &ast::Span) -> ExprId {
         if op == BinOp::Matches {
             let x = self.expr(a);
-            if let ExprKind::Str(parts) = &b.kind {
-                if let [StrPart::Text(p)] | [StrPart::Text(p), ..] = parts.as_slice() {
-                    if parts.len() == 1 {
+            if let ExprKind::Str(parts) = &b.kind
+                && let [StrPart::Text(p)] = parts.as_slice()
+            {
+                {
+                    {
                         return match builtins::compile_regex(p) {
                             Ok(re) => self.push(IrExpr::MatchesLit(x, Arc::new(re)), span),
                             Err(err) => {
                                 self.error(
                                     "fourc::regex",
                                     &b.span,
-                                    format!("invalid regular expression: {err}"),
+                                    err.to_string(),
                                     "this pattern",
                                 );
                                 self.set_help("patterns use the `regex` crate's syntax (RE2-like, no backreferences); write `\\{` for a literal brace".into());
