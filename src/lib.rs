@@ -61,6 +61,15 @@ pub enum BuildError {
     /// Rules that do not compile; every diagnostic is inside.
     #[error(transparent)]
     Compile(#[from] CompileErrors),
+    /// A Pod Security Standards version that is neither `latest` nor `v1.N`, as in
+    /// `Engine::builder().pss_version("12")`.
+    #[error(
+        "unknown Pod Security Standards version `{version}`: expected `latest` or `v1.N`, such as `v1.25`"
+    )]
+    PssVersion {
+        /// The version given.
+        version: String,
+    },
     /// A parameter value that no rule declares, or of the wrong type.
     #[error(transparent)]
     Param(#[from] ParamError),
@@ -86,6 +95,39 @@ pub enum PssLevel {
 
 /// The tag of restricted-only Pod Security rules.
 pub const TAG_PSS_RESTRICTED: &str = "pss-restricted";
+
+/// The parameter the Pod Security rules read their version from (`latest` or `v1.N`).
+pub const PARAM_PSS_VERSION: &str = "pss_version";
+
+/// The parameter the Pod Security rules read their level from (`baseline` or `restricted`): at
+/// `restricted`, a baseline rule that a restricted rule replaces stands down. The builder sets it
+/// from [`EngineBuilder::pss_level`] whenever the rules declare it.
+pub const PARAM_PSS_LEVEL: &str = "pss_level";
+
+impl PssLevel {
+    /// The level's name: `baseline` or `restricted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PssLevel::Baseline => "baseline",
+            PssLevel::Restricted => "restricted",
+        }
+    }
+}
+
+/// Whether `v` names a Pod Security Standards version as Kubernetes spells it: `latest`, or `v1.`
+/// followed by a minor version without leading zeros (`v1.0`, `v1.25`). Later minors than the
+/// newest known check revision behave as `latest`, as in Kubernetes.
+pub fn is_pss_version(v: &str) -> bool {
+    if v == "latest" {
+        return true;
+    }
+    v.strip_prefix("v1.").is_some_and(|minor| {
+        !minor.is_empty()
+            && minor.bytes().all(|b| b.is_ascii_digit())
+            && (minor == "0" || !minor.starts_with('0'))
+            && minor.len() <= 9
+    })
+}
 
 /// Builds an [`Engine`]: add rule sources and parameter values, then [`EngineBuilder::build`].
 #[derive(Clone, Debug)]
@@ -172,9 +214,11 @@ impl EngineBuilder {
     }
 
     /// Selects the Pod Security Standards version (`v1.0` to `v1.37`, or `latest`), as the
-    /// `pss_version` parameter the Pod Security rules read.
+    /// `pss_version` parameter the Pod Security rules read. Any other text (`12`, `1.25`,
+    /// `v1.025`) makes [`EngineBuilder::build`] fail with [`BuildError::PssVersion`], rather than
+    /// silently apply some version's checks.
     pub fn pss_version(self, version: &str) -> Self {
-        self.param("pss_version", Value::string(version))
+        self.param(PARAM_PSS_VERSION, Value::string(version))
     }
 
     /// Leaves out a rule by id.
@@ -206,6 +250,16 @@ impl EngineBuilder {
         if let Some((path, message)) = self.io_error {
             return Err(BuildError::Io { path, message });
         }
+        for (name, value) in &self.params {
+            if name == PARAM_PSS_VERSION
+                && let Some(v) = value.as_str()
+                && !is_pss_version(v)
+            {
+                return Err(BuildError::PssVersion {
+                    version: v.to_string(),
+                });
+            }
+        }
         let mut c = policy_lang::RuleCompiler::new();
         if self.stdlib {
             for (path, text) in stdlib_rules::SOURCES {
@@ -228,10 +282,23 @@ impl EngineBuilder {
             level_ok && rule_ok && controls_ok
         };
         compiled.program.rules.retain(|r| keep(&r.meta));
+        let mut params = self.params;
+        if compiled
+            .program
+            .params
+            .iter()
+            .any(|p| &*p.name == PARAM_PSS_LEVEL)
+        {
+            // Last, so it wins: the level also chose which rules were kept above.
+            params.push((
+                PARAM_PSS_LEVEL.to_string(),
+                Value::string(self.pss_level.as_str()),
+            ));
+        }
         let rules = RuleSet::new(
             Arc::new(compiled.program),
             RuleSetOptions {
-                params: self.params,
+                params,
                 ..RuleSetOptions::default()
             },
         )?;

@@ -24,6 +24,7 @@ use crate::ir::{
     ArithOp, CmpOp, Deny, Expr, ExprId, InterpPart, Program, Quantifier, Selector, Stmt,
 };
 use crate::scan::Scan;
+use crate::trace::{Check, Event, EventKind, Operand, Trace};
 use crate::value::{List, MapBuilder, Node, Span, Value};
 
 /// A value during evaluation: borrowed from a document (or the rule set), owned when computed,
@@ -131,6 +132,16 @@ pub struct Machine<'a> {
     steps: u64,
     depth: u32,
     limits: Limits,
+    /// The trace being recorded, for `fourc explain`. `None` on the hot path: every hook below
+    /// is a single `is_some` check, and operands are re-evaluated only when tracing.
+    trace: Option<Box<Tracer>>,
+}
+
+/// A trace under construction and the current `each` nesting.
+#[derive(Default)]
+struct Tracer {
+    trace: Trace,
+    depth: u32,
 }
 
 impl<'a> Machine<'a> {
@@ -145,7 +156,24 @@ impl<'a> Machine<'a> {
             steps: 0,
             depth: 0,
             limits,
+            trace: None,
         }
+    }
+
+    /// Makes this machine record a [`Trace`] of what each statement saw; read it with
+    /// [`Machine::take_trace`]. Tracing re-evaluates condition operands, so it is for
+    /// explaining one rule, not for scans.
+    pub fn traced(mut self) -> Self {
+        self.trace = Some(Box::default());
+        self
+    }
+
+    /// The trace recorded since the last call (empty when not tracing).
+    pub fn take_trace(&mut self) -> Trace {
+        self.trace
+            .as_deref_mut()
+            .map(|t| std::mem::take(&mut t.trace))
+            .unwrap_or_default()
     }
 
     /// Runs a rule body with `bound` in slot 0, collecting hits. A fault stops the rule; hits
@@ -164,9 +192,31 @@ impl<'a> Machine<'a> {
         self.steps = 0;
         self.depth = 0;
         self.set(0, bound);
+        let r = self.run_body(filter, body, hits);
+        if let (Err(f), Some(_)) = (&r, &self.trace) {
+            let kind = EventKind::Fault {
+                at: f.at,
+                message: f.message.clone(),
+            };
+            self.record(kind);
+        }
+        r
+    }
+
+    fn run_body(
+        &mut self,
+        filter: Option<ExprId>,
+        body: &'a [Stmt],
+        hits: &mut Vec<Hit>,
+    ) -> R<()> {
         if let Some(f) = filter {
             let v = self.eval(f)?;
-            if !truthy(&v, f)? {
+            let t = truthy(&v, f)?;
+            if self.trace.is_some() {
+                let check = self.check(f, t);
+                self.record(EventKind::Filter(check));
+            }
+            if !t {
                 return Ok(());
             }
         }
@@ -204,32 +254,121 @@ impl<'a> Machine<'a> {
             match s {
                 Stmt::Let(slot, e) => {
                     let v = self.eval(*e)?;
+                    if self.trace.is_some() {
+                        let value = operand(&v);
+                        self.record(EventKind::Let { expr: *e, value });
+                    }
                     self.set(*slot, v);
                 }
                 Stmt::When(e) => {
                     let v = self.eval(*e)?;
-                    if !truthy(&v, *e)? {
+                    let t = truthy(&v, *e)?;
+                    if self.trace.is_some() {
+                        let check = self.check(*e, t);
+                        self.record(EventKind::When(check));
+                    }
+                    if !t {
                         return Ok(());
                     }
                 }
                 Stmt::Each { slot, domain, body } => {
                     let d = self.eval(*domain)?;
                     let items = self.items(d, *domain)?;
-                    for it in items.iter() {
-                        self.set(*slot, it.clone());
-                        self.exec(body, hits)?;
+                    if self.trace.is_some() {
+                        let count = items.len();
+                        self.record(EventKind::Each {
+                            domain: *domain,
+                            count,
+                        });
                     }
-                    return Ok(());
+                    for (index, it) in items.iter().enumerate() {
+                        if let Some(t) = self.trace.as_deref_mut() {
+                            let value = operand(it);
+                            t.push(EventKind::Item { index, value });
+                            t.depth += 1;
+                        }
+                        self.set(*slot, it.clone());
+                        let r = self.exec(body, hits);
+                        if let Some(t) = self.trace.as_deref_mut() {
+                            t.depth = t.depth.saturating_sub(1);
+                        }
+                        r?;
+                    }
                 }
                 Stmt::Deny(d) => {
                     let v = self.eval(d.cond)?;
-                    if truthy(&v, d.cond)? {
+                    let t = truthy(&v, d.cond)?;
+                    if t {
                         hits.push(self.hit(d)?);
+                    }
+                    if self.trace.is_some() {
+                        let check = self.check(d.cond, t);
+                        let hit = t.then(|| hits.len().saturating_sub(1));
+                        self.record(EventKind::Deny { check, hit });
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    // ---- tracing: reached only when `self.trace` is set --------------------------------------
+
+    fn record(&mut self, kind: EventKind) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.push(kind);
+        }
+    }
+
+    /// A condition's result and the values of its top-level operands.
+    fn check(&mut self, cond: ExprId, result: bool) -> Check {
+        let mut operands = Vec::new();
+        self.operands(cond, &mut operands, 2);
+        Check {
+            cond,
+            result,
+            operands,
+        }
+    }
+
+    /// Collects the operands worth showing: both sides of a comparison, the argument of
+    /// `exists`, of a call or the domain of a quantifier, and the parts of `and`/`or`/`not`
+    /// (`depth` levels down).
+    fn operands(&mut self, e: ExprId, out: &mut Vec<(ExprId, Operand)>, depth: u8) {
+        let prog = self.prog;
+        match prog.expr(e) {
+            None | Some(Expr::Lit(_)) => {}
+            Some(Expr::Cmp(_, a, b) | Expr::In(a, b) | Expr::Matches(a, b)) => {
+                self.operand(*a, out);
+                self.operand(*b, out);
+            }
+            Some(Expr::MatchesLit(a, _) | Expr::Exists(a) | Expr::Quant(_, _, a, _)) => {
+                self.operand(*a, out);
+            }
+            Some(Expr::Not(x)) if depth > 0 => self.operands(*x, out, depth - 1),
+            Some(Expr::And(a, b) | Expr::Or(a, b)) if depth > 0 => {
+                self.operands(*a, out, depth - 1);
+                self.operands(*b, out, depth - 1);
+            }
+            Some(Expr::Builtin(_, args) | Expr::Call(_, args)) => {
+                for a in args {
+                    self.operand(*a, out);
+                }
+            }
+            Some(_) => self.operand(e, out),
+        }
+    }
+
+    /// Evaluates one operand again (pure: it only re-reads the frame) and records its value.
+    fn operand(&mut self, e: ExprId, out: &mut Vec<(ExprId, Operand)>) {
+        if matches!(self.prog.expr(e), Some(Expr::Lit(_))) || out.iter().any(|(x, _)| *x == e) {
+            return;
+        }
+        let value = match self.eval(e) {
+            Ok(v) => operand(&v),
+            Err(f) => Operand::Error(f.message),
+        };
+        out.push((e, value));
     }
 
     fn hit(&mut self, d: &Deny) -> R<Hit> {
@@ -585,6 +724,22 @@ impl<'a> Machine<'a> {
         self.frame.truncate(new_base);
         self.base = saved;
         r
+    }
+}
+
+impl Tracer {
+    fn push(&mut self, kind: EventKind) {
+        self.trace.events.push(Event {
+            depth: self.depth,
+            kind,
+        });
+    }
+}
+
+fn operand(v: &Val<'_>) -> Operand {
+    match v.value() {
+        None => Operand::Undefined,
+        Some(x) => Operand::Value(x.clone()),
     }
 }
 

@@ -347,8 +347,10 @@ pub struct RuleMeta {
     pub remediation: Option<Str>,
     /// Reference URLs.
     pub references: Vec<Str>,
-    /// Where the rule is defined.
+    /// Where the rule is defined: its id.
     pub span: SrcSpan,
+    /// The whole rule definition, from `rule` to its closing brace (for `fourc rules show`).
+    pub definition: SrcSpan,
 }
 
 /// A compiled rule.
@@ -524,6 +526,12 @@ impl Program {
     /// The source a span points into.
     pub fn source(&self, span: SrcSpan) -> Option<&RuleSource> {
         self.sources.get(span.source as usize)
+    }
+
+    /// The source text a span covers (an expression as the rule author wrote it).
+    pub fn text(&self, span: SrcSpan) -> Option<&str> {
+        let src = self.source(span)?;
+        src.text.get(span.start as usize..span.end as usize)
     }
 
     /// `name:line:col` of a span, for messages.

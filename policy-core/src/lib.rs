@@ -12,11 +12,12 @@ pub mod ir;
 pub mod ruleset;
 pub mod scan;
 pub mod testing;
+pub mod trace;
 pub mod value;
 pub mod views;
 pub mod yaml;
 
 pub use document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source, YamlCompat};
 pub use ir::{Layer, Program, RuleMeta, Severity};
-pub use ruleset::{EvalError, Finding, ParamError, Report, RuleSet, RuleSetOptions};
+pub use ruleset::{EvalError, Explanation, Finding, ParamError, Report, RuleSet, RuleSetOptions};
 pub use value::{List, Map, MapBuilder, Node, Span, Str, Value};

@@ -1,5 +1,9 @@
 //! The compiled, immutable rule set and its evaluation over documents.
 
+mod explain;
+
+pub use explain::Explanation;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

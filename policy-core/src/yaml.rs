@@ -26,6 +26,7 @@
 //! [`YamlCompat::Yaml12`]: crate::YamlCompat::Yaml12
 
 mod build;
+mod map;
 mod resolve;
 #[cfg(test)]
 mod tests;

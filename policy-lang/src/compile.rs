@@ -104,7 +104,7 @@ pub(crate) fn suggest<'a>(
 ) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) + 2) / 3)
         .min()
         .map(|(_, c)| c)
 }
@@ -428,6 +428,13 @@ impl<'s> Compiler<'s> {
         self.files = files;
     }
 
+    fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.level() == crate::diag::Level::Error)
+            .count()
+    }
+
     fn reset_scope(&mut self) {
         self.scopes.clear();
         self.next_slot = 0;
@@ -474,7 +481,7 @@ impl<'s> Compiler<'s> {
     }
 
     fn lower_rule(&mut self, r: &ast::Rule) {
-        let errors_before = self.diags.len();
+        let errors_before = self.error_count();
         let meta = self.rule_meta(r);
         self.reset_scope();
         let mut selectors = Vec::new();
@@ -491,7 +498,7 @@ impl<'s> Compiler<'s> {
         self.bind(&r.on.binding.name);
         let filter = r.on.filter.as_ref().map(|f| self.expr(f));
         let body = self.stmts(&r.body);
-        if self.diags.len() > errors_before {
+        if self.error_count() > errors_before {
             return;
         }
         if let Some(meta) = meta {
@@ -711,6 +718,7 @@ impl<'s> Compiler<'s> {
             remediation,
             references,
             span: self.sp(&r.id.span),
+            definition: self.sp(&r.span),
         })
     }
 

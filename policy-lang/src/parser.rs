@@ -136,6 +136,9 @@ fn syntax_error(src: &SourceFile, e: &pest::error::Error<Rule>, offset: usize) -
     let (message, label) = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            if names.iter().any(|n| n == "an expression") {
+                names.retain(|n| !matches!(n.as_str(), "a name" | "a string" | "`\"\"\"`"));
+            }
             names.sort();
             names.dedup();
             let expected = match names.len() {
@@ -177,7 +180,25 @@ fn syntax_error(src: &SourceFile, e: &pest::error::Error<Rule>, offset: usize) -
 fn describe(r: Rule) -> Option<String> {
     Some(
         match r {
-            Rule::expr | Rule::primary | Rule::postfixed => "an expression",
+            Rule::expr
+            | Rule::primary
+            | Rule::postfixed
+            | Rule::quantifier
+            | Rule::int
+            | Rule::float
+            | Rule::true_lit
+            | Rule::false_lit
+            | Rule::null_lit
+            | Rule::if_expr
+            | Rule::quant
+            | Rule::comprehension
+            | Rule::list
+            | Rule::map
+            | Rule::paren
+            | Rule::call
+            | Rule::raw_string
+            | Rule::not_op
+            | Rule::neg => "an expression",
             Rule::ident | Rule::callee => "a name",
             Rule::rule_id => "a rule id",
             Rule::string | Rule::doc_string => "a string",
@@ -221,7 +242,6 @@ fn describe(r: Rule) -> Option<String> {
             Rule::field | Rule::index | Rule::postfix => "`.` or `[`",
             Rule::map_entry => "a map entry",
             Rule::bare_word | Rule::meta_list => "a value",
-            Rule::quantifier => "`any`, `all` or `none`",
             _ => return None,
         }
         .to_string(),

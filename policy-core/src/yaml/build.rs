@@ -6,18 +6,16 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
+use super::map::{MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
 use crate::document::{Document, LoadError, LoadOptions, Loaded, Source, YamlCompat};
-use crate::value::{List, Map, MapBuilder, Node, Span, Str, Value};
-
-/// Maps with more entries than this get a hash index for the duplicate-key check.
-const DUP_INDEX_THRESHOLD: usize = 24;
+use crate::value::{List, Node, Span, Str, Value};
 
 /// A 1-based line and column, in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Pos {
-    line: u32,
-    col: u32,
+pub(super) struct Pos {
+    pub(super) line: u32,
+    pub(super) col: u32,
 }
 
 fn to_u32(x: usize) -> u32 {
@@ -55,7 +53,7 @@ fn end_pos(s: &Span) -> Pos {
 }
 
 /// Why the current document (or the whole stream) stops.
-struct Fail {
+pub(super) struct Fail {
     pos: Pos,
     message: String,
     /// Stops the whole stream, not just the document.
@@ -63,7 +61,7 @@ struct Fail {
 }
 
 impl Fail {
-    fn doc(pos: Pos, message: String) -> Self {
+    pub(super) fn doc(pos: Pos, message: String) -> Self {
         Fail {
             pos,
             message,
@@ -73,7 +71,7 @@ impl Fail {
 }
 
 /// `a list`, `an int`, ... for messages.
-fn describe(v: &Value) -> &'static str {
+pub(super) fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a bool",
@@ -83,27 +81,6 @@ fn describe(v: &Value) -> &'static str {
         Value::List(_) => "a list",
         Value::Map(_) => "a map",
     }
-}
-
-struct PendingKey {
-    key: Str,
-    start: Pos,
-    merge: bool,
-}
-
-/// Maps pulled in by a `<<` merge key; `at` is how many explicit entries preceded it.
-struct MergeSource {
-    at: usize,
-    map: Map,
-}
-
-#[derive(Default)]
-struct MapFrame {
-    entries: Vec<(Str, Node)>,
-    /// Key to entry position, built once the map outgrows a linear scan.
-    index: Option<HashMap<Str, usize>>,
-    key: Option<PendingKey>,
-    merges: Vec<MergeSource>,
 }
 
 enum Kind {
@@ -423,7 +400,7 @@ impl Builder<'_> {
         };
         let value = match frame.kind {
             Kind::Seq(items) => Value::List(List::from_vec(items)),
-            Kind::Map(m) => Value::Map(finish_map(m)),
+            Kind::Map(m) => Value::Map(m.finish()),
         };
         let node = Node::new(value, span(frame.start, end));
         if frame.anchor != 0 {
@@ -458,7 +435,10 @@ impl Builder<'_> {
         self.count(size, start, true)?;
         if self.in_key_position() {
             let key = match &node.value {
-                Value::String(s) => s.clone(),
+                Value::String(s) => {
+                    let s = s.clone();
+                    self.intern(&s)
+                }
                 Value::Map(_) | Value::List(_) => {
                     return Err(Fail::doc(
                         start,
@@ -524,9 +504,9 @@ impl Builder<'_> {
                     },
                 );
                 if key.merge {
-                    add_merge(m, node)
+                    m.add_merge(node)
                 } else {
-                    add_entry(m, key, node)
+                    m.add_entry(key, node)
                 }
             }
         }
@@ -587,107 +567,4 @@ fn lowercase_first(s: &str) -> String {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-fn add_entry(m: &mut MapFrame, key: PendingKey, node: Node) -> Result<(), Fail> {
-    let existing = match &m.index {
-        Some(index) => index.get(&key.key).copied(),
-        // Keys are interned per load, so equal keys are the same allocation.
-        None => m.entries.iter().position(|(k, _)| Arc::ptr_eq(k, &key.key)),
-    };
-    if let Some(first) = existing.and_then(|i| m.entries.get(i)) {
-        return Err(Fail::doc(
-            key.start,
-            format!(
-                "duplicate key `{}` (first at line {})",
-                key.key, first.1.span.line
-            ),
-        ));
-    }
-    if let Some(index) = &mut m.index {
-        index.insert(key.key.clone(), m.entries.len());
-    }
-    m.entries.push((key.key, node));
-    if m.index.is_none() && m.entries.len() > DUP_INDEX_THRESHOLD {
-        m.index = Some(
-            m.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect(),
-        );
-    }
-    Ok(())
-}
-
-fn add_merge(m: &mut MapFrame, node: Node) -> Result<(), Fail> {
-    let at = m.entries.len();
-    let pos = Pos {
-        line: node.span.line,
-        col: node.span.col,
-    };
-    match node.value {
-        Value::Map(map) => m.merges.push(MergeSource { at, map }),
-        Value::List(list) => {
-            for item in list.iter() {
-                match &item.value {
-                    Value::Map(map) => m.merges.push(MergeSource {
-                        at,
-                        map: map.clone(),
-                    }),
-                    other => {
-                        return Err(Fail::doc(
-                            Pos {
-                                line: item.span.line,
-                                col: item.span.col,
-                            },
-                            format!(
-                                "merge key `<<` needs a map or a list of maps; found a list item that is {}",
-                                describe(other)
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        other => {
-            return Err(Fail::doc(
-                pos,
-                format!(
-                    "merge key `<<` needs a map or a list of maps; found {}",
-                    describe(&other)
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Freezes a mapping, applying `<<` merges: explicit keys win over merged ones, and an earlier
-/// merged map wins over a later one. Merged entries take the place of their `<<`.
-fn finish_map(m: MapFrame) -> Map {
-    if m.merges.is_empty() {
-        return MapBuilder::from_distinct_entries(m.entries).finish();
-    }
-    let explicit: HashSet<Str> = m.entries.iter().map(|(k, _)| k.clone()).collect();
-    let mut seen: HashSet<Str> = HashSet::new();
-    let mut out: Vec<(Str, Node)> = Vec::with_capacity(m.entries.len());
-    let mut merges = m.merges.into_iter().peekable();
-    let mut merge_into = |out: &mut Vec<(Str, Node)>, src: MergeSource| {
-        for (k, v) in src.map.iter() {
-            if !explicit.contains(k) && seen.insert(k.clone()) {
-                out.push((k.clone(), v.clone()));
-            }
-        }
-    };
-    for (i, entry) in m.entries.into_iter().enumerate() {
-        while let Some(src) = merges.next_if(|s| s.at <= i) {
-            merge_into(&mut out, src);
-        }
-        out.push(entry);
-    }
-    for src in merges {
-        merge_into(&mut out, src);
-    }
-    MapBuilder::from_distinct_entries(out).finish()
 }

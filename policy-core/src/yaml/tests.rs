@@ -172,6 +172,16 @@ fn block_collections_end_at_their_last_child() {
     assert_eq!(path.as_str(), Some("multi\nline\n"));
     assert_eq!(at(path), pos_of(DEPLOYMENT, "path: |", 0));
     assert_eq!(end(path), (32, 19));
+    // indentless sequences (items at the key's indentation), inside and at the end
+    for text in [
+        "a:\n- x\n- yy\n\n# c\nb: 1\n",
+        "a:\n- x\n- yy\n\n# c\n",
+        "a:\n- x\n- yy\n...\n",
+    ] {
+        let root = one(text);
+        let a = get(&root, &["a"]);
+        assert_eq!((at(a), end(a)), ((1, 1), (3, 5)), "{text:?}");
+    }
     // an empty value spans its key and colon
     let root = one("a:\nb: 1\n");
     let a = get(&root, &["a"]);
@@ -322,6 +332,11 @@ fn duplicate_keys_drop_the_document() {
         only_error(&l).message,
         "duplicate key `a` (first at line 1)"
     );
+    // and so is an alias of a string value
+    let l = load("x: &k image\nimage: a\n*k : b\n");
+    let e = only_error(&l);
+    assert_eq!(e.message, "duplicate key `image` (first at line 2)");
+    assert_eq!((e.line, e.col), (3, 1));
 }
 
 #[test]
@@ -369,6 +384,10 @@ late:
     // merged nodes keep the spans of the anchored text
     let b = get(&root, &["one", "b"]);
     assert_eq!(at(b), pos_of(text, "b: 2", 0));
+    // several `<<` keys merge in order, and merging is not a duplicate
+    let root = one("a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: *a\n  <<: *b\n");
+    assert_eq!(get(&root, &["c", "x"]).value, Value::Int(1));
+    assert_eq!(get(&root, &["c", "z"]).value, Value::Int(2));
     // a quoted `<<` is an ordinary key
     let root = one("\"<<\": {a: 1}\n");
     assert!(get(&root, &["<<", "a"]).value == Value::Int(1));

@@ -1,0 +1,123 @@
+//! Evaluation: one document, whole corpora end to end (YAML text to sorted findings) with the full
+//! standard library and with the ten reference checks only, cross-document rules, and one thread
+//! against two.
+//!
+//! `cargo bench --bench evaluate`
+//!
+//! Every scenario but `threads/*` runs inside a one-thread rayon pool, so that its figure compares
+//! with the single-threaded parse baselines of `benches/load.rs`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "benchmark code: failing loudly is the point"
+)]
+
+#[path = "support/common.rs"]
+#[allow(dead_code, reason = "shared by every bench file")]
+mod common;
+#[path = "support/rego.rs"]
+#[allow(dead_code, reason = "shared with the agreement test")]
+mod rego;
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fourc::Engine;
+
+fn end_to_end(engine: &Engine, text: &str) -> usize {
+    let scan = engine.check_str("corpus.yaml", text);
+    assert!(scan.load_errors.is_empty());
+    scan.report.findings.len()
+}
+
+fn one_document(c: &mut Criterion) {
+    let engine = common::engine(true, &[]);
+    // The first Deployment of the corpus: a typical workload of about 2.7 KB.
+    let docs = common::load("corpus.yaml", &common::corpus_yaml(100));
+    let doc = docs
+        .iter()
+        .find(|d| d.kind() == Some("Deployment"))
+        .unwrap()
+        .clone();
+    let one = [doc];
+    c.bench_function("evaluate_one_document", |b| {
+        b.iter(|| engine.evaluate(&one));
+    });
+}
+
+fn corpora(c: &mut Criterion) {
+    let stdlib = common::engine(true, &[]);
+    let reference = common::engine(false, &[("reference.fourc", rego::REFERENCE_RULES)]);
+    let single = common::pool(1);
+    let mut g = c.benchmark_group("end_to_end");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    for n in [1000, 10_000] {
+        let n = common::size(n);
+        let text = common::corpus_yaml(n);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(format!("stdlib_{n}"), |b| {
+            b.iter(|| single.install(|| end_to_end(&stdlib, &text)));
+        });
+        g.bench_function(format!("reference_{n}"), |b| {
+            b.iter(|| single.install(|| end_to_end(&reference, &text)));
+        });
+    }
+    g.finish();
+}
+
+fn cross_doc(c: &mut Criterion) {
+    let engine = common::engine(false, &[("cross_doc.fourc", common::CROSS_DOC_RULES)]);
+    let n = common::size(10_000);
+    let docs = common::load("corpus.yaml", &common::corpus_yaml(n));
+    let single = common::pool(1);
+    let mut g = c.benchmark_group("cross_doc");
+    g.sample_size(10);
+    g.bench_function(format!("evaluate_{n}"), |b| {
+        b.iter(|| single.install(|| engine.evaluate(&docs)));
+    });
+    g.finish();
+}
+
+fn threads(c: &mut Criterion) {
+    let engine = common::engine(true, &[("cross_doc.fourc", common::CROSS_DOC_RULES)]);
+    let n = common::size(10_000);
+    let text = common::corpus_yaml(n);
+    let mut g = c.benchmark_group("threads");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    for t in [1, 2] {
+        let pool = common::pool(t);
+        g.bench_function(format!("end_to_end_{n}_{t}"), |b| {
+            b.iter(|| pool.install(|| end_to_end(&engine, &text)));
+        });
+    }
+    g.finish();
+}
+
+/// Scaling 1k -> 10k -> 100k, end to end with the standard library and the cross-document rules.
+/// 100k objects is 175 MB of YAML: only with `FOURC_BENCH_100K=1`.
+fn scaling(c: &mut Criterion) {
+    let engine = common::engine(true, &[("cross_doc.fourc", common::CROSS_DOC_RULES)]);
+    let single = common::pool(1);
+    let mut sizes = vec![common::size(1000), common::size(10_000)];
+    if common::measuring() && std::env::var_os("FOURC_BENCH_100K").is_some() {
+        sizes.push(100_000);
+    }
+    let mut g = c.benchmark_group("scaling");
+    g.sample_size(10);
+    for n in sizes {
+        let text = common::corpus_yaml(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("end_to_end_{n}"), |b| {
+            b.iter(|| single.install(|| end_to_end(&engine, &text)));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, one_document, corpora, cross_doc, threads, scaling);
+criterion_main!(benches);

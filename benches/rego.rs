@@ -1,0 +1,65 @@
+//! The ten reference checks, evaluation only, on the same pre-parsed documents: regorus 0.14.1's
+//! interpreter and RVM against fourc. The documents are loaded once by fourc and converted to
+//! regorus values once, outside the measurement; each engine then evaluates every document.
+//!
+//! `cargo bench --bench rego`
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "benchmark code: failing loudly is the point"
+)]
+
+#[path = "support/common.rs"]
+#[allow(dead_code, reason = "shared by every bench file")]
+mod common;
+#[path = "support/rego.rs"]
+#[allow(dead_code, reason = "shared with the agreement test")]
+mod rego;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn ten_checks(c: &mut Criterion) {
+    let n = common::size(1000);
+    let docs = common::load("corpus.yaml", &common::corpus_yaml(n));
+    let inputs: Vec<regorus::Value> = docs.iter().map(rego::input).collect();
+    let fourc = common::engine(false, &[("reference.fourc", rego::REFERENCE_RULES)]);
+    let mut interp = rego::engine();
+    let mut vm = rego::vm(rego::ALL);
+    let single = common::pool(1);
+
+    let mut g = c.benchmark_group("ten_checks");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(format!("regorus_interpreter_{n}"), |b| {
+        b.iter(|| {
+            let mut total = 0;
+            for input in &inputs {
+                interp.set_input(input.clone());
+                let v = interp.eval_rule(rego::ALL.to_string()).unwrap();
+                total += v.as_set().map_or(0, |s| s.len());
+            }
+            total
+        });
+    });
+    g.bench_function(format!("regorus_rvm_{n}"), |b| {
+        b.iter(|| {
+            let mut total = 0;
+            for input in &inputs {
+                vm.set_input(input.clone());
+                let v = vm.execute().unwrap();
+                total += v.as_set().map_or(0, |s| s.len());
+            }
+            total
+        });
+    });
+    g.bench_function(format!("fourc_{n}"), |b| {
+        b.iter(|| single.install(|| fourc.evaluate(&docs).findings.len()));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ten_checks);
+criterion_main!(benches);

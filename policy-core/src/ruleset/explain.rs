@@ -1,0 +1,102 @@
+//! Explaining one rule: which documents it matches, and the trace behind each verdict.
+
+use std::sync::Arc;
+
+use super::{EvalError, Finding, RuleSet};
+use crate::document::Document;
+use crate::eval::{self, Hit, Machine, Val};
+use crate::ir::{RuleMeta, Selector};
+use crate::scan::Scan;
+use crate::trace::Trace;
+use crate::views;
+
+/// What one rule did on one document it matched, with the trace of what its conditions saw.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    /// The position of the document in the slice given to [`RuleSet::explain`].
+    pub doc: usize,
+    /// The findings the rule produced, in the order the trace's `deny` events name them.
+    pub findings: Vec<Finding>,
+    /// The evaluation error that stopped the rule, if any.
+    pub error: Option<EvalError>,
+    /// What each statement saw.
+    pub trace: Trace,
+}
+
+impl RuleSet {
+    /// Runs the rule `id` with tracing on every document its `on` clause matches; `None` when
+    /// the rule set has no rule of that id. Documents are scanned together, as in
+    /// [`RuleSet::evaluate`], so cross-document lookups see the same set.
+    pub fn explain(&self, docs: &[Document], id: &str) -> Option<Vec<Explanation>> {
+        let rule = self.program.rules.iter().find(|r| &*r.meta.id == id)?;
+        let scan = Scan::new(docs, &self.queried);
+        let mut out = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let api = doc.id().api_version.as_deref();
+            let Some(sel) = rule
+                .selectors
+                .iter()
+                .find(|s| eval::selector_matches(s, doc.kind(), api))
+            else {
+                continue;
+            };
+            let Some(bound) = scan.bound(i, sel) else {
+                continue;
+            };
+            let mut m = Machine::new(&self.program, &self.params, &scan, self.limits).traced();
+            let mut hits: Vec<Hit> = Vec::new();
+            let res = m.run_rule(
+                rule.slots,
+                rule.filter,
+                &rule.body,
+                Val::Ref(bound),
+                &mut hits,
+            );
+            let findings = hits
+                .into_iter()
+                .map(|h| self.finding(&rule.meta, doc, h))
+                .collect();
+            let error = res.err().map(|fault| EvalError {
+                rule: rule.meta.clone(),
+                message: fault.message,
+                rule_location: self.program.describe(self.program.span(fault.at)),
+                resource: doc.id().clone(),
+                source: doc.source().clone(),
+                span: doc.span(),
+            });
+            out.push(Explanation {
+                doc: i,
+                findings,
+                error,
+                trace: m.take_trace(),
+            });
+        }
+        Some(out)
+    }
+
+    /// The rules whose `on` clause matches `doc`, in rule order: the checks a document is put
+    /// through (a `where` filter is not evaluated). Reports list them as passed checks.
+    pub fn applicable(&self, doc: &Document) -> Vec<&Arc<RuleMeta>> {
+        let api = doc.id().api_version.as_deref();
+        let mut has_view: Option<bool> = None;
+        let mut out = Vec::new();
+        for ri in self.candidates(doc.kind()) {
+            let Some(rule) = self.program.rules.get(ri as usize) else {
+                continue;
+            };
+            let matched = rule.selectors.iter().any(|s| {
+                eval::selector_matches(s, doc.kind(), api)
+                    && match s {
+                        Selector::View(_) => {
+                            *has_view.get_or_insert_with(|| views::workload(doc).is_some())
+                        }
+                        _ => true,
+                    }
+            });
+            if matched {
+                out.push(&rule.meta);
+            }
+        }
+        out
+    }
+}

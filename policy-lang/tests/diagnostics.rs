@@ -1,0 +1,181 @@
+//! Compile errors: several at once, each with the source line, a caret, a label and help.
+
+use policy_lang::{CompileErrors, RuleCompiler};
+
+fn compile_err(text: &str) -> CompileErrors {
+    let mut c = RuleCompiler::new();
+    c.add_source("rules/bad.fourc", text);
+    match c.compile() {
+        Ok(_) => panic!("expected compile errors"),
+        Err(e) => e,
+    }
+}
+
+fn render(errs: &CompileErrors) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100);
+    let mut out = String::new();
+    for d in errs.diagnostics() {
+        handler.render_report(&mut out, d).unwrap();
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn three_mistakes_give_three_diagnostics() {
+    let errs = compile_err(
+        r#"
+rule pss-privileged {
+  title    "Privileged containers are not allowed"
+  controls [cluster.pod-securty]
+  severity high
+  on workload as w
+  each c in w.pod.containers
+  deny c.securityContext.privileged == true and lowr(c.name) != "x"
+    message "container {cc.name} runs privileged"
+}
+"#,
+    );
+    assert_eq!(errs.error_count(), 3);
+    let codes: Vec<&str> = errs.diagnostics().iter().map(|d| d.code()).collect();
+    assert_eq!(
+        codes,
+        vec!["fourc::unknown-control", "fourc::unknown-function", "fourc::unknown-name"]
+    );
+    insta::assert_snapshot!(render(&errs));
+}
+
+#[test]
+fn syntax_errors_are_reported_per_item() {
+    let errs = compile_err(
+        r#"
+rule a {
+  title "a"
+  controls [cluster.rbac]
+  severity low
+  on Role as r
+  deny r.rules ==
+}
+
+rule b {
+  title "b"
+  controls [cluster.rbac]
+  severity low
+  on Role as r
+  deny count(r.rules) > 3 at
+}
+
+fn ok(x) = x + 1
+"#,
+    );
+    assert_eq!(errs.error_count(), 2);
+    let lines: Vec<usize> = errs.diagnostics().iter().map(|d| d.line_col().0).collect();
+    assert_eq!(lines, vec![8, 16]);
+    insta::assert_snapshot!(render(&errs));
+}
+
+#[test]
+fn metadata_is_validated() {
+    let errs = compile_err(
+        r#"
+rule r {
+  titel    "typo"
+  severity urgent
+  on Deployment as d
+  deny true
+}
+"#,
+    );
+    let messages: Vec<&str> = errs.diagnostics().iter().map(|d| d.message()).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "rule `r` has no `title`",
+            "rule `r` has no `controls`",
+            "unknown metadata `titel`",
+            "unknown severity `urgent`",
+            "`deny` condition is always true",
+        ]
+    );
+    assert_eq!(errs.diagnostics()[2].help_text(), Some("did you mean `title`?"));
+}
+
+#[test]
+fn names_arity_literals_and_duplicates() {
+    let errs = compile_err(
+        r#"
+import lib.nothere
+param n: int = "three"
+fn f(a) = a
+rule r {
+  title "r"
+  controls [cluster.rbac]
+  severity low
+  on workloads as w
+  deny f(1, 2) or quantity("12XYZ") > 1 or w.x matches "(" or resources(1) == []
+}
+rule r {
+  title "r"
+  controls [cluster.rbac]
+  severity low
+  on Role as r
+  deny false
+}
+test missing-rule { allow "x.yaml" }
+"#,
+    );
+    let messages: Vec<&str> = errs.diagnostics().iter().map(|d| d.message()).collect();
+    insta::assert_debug_snapshot!(messages);
+}
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let text = format!("fn f(x) = {}x{}", "(".repeat(100_000), ")".repeat(100_000));
+    let errs = compile_err(&text);
+    assert_eq!(errs.diagnostics()[0].message(), "brackets nested deeper than 200 levels");
+}
+
+#[test]
+fn the_language_guide_example_compiles() {
+    let mut c = RuleCompiler::new();
+    c.add_source(
+        "example.fourc",
+        r#"
+param allowed_runtime_classes: [string] = ["gvisor", "kata"]
+
+rule pss-baseline-privileged {
+  title       "Privileged containers are not allowed"
+  controls    [cluster.pod-security]
+  profile     pss-baseline
+  severity    high
+  remediation "Remove securityContext.privileged or set it to false."
+
+  on workload as w                       # any document with a pod template, normalized
+  each c in w.pod.containers ++ w.pod.initContainers ++ w.pod.ephemeralContainers
+  deny c.securityContext.privileged == true
+    at c.securityContext.privileged      # where the finding points in the user's file
+    message "container {c.name} runs privileged"
+}
+
+rule netpol-namespace-covered {
+  title    "Namespaces with workloads have a NetworkPolicy"
+  controls [cluster.network-policy]
+  severity medium
+
+  on Namespace as ns
+  when any w in resources(workload) : w.metadata.namespace == ns.metadata.name
+  deny not any p in resources(NetworkPolicy) : p.metadata.namespace == ns.metadata.name
+    message "namespace {ns.metadata.name} runs workloads but no NetworkPolicy selects them"
+}
+
+test pss-baseline-privileged {
+  deny  "fixtures/privileged-pod.yaml"
+  allow "fixtures/plain-pod.yaml"
+}
+"#,
+    );
+    let compiled = c.compile().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(compiled.program.rules.len(), 2);
+    assert_eq!(compiled.program.tests.len(), 1);
+}

@@ -1,0 +1,213 @@
+//! The semantics of the language, end to end: rule text -> IR -> evaluation over YAML.
+//! Missing data (undefined) is the part engines disagree on, so it is pinned down here.
+
+mod common;
+
+use common::{messages, pod_rule, run};
+
+const POD: &str = "
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  nullable: null
+  containers:
+  - name: app
+    image: nginx:1.27
+    securityContext:
+      capabilities:
+        drop: [NET_RAW]
+  - name: sidecar
+    image: envoy
+    ports: [{containerPort: 80, hostPort: 8080}]
+";
+
+/// Evaluates `deny <cond> message "hit"` on POD and says whether it fired.
+fn fires(cond: &str) -> bool {
+    let r = run(&pod_rule(&format!("  deny {cond} message \"hit\"")), POD);
+    assert!(r.errors.is_empty(), "{cond}: {:?}", r.errors.iter().map(|e| &e.message).collect::<Vec<_>>());
+    !r.findings.is_empty()
+}
+
+fn errors(cond: &str) -> Vec<String> {
+    let r = run(&pod_rule(&format!("  deny {cond}")), POD);
+    r.errors.iter().map(|e| e.message.clone()).collect()
+}
+
+#[test]
+fn equality_treats_undefined_as_a_value_of_its_own() {
+    assert!(!fires("p.spec.missing == false"));
+    assert!(fires("p.spec.missing != false"));
+    assert!(fires("p.spec.missing == p.spec.other_missing"));
+    assert!(!fires("p.spec.missing == null"));
+    assert!(fires("p.spec.nullable == null"));
+}
+
+#[test]
+fn ordering_with_undefined_or_null_is_false() {
+    assert!(!fires("p.spec.missing < 1"));
+    assert!(!fires("p.spec.missing >= 1"));
+    assert!(!fires("p.spec.nullable > 0"));
+    assert!(fires("p.spec.containers[1].ports[0].hostPort > 1024"));
+}
+
+#[test]
+fn not_and_conditions_treat_undefined_as_false() {
+    assert!(fires("not p.spec.hostNetwork"));
+    assert!(!fires("p.spec.hostNetwork"));
+    assert!(!fires("p.spec.hostNetwork and true"));
+    assert!(fires("p.spec.hostNetwork or true"));
+}
+
+#[test]
+fn quantifiers_over_missing_collections() {
+    assert!(!fires("any v in p.spec.volumes : true"));
+    assert!(fires("all v in p.spec.volumes : false"));
+    assert!(fires("none v in p.spec.volumes : true"));
+    assert!(fires("count(p.spec.volumes) == 0"));
+    assert!(fires("any c in p.spec.containers : c.name == \"sidecar\""));
+    assert!(fires("all c in p.spec.containers : exists(c.image)"));
+}
+
+#[test]
+fn default_and_exists_make_intent_explicit() {
+    assert!(fires("(p.spec.hostNetwork ?? false) == false"));
+    assert!(fires("p.spec.nullable ?? 3 == 3"));
+    assert!(!fires("exists(p.spec.nullable)"));
+    assert!(!fires("exists(p.spec.missing)"));
+    assert!(fires("exists(p.metadata.labels.app)"));
+}
+
+#[test]
+fn membership_and_strings() {
+    assert!(fires("\"NET_RAW\" in p.spec.containers[0].securityContext.capabilities.drop"));
+    assert!(!fires("\"ALL\" in p.spec.containers[0].securityContext.capabilities.drop"));
+    assert!(!fires("\"ALL\" in p.spec.containers[1].securityContext.capabilities.drop"));
+    assert!(fires("\"app\" in p.metadata.labels"));
+    assert!(fires("p.spec.containers[0].image matches \"^nginx:[0-9.]+$\""));
+    assert!(fires("upper(p.metadata.name) == \"WEB\""));
+    assert!(fires("\"{p.metadata.name}-{count(p.spec.containers)}\" == \"web-2\""));
+}
+
+#[test]
+fn arithmetic_lists_and_comprehensions() {
+    assert!(fires("1 + 2 * 3 == 7"));
+    assert!(fires("7 / 2 == 3.5"));
+    assert!(fires("count(p.spec.containers ++ p.spec.initContainers) == 2"));
+    assert!(fires("[c.name for c in p.spec.containers if exists(c.ports)] == [\"sidecar\"]"));
+    assert!(fires("(if count(p.spec.containers) > 1 then \"many\" else \"one\") == \"many\""));
+    assert!(fires("quantity(\"500m\") < quantity(\"1\")"));
+    assert!(fires("{\"a\": 1}.a == 1"));
+}
+
+#[test]
+fn runtime_type_errors_are_reported_never_silent() {
+    let e = errors("p.metadata.name.first == 1");
+    assert_eq!(e, vec!["cannot read field `first` of string `web`".to_string()]);
+    let e = errors("p.metadata.name > 3");
+    assert_eq!(e, vec!["cannot compare string `web` with int `3`".to_string()]);
+    let e = errors("p.metadata.name");
+    assert_eq!(e, vec!["a condition must be a bool, found string `web`".to_string()]);
+    assert_eq!(errors("1 / 0 == 1"), vec!["division by zero".to_string()]);
+    assert_eq!(errors("9223372036854775807 + 1 == 0"), vec!["integer overflow".to_string()]);
+    let e = errors("any x in p.metadata.name : true");
+    assert_eq!(e, vec!["expected a list, found string `web`".to_string()]);
+}
+
+#[test]
+fn each_produces_one_finding_per_element_with_interpolated_messages() {
+    let r = run(
+        &pod_rule("  each c in p.spec.containers\n  deny true message \"container {c.name} uses {c.image}\""),
+        POD,
+    );
+    assert_eq!(
+        messages(&r),
+        vec!["container app uses nginx:1.27", "container sidecar uses envoy"]
+    );
+}
+
+#[test]
+fn let_when_and_blocks() {
+    let body = "
+  let cs = p.spec.containers
+  when count(cs) > 1
+  each c in cs {
+    when exists(c.ports)
+    deny true message \"{c.name} has ports\"
+  }
+  deny p.metadata.name == \"web\" message \"after the block\"";
+    let r = run(&pod_rule(body), POD);
+    assert_eq!(messages(&r), vec!["after the block", "sidecar has ports"]);
+}
+
+#[test]
+fn functions_and_parameters() {
+    let text = "
+param limit: int = 1
+fn all_containers(pod) = pod.containers ++ pod.initContainers
+fn too_many(pod) {
+  let n = count(all_containers(pod))
+  n > limit
+}
+rule t {
+  title \"t\"
+  controls [cluster.resources]
+  severity low
+  on Pod as p
+  deny too_many(p.spec) message \"{count(all_containers(p.spec))} containers\"
+}";
+    assert_eq!(messages(&run(text, POD)), vec!["2 containers"]);
+}
+
+#[test]
+fn a_finding_points_at_the_field_or_its_nearest_parent() {
+    let body = "  each c in p.spec.containers
+  deny not exists(c.securityContext.runAsNonRoot) at c.securityContext.runAsNonRoot message \"{c.name}\"";
+    let r = run(&pod_rule(body), POD);
+    let got: Vec<(String, u32, u32, String)> = r
+        .findings
+        .iter()
+        .map(|f| (f.message.clone(), f.span.line, f.span.col, f.path.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            // `securityContext:` exists for app: the finding points there.
+            ("app".into(), 12, 5, "spec.containers[0].securityContext.runAsNonRoot".into()),
+            // sidecar has no securityContext: the container itself.
+            ("sidecar".into(), 15, 5, "spec.containers[1].securityContext.runAsNonRoot".into()),
+        ]
+    );
+}
+
+#[test]
+fn where_filters_and_api_version_selectors() {
+    let text = "
+rule t {
+  title \"t\"
+  controls [cluster.resources]
+  severity low
+  on \"apps/v1\" Deployment, \"v1\" Pod as d where d.metadata.name != \"skip\"
+  deny true message \"{d.kind}/{d.metadata.name}\"
+}";
+    let yaml = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata: {name: old}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: skip}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b}
+";
+    assert_eq!(messages(&run(text, yaml)), vec!["Deployment/a", "Pod/b"]);
+}
