@@ -38,7 +38,40 @@ test trusted-registry {
 }
 "#;
 
+/// The two rules of the language requirements' example, as written there.
+const SPEC_EXAMPLE: &str = r#"
+rule pss-baseline-privileged {
+  title       "Privileged containers are not allowed"
+  controls    [cluster.pod-security]
+  profile     pss-baseline
+  severity    high
+  remediation "Remove securityContext.privileged or set it to false."
+
+  on workload as w                       # any document with a pod template, normalized
+  each c in w.pod.containers ++ w.pod.initContainers ++ w.pod.ephemeralContainers
+  deny c.securityContext.privileged == true
+    at c.securityContext.privileged      # where the finding points in the user's file
+    message "container {c.name} runs privileged"
+}
+
+rule netpol-namespace-covered {
+  title    "Namespaces with workloads have a NetworkPolicy"
+  controls [cluster.network-policy]
+  severity medium
+
+  on Namespace as ns
+  when any w in resources(workload) : w.metadata.namespace == ns.metadata.name
+  deny not any p in resources(NetworkPolicy) : p.metadata.namespace == ns.metadata.name
+    message "namespace {ns.metadata.name} runs workloads but no NetworkPolicy selects them"
+}
+"#;
+
 const MANIFESTS: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -52,6 +85,8 @@ spec:
           image: registry.example.com/shop/web:1.4
         - name: cache
           image: docker.io/library/redis:7
+          securityContext:
+            privileged: true
 ---
 apiVersion: batch/v1
 kind: CronJob
@@ -69,28 +104,35 @@ spec:
               image: quay.io/acme/report:2
 "#;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Builds the engine, runs the rules' tests, scans the manifests and returns the report lines.
+fn run() -> Result<Vec<String>, Box<dyn std::error::Error>> {
     // Build once (rules compile before any document is read); the engine is Send + Sync and
     // can be shared by every request of an admission webhook or every file of a CI scan.
     let engine = Engine::builder()
         .stdlib(false)
         .rule_source("custom/trusted-registry.fourc", RULE)
+        .rule_source("custom/spec-example.fourc", SPEC_EXAMPLE)
         .param(
             "allowed_registries",
-            Value::from_json(&serde_json::json!(["registry.example.com/", "quay.io/acme/"])),
+            Value::from_json(&serde_json::json!([
+                "registry.example.com/",
+                "quay.io/acme/"
+            ])),
         )
         .build()?;
 
-    // The rule's own test blocks.
+    // The rules' own test blocks.
     let tests = engine.run_tests();
-    println!("rule tests: {} passed, {} failed", tests.passed(), tests.failed());
+    let mut lines = vec![format!(
+        "rule tests: {} passed, {} failed",
+        tests.passed(),
+        tests.failed()
+    )];
 
     let scan = engine.check_str("manifests.yaml", MANIFESTS);
-    for e in &scan.load_errors {
-        eprintln!("{e}");
-    }
+    lines.extend(scan.load_errors.iter().map(|e| e.to_string()));
     for f in &scan.report.findings {
-        println!(
+        lines.push(format!(
             "{}:{}:{}: {} [{}] {} ({}; field {})",
             f.source.name(),
             f.span.line,
@@ -99,9 +141,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             f.rule.id,
             f.message,
             f.resource,
-            f.path
+            if f.path.is_empty() {
+                "<document>"
+            } else {
+                &f.path
+            }
+        ));
+    }
+    lines.push(format!("{} finding(s)", scan.report.findings.len()));
+    Ok(lines)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    for line in run()? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_example_finds_what_it_says() {
+        let lines = super::run().unwrap();
+        assert_eq!(
+            lines,
+            vec![
+                "rule tests: 2 passed, 0 failed",
+                "manifests.yaml:2:1: medium [netpol-namespace-covered] namespace shop runs workloads but no NetworkPolicy selects them (Namespace/shop; field <document>)",
+                "manifests.yaml:19:11: high [trusted-registry] container cache runs docker.io/library/redis:7 from an untrusted registry (Deployment/shop/web; field spec.template.spec.containers[1].image)",
+                "manifests.yaml:21:13: high [pss-baseline-privileged] container cache runs privileged (Deployment/shop/web; field spec.template.spec.containers[1].securityContext.privileged)",
+                "3 finding(s)",
+            ]
         );
     }
-    println!("{} finding(s)", scan.report.findings.len());
-    Ok(())
 }

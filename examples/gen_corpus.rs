@@ -45,5 +45,8 @@ fn main() {
         }
         std::fs::write(path, jsonl).unwrap();
     }
-    eprintln!("wrote {out}: {n} objects, seed {seed}, {} bytes", yaml.len());
+    eprintln!(
+        "wrote {out}: {n} objects, seed {seed}, {} bytes",
+        yaml.len()
+    );
 }

@@ -37,27 +37,57 @@ fn bundled_examples_report_deployment_and_cronjob_lines() {
     let out = stdout(&o);
     // The privileged sidecar of the Deployment, and the SYS_ADMIN capability and hostPath volume
     // of the CronJob, each at the exact line and column of the field.
-    assert!(out.contains("examples/manifests/deployment.yaml:27:13: high [pss-baseline-privileged]"), "{out}");
-    assert!(out.contains("examples/manifests/cronjob.yaml:19:43: high [pss-baseline-capabilities]"), "{out}");
-    assert!(out.contains("examples/manifests/cronjob.yaml:28:15: high [pss-baseline-host-path]"), "{out}");
+    assert!(
+        out.contains("examples/manifests/deployment.yaml:27:13: high [pss-baseline-privileged]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("examples/manifests/cronjob.yaml:19:43: high [pss-baseline-capabilities]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("examples/manifests/cronjob.yaml:28:15: high [pss-baseline-host-path]"),
+        "{out}"
+    );
 }
 
 #[test]
 fn exit_codes() {
-    assert_eq!(check(&["tests/data/inputs/clean.yaml"]).status.code(), Some(0));
-    assert_eq!(check(&["tests/data/inputs/privileged.yaml"]).status.code(), Some(1));
+    assert_eq!(
+        check(&["tests/data/inputs/clean.yaml"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        check(&["tests/data/inputs/privileged.yaml"]).status.code(),
+        Some(1)
+    );
     let usage = fourc(&["check"]);
     assert_eq!(usage.status.code(), Some(2));
-    let bad_rules = fourc(&["check", "--no-stdlib", "--rules", "tests/data/bad-rules", "examples/manifests"]);
+    let bad_rules = fourc(&[
+        "check",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/bad-rules",
+        "examples/manifests",
+    ]);
     assert_eq!(bad_rules.status.code(), Some(2));
     assert!(check(&["tests/data/inputs/broken.yaml"]).status.code() == Some(3));
 }
 
 #[test]
 fn rules_that_do_not_compile_print_every_error_and_read_nothing() {
-    let o = fourc(&["check", "--no-stdlib", "--rules", "tests/data/bad-rules", "examples/manifests"]);
+    let o = fourc(&[
+        "check",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/bad-rules",
+        "examples/manifests",
+    ]);
     let err = stderr(&o);
-    assert!(err.contains("unknown control `cluster.pod-securty`"), "{err}");
+    assert!(
+        err.contains("unknown control `cluster.pod-securty`"),
+        "{err}"
+    );
     assert!(err.contains("unknown function `lowr`"), "{err}");
     assert!(err.contains("unknown name `cc`"), "{err}");
     assert!(err.contains("3 errors); no document was read"), "{err}");
@@ -74,16 +104,28 @@ fn a_broken_file_does_not_hide_the_findings_of_the_others() {
     assert_eq!(o.status.code(), Some(3));
     let out = stdout(&o);
     assert!(out.contains("tests/data/inputs/privileged.yaml:14:13: high [test-privileged] container \"api\" sets securityContext.privileged=true"), "{out}");
-    assert!(out.contains("tests/data/inputs/broken.yaml:6:5: error:"), "{out}");
-    assert!(out.contains("1 finding in 2 documents (1 high); 1 error"), "{out}");
+    assert!(
+        out.contains("tests/data/inputs/broken.yaml:6:5: error:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 finding in 2 documents (1 high); 1 error"),
+        "{out}"
+    );
 }
 
 #[test]
 fn missing_files_are_named() {
-    let o = check(&["tests/data/inputs/nope.yaml", "tests/data/inputs/privileged.yaml"]);
+    let o = check(&[
+        "tests/data/inputs/nope.yaml",
+        "tests/data/inputs/privileged.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(3));
     let out = stdout(&o);
-    assert!(out.contains("tests/data/inputs/nope.yaml: error: cannot read"), "{out}");
+    assert!(
+        out.contains("tests/data/inputs/nope.yaml: error: cannot read"),
+        "{out}"
+    );
     assert!(out.contains("[test-privileged]"), "{out}");
 }
 
@@ -96,7 +138,10 @@ fn standard_input() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inputs/privileged.yaml")).unwrap();
+    let text = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/inputs/privileged.yaml"),
+    )
+    .unwrap();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), &text).unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
@@ -117,16 +162,23 @@ fn timed_check_of(name: &str, text: &str) -> (Output, Duration) {
 
 #[test]
 fn an_alias_bomb_is_rejected_quickly() {
-    let mut y = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut y = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for (i, c) in "bcdefghi".chars().enumerate() {
         let prev = (b'a' + i as u8) as char;
-        y.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        y.push_str(&format!(
+            "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
     }
     let (o, t) = timed_check_of("bomb.yaml", &y);
     assert_eq!(o.status.code(), Some(3));
     let out = stdout(&o);
     assert!(out.contains("bomb.yaml:") && out.contains("alias"), "{out}");
-    assert!(out.contains("[test-privileged]"), "the other file is still scanned: {out}");
+    assert!(
+        out.contains("[test-privileged]"),
+        "the other file is still scanned: {out}"
+    );
     assert!(t < Duration::from_secs(5), "took {t:?}");
 }
 
@@ -145,7 +197,11 @@ fn deep_nesting_is_rejected_quickly() {
 fn rule_tests_run_from_the_command_line() {
     let o = fourc(&["test", "tests/data/rules"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("rule tests: 2 passed, 0 failed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("rule tests: 2 passed, 0 failed"),
+        "{}",
+        stdout(&o)
+    );
     let o = fourc(&["test"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains(", 0 failed"));
@@ -153,7 +209,12 @@ fn rule_tests_run_from_the_command_line() {
 
 #[test]
 fn json_output_is_stable() {
-    let o = check(&["--format", "json", "tests/data/inputs/privileged.yaml", "tests/data/inputs/clean.yaml"]);
+    let o = check(&[
+        "--format",
+        "json",
+        "tests/data/inputs/privileged.yaml",
+        "tests/data/inputs/clean.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     insta::assert_json_snapshot!(v, {".tool.version" => "[version]"});

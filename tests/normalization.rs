@@ -29,22 +29,53 @@ fn check(kind: &str, api: &str, prefix: &str, indent: usize, expected_path: &str
         "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n{prefix}{}",
         pod_spec(indent)
     );
-    let engine = Engine::builder().stdlib(false).rule_source("t.fourc", RULE).build().unwrap();
+    let engine = Engine::builder()
+        .stdlib(false)
+        .rule_source("t.fourc", RULE)
+        .build()
+        .unwrap();
     let scan = engine.check_str("w.yaml", &doc);
-    assert!(scan.load_errors.is_empty(), "{kind}: {:?}", scan.load_errors);
+    assert!(
+        scan.load_errors.is_empty(),
+        "{kind}: {:?}",
+        scan.load_errors
+    );
     assert_eq!(scan.report.findings.len(), 1, "{kind}");
     let f = &scan.report.findings[0];
-    assert_eq!(f.message, format!("{kind} x: container shell runs privileged"));
+    assert_eq!(
+        f.message,
+        format!("{kind} x: container shell runs privileged")
+    );
     assert_eq!(f.path, expected_path, "{kind}");
-    let line = doc.lines().position(|l| l.trim() == "privileged: true").unwrap() + 1;
-    let col = doc.lines().nth(line - 1).unwrap().find("privileged").unwrap() + 1;
-    assert_eq!((f.span.line as usize, f.span.col as usize), (line, col), "{kind}");
+    let line = doc
+        .lines()
+        .position(|l| l.trim() == "privileged: true")
+        .unwrap()
+        + 1;
+    let col = doc
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .find("privileged")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        (f.span.line as usize, f.span.col as usize),
+        (line, col),
+        "{kind}"
+    );
     assert_eq!(f.resource.kind.as_deref(), Some(kind));
 }
 
 #[test]
 fn pod() {
-    check("Pod", "v1", "spec:\n", 2, "spec.containers[1].securityContext.privileged");
+    check(
+        "Pod",
+        "v1",
+        "spec:\n",
+        2,
+        "spec.containers[1].securityContext.privileged",
+    );
 }
 
 #[test]
@@ -92,7 +123,11 @@ fn cron_job() {
 #[test]
 fn init_and_ephemeral_containers_count() {
     let doc = "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  initContainers:\n  - name: init\n    securityContext: {privileged: true}\n  ephemeralContainers:\n  - name: debug\n    securityContext: {privileged: true}\n";
-    let engine = Engine::builder().stdlib(false).rule_source("t.fourc", RULE).build().unwrap();
+    let engine = Engine::builder()
+        .stdlib(false)
+        .rule_source("t.fourc", RULE)
+        .build()
+        .unwrap();
     let scan = engine.check_str("p.yaml", doc);
     let got: Vec<(String, u32, u32)> = scan
         .report
@@ -103,15 +138,30 @@ fn init_and_ephemeral_containers_count() {
     assert_eq!(
         got,
         vec![
-            ("spec.initContainers[0].securityContext.privileged".to_string(), 7, 23),
-            ("spec.ephemeralContainers[0].securityContext.privileged".to_string(), 10, 23),
+            (
+                "spec.initContainers[0].securityContext.privileged".to_string(),
+                7,
+                23
+            ),
+            (
+                "spec.ephemeralContainers[0].securityContext.privileged".to_string(),
+                10,
+                23
+            ),
         ]
     );
 }
 
 #[test]
 fn kinds_without_a_pod_template_are_not_workloads() {
-    let engine = Engine::builder().stdlib(false).rule_source("t.fourc", RULE).build().unwrap();
-    let doc = format!("apiVersion: v1\nkind: Service\nmetadata: {{name: x}}\nspec:\n{}", pod_spec(2));
+    let engine = Engine::builder()
+        .stdlib(false)
+        .rule_source("t.fourc", RULE)
+        .build()
+        .unwrap();
+    let doc = format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: x}}\nspec:\n{}",
+        pod_spec(2)
+    );
     assert!(engine.check_str("s.yaml", &doc).report.findings.is_empty());
 }

@@ -138,7 +138,12 @@ fn accepted_checks<'a>(check: &'a str, level: &str) -> Vec<&'a str> {
 }
 
 /// Judges one case: `Ok` when fourc agrees, else why not.
-fn judge(engine: &Engine, dir: &Path, case: &Case, unlocated: &mut Vec<String>) -> Result<(), String> {
+fn judge(
+    engine: &Engine,
+    dir: &Path,
+    case: &Case,
+    unlocated: &mut Vec<String>,
+) -> Result<(), String> {
     let path = dir.join(&case.file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -155,7 +160,12 @@ fn judge(engine: &Engine, dir: &Path, case: &Case, unlocated: &mut Vec<String>) 
     if !errors.is_empty() {
         return Err(errors.join("; "));
     }
-    let findings: Vec<&Finding> = scan.report.findings.iter().filter(|f| is_pss_rule(f)).collect();
+    let findings: Vec<&Finding> = scan
+        .report
+        .findings
+        .iter()
+        .filter(|f| is_pss_rule(f))
+        .collect();
     for f in &findings {
         if f.span.line == 0 {
             unlocated.push(format!("{}: {} ({})", case.id, f.message, f.rule.id));
@@ -224,18 +234,42 @@ fn psa_fixtures_agree_with_kubernetes() {
             .or_default()
             .push(case);
     }
-    let mut agreed = 0usize;
-    let mut disagreements = Vec::new();
-    let mut unlocated = Vec::new();
-    for ((level, version), group) in &groups {
-        let engine = build_engine(level, version);
-        for case in group {
-            match judge(&engine, &dir, case, &mut unlocated) {
-                Ok(()) => agreed += 1,
-                Err(why) => disagreements.push(format!("{}: {why}", case.id)),
-            }
-        }
-    }
+    // Groups run on a few threads: building an engine (parsing the rules) dominates in debug.
+    let groups: Vec<((&str, &str), Vec<&Case>)> = groups.into_iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = groups.len().div_ceil(threads).max(1);
+    let outcomes: Vec<(usize, Vec<String>, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = groups
+            .chunks(chunk)
+            .map(|part| {
+                let dir = &dir;
+                s.spawn(move || {
+                    let (mut agreed, mut disagreements, mut unlocated) =
+                        (0, Vec::new(), Vec::new());
+                    for ((level, version), group) in part {
+                        let engine = build_engine(level, version);
+                        for case in group {
+                            match judge(&engine, dir, case, &mut unlocated) {
+                                Ok(()) => agreed += 1,
+                                Err(why) => disagreements.push(format!("{}: {why}", case.id)),
+                            }
+                        }
+                    }
+                    (agreed, disagreements, unlocated)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| panic!("a conformance thread panicked"))
+            })
+            .collect()
+    });
+    let agreed: usize = outcomes.iter().map(|o| o.0).sum();
+    let disagreements: Vec<&String> = outcomes.iter().flat_map(|o| &o.1).collect();
+    let unlocated: Vec<&String> = outcomes.iter().flat_map(|o| &o.2).collect();
 
     let total = cases.len();
     #[expect(
@@ -253,18 +287,28 @@ fn psa_fixtures_agree_with_kubernetes() {
     assert!(
         unlocated.is_empty(),
         "findings without a location:\n{}",
-        unlocated.join("\n")
+        unlocated
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         agreed >= FLOOR,
         "psa conformance fell to {agreed}/{total}, below the floor of {FLOOR}:\n{}",
-        disagreements.join("\n")
+        disagreements
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
 #[test]
 fn a_malformed_pss_version_is_rejected() {
-    for bad in ["12", "1.25", "v1", "v1.025", "v2.0", "v1.25.0", "Latest", ""] {
+    for bad in [
+        "12", "1.25", "v1", "v1.025", "v2.0", "v1.25.0", "Latest", "",
+    ] {
         let err = Engine::builder()
             .pss_version(bad)
             .build()

@@ -86,7 +86,11 @@ fn fourc_agrees_with_regorus_on_the_1k_corpus() {
     for (key, m) in &theirs {
         assert_eq!(ours.get(key), Some(m), "document {} check {}", key.0, key.1);
     }
-    assert_eq!(ours.len(), theirs.len(), "documents x checks with violations");
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "documents x checks with violations"
+    );
 
     // The RVM on the one entry point of the pack gives the same messages as the interpreter.
     let mut vm = rego::vm(rego::ALL);

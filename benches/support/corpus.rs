@@ -169,7 +169,9 @@ impl Rng {
 
     /// 64 hex digits (a sha256-looking value).
     pub fn hex256(&mut self) -> String {
-        (0..4).map(|_| format!("{:016x}", self.next_u64())).collect()
+        (0..4)
+            .map(|_| format!("{:016x}", self.next_u64()))
+            .collect()
     }
 }
 
@@ -475,7 +477,12 @@ impl Gen {
             sc.set("capabilities", caps);
         }
         if r.chance(0.35) {
-            let t = r.pick(&["RuntimeDefault", "RuntimeDefault", "Unconfined", "Localhost"]);
+            let t = r.pick(&[
+                "RuntimeDefault",
+                "RuntimeDefault",
+                "Unconfined",
+                "Localhost",
+            ]);
             let mut p = map! {"type" => t};
             if t == "Localhost" {
                 p.set("localhostProfile", "profiles/audit.json");
@@ -501,7 +508,9 @@ impl Gen {
     }
 
     fn container(&mut self, idx: usize, volumes: &[String], allow_hostport: bool) -> J {
-        let port = self.r.pick(&[80_i64, 443, 8080, 8443, 9000, 3000, 5000, 6379, 5432]);
+        let port = self
+            .r
+            .pick(&[80_i64, 443, 8080, 8443, 9000, 3000, 5000, 6379, 5432]);
         let name = format!("c{idx}-{}", self.r.pick(APPS));
         let image = self.image();
         let mut c = map! {"name" => name, "image" => image};
@@ -524,9 +533,12 @@ impl Gen {
             c.set("args", args);
         }
         if r.chance(0.85) {
-            let mut ports = vec![map! {"name" => "http", "containerPort" => port, "protocol" => "TCP"}];
+            let mut ports =
+                vec![map! {"name" => "http", "containerPort" => port, "protocol" => "TCP"}];
             if r.chance(0.3) {
-                ports.push(map! {"name" => "metrics", "containerPort" => 9090_i64, "protocol" => "TCP"});
+                ports.push(
+                    map! {"name" => "metrics", "containerPort" => 9090_i64, "protocol" => "TCP"},
+                );
             }
             if allow_hostport && r.chance(0.05) {
                 ports[0].set("hostPort", port);
@@ -552,10 +564,10 @@ impl Gen {
             } else if u < 0.85 {
                 let secret = format!("{}-secret", n.to_lowercase().replace('_', "-"));
                 env.push(map! {"name" => n, "valueFrom" => map! {
-                    "secretKeyRef" => map! {"name" => secret, "key" => "value"}}});
+                "secretKeyRef" => map! {"name" => secret, "key" => "value"}}});
             } else {
                 env.push(map! {"name" => n, "valueFrom" => map! {
-                    "configMapKeyRef" => map! {"name" => "app-config", "key" => n.to_lowercase()}}});
+                "configMapKeyRef" => map! {"name" => "app-config", "key" => n.to_lowercase()}}});
             }
         }
         c.set("env", env);
@@ -710,13 +722,9 @@ impl Gen {
 
     fn template(&mut self, id: &Ident<'_>) -> J {
         let spec = self.pod_spec(id.app);
-        let mut meta =
-            map! {"labels" => map! {"app.kubernetes.io/name" => id.app, "team" => id.team, "env" => id.env}};
+        let mut meta = map! {"labels" => map! {"app.kubernetes.io/name" => id.app, "team" => id.team, "env" => id.env}};
         if self.r.chance(0.4) {
-            meta.set(
-                "annotations",
-                map! {"checksum/config" => self.r.hex256()},
-            );
+            meta.set("annotations", map! {"checksum/config" => self.r.hex256()});
         }
         map! {"metadata" => meta, "spec" => spec}
     }
@@ -791,8 +799,16 @@ impl Gen {
     fn service(&mut self, id: &Ident<'_>) -> J {
         let meta = self.meta(id, false);
         let r = &mut self.r;
-        let typ = r.pick(&["ClusterIP", "ClusterIP", "ClusterIP", "NodePort", "LoadBalancer"]);
-        let mut ports = vec![map! {"name" => "http", "port" => 80_i64, "targetPort" => "http", "protocol" => "TCP"}];
+        let typ = r.pick(&[
+            "ClusterIP",
+            "ClusterIP",
+            "ClusterIP",
+            "NodePort",
+            "LoadBalancer",
+        ]);
+        let mut ports = vec![
+            map! {"name" => "http", "port" => 80_i64, "targetPort" => "http", "protocol" => "TCP"},
+        ];
         if r.chance(0.4) {
             ports.push(map! {"name" => "https", "port" => 443_i64, "targetPort" => 8443_i64, "protocol" => "TCP"});
         }
@@ -819,7 +835,7 @@ impl Gen {
             .into_iter()
             .map(|p| {
                 map! {"path" => p, "pathType" => "Prefix", "backend" => map! {"service" => map! {
-                    "name" => id.name, "port" => map! {"number" => 80_i64}}}}
+                "name" => id.name, "port" => map! {"number" => 80_i64}}}}
             })
             .collect();
         let mut spec = map! {

@@ -9,15 +9,24 @@ use fourc::Document;
 pub const POLICIES: &[(&str, &str)] = &[
     ("lib.rego", include_str!("../rego/lib.rego")),
     ("privileged.rego", include_str!("../rego/privileged.rego")),
-    ("host_namespaces.rego", include_str!("../rego/host_namespaces.rego")),
+    (
+        "host_namespaces.rego",
+        include_str!("../rego/host_namespaces.rego"),
+    ),
     ("host_path.rego", include_str!("../rego/host_path.rego")),
     ("host_ports.rego", include_str!("../rego/host_ports.rego")),
     (
         "privilege_escalation.rego",
         include_str!("../rego/privilege_escalation.rego"),
     ),
-    ("run_as_non_root.rego", include_str!("../rego/run_as_non_root.rego")),
-    ("capabilities.rego", include_str!("../rego/capabilities.rego")),
+    (
+        "run_as_non_root.rego",
+        include_str!("../rego/run_as_non_root.rego"),
+    ),
+    (
+        "capabilities.rego",
+        include_str!("../rego/capabilities.rego"),
+    ),
     ("seccomp.rego", include_str!("../rego/seccomp.rego")),
     ("image_tag.rego", include_str!("../rego/image_tag.rego")),
     ("resources.rego", include_str!("../rego/resources.rego")),

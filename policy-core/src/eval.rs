@@ -203,12 +203,7 @@ impl<'a> Machine<'a> {
         r
     }
 
-    fn run_body(
-        &mut self,
-        filter: Option<ExprId>,
-        body: &'a [Stmt],
-        hits: &mut Vec<Hit>,
-    ) -> R<()> {
+    fn run_body(&mut self, filter: Option<ExprId>, body: &'a [Stmt], hits: &mut Vec<Hit>) -> R<()> {
         if let Some(f) = filter {
             let v = self.eval(f)?;
             let t = truthy(&v, f)?;

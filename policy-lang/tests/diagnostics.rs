@@ -12,8 +12,9 @@ fn compile_err(text: &str) -> CompileErrors {
 }
 
 fn render(errs: &CompileErrors) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(100);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
     let mut out = String::new();
     for d in errs.diagnostics() {
         handler.render_report(&mut out, d).unwrap();
@@ -41,7 +42,11 @@ rule pss-privileged {
     let codes: Vec<&str> = errs.diagnostics().iter().map(|d| d.code()).collect();
     assert_eq!(
         codes,
-        vec!["fourc::unknown-control", "fourc::unknown-function", "fourc::unknown-name"]
+        vec![
+            "fourc::unknown-control",
+            "fourc::unknown-function",
+            "fourc::unknown-name"
+        ]
     );
     insta::assert_snapshot!(render(&errs));
 }
@@ -98,7 +103,10 @@ rule r {
             "`deny` condition is always true",
         ]
     );
-    assert_eq!(errs.diagnostics()[2].help_text(), Some("did you mean `title`?"));
+    assert_eq!(
+        errs.diagnostics()[2].help_text(),
+        Some("did you mean `title`?")
+    );
 }
 
 #[test]
@@ -133,7 +141,10 @@ test missing-rule { allow "x.yaml" }
 fn absurd_nesting_is_an_error_not_a_crash() {
     let text = format!("fn f(x) = {}x{}", "(".repeat(100_000), ")".repeat(100_000));
     let errs = compile_err(&text);
-    assert_eq!(errs.diagnostics()[0].message(), "brackets nested deeper than 200 levels");
+    assert_eq!(
+        errs.diagnostics()[0].message(),
+        "brackets nested deeper than 200 levels"
+    );
 }
 
 #[test]

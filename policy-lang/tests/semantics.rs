@@ -27,7 +27,11 @@ spec:
 /// Evaluates `deny <cond> message "hit"` on POD and says whether it fired.
 fn fires(cond: &str) -> bool {
     let r = run(&pod_rule(&format!("  deny {cond} message \"hit\"")), POD);
-    assert!(r.errors.is_empty(), "{cond}: {:?}", r.errors.iter().map(|e| &e.message).collect::<Vec<_>>());
+    assert!(
+        r.errors.is_empty(),
+        "{cond}: {:?}",
+        r.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+    );
     !r.findings.is_empty()
 }
 
@@ -82,22 +86,38 @@ fn default_and_exists_make_intent_explicit() {
 
 #[test]
 fn membership_and_strings() {
-    assert!(fires("\"NET_RAW\" in p.spec.containers[0].securityContext.capabilities.drop"));
-    assert!(!fires("\"ALL\" in p.spec.containers[0].securityContext.capabilities.drop"));
-    assert!(!fires("\"ALL\" in p.spec.containers[1].securityContext.capabilities.drop"));
+    assert!(fires(
+        "\"NET_RAW\" in p.spec.containers[0].securityContext.capabilities.drop"
+    ));
+    assert!(!fires(
+        "\"ALL\" in p.spec.containers[0].securityContext.capabilities.drop"
+    ));
+    assert!(!fires(
+        "\"ALL\" in p.spec.containers[1].securityContext.capabilities.drop"
+    ));
     assert!(fires("\"app\" in p.metadata.labels"));
-    assert!(fires("p.spec.containers[0].image matches \"^nginx:[0-9.]+$\""));
+    assert!(fires(
+        "p.spec.containers[0].image matches \"^nginx:[0-9.]+$\""
+    ));
     assert!(fires("upper(p.metadata.name) == \"WEB\""));
-    assert!(fires("\"{p.metadata.name}-{count(p.spec.containers)}\" == \"web-2\""));
+    assert!(fires(
+        "\"{p.metadata.name}-{count(p.spec.containers)}\" == \"web-2\""
+    ));
 }
 
 #[test]
 fn arithmetic_lists_and_comprehensions() {
     assert!(fires("1 + 2 * 3 == 7"));
     assert!(fires("7 / 2 == 3.5"));
-    assert!(fires("count(p.spec.containers ++ p.spec.initContainers) == 2"));
-    assert!(fires("[c.name for c in p.spec.containers if exists(c.ports)] == [\"sidecar\"]"));
-    assert!(fires("(if count(p.spec.containers) > 1 then \"many\" else \"one\") == \"many\""));
+    assert!(fires(
+        "count(p.spec.containers ++ p.spec.initContainers) == 2"
+    ));
+    assert!(fires(
+        "[c.name for c in p.spec.containers if exists(c.ports)] == [\"sidecar\"]"
+    ));
+    assert!(fires(
+        "(if count(p.spec.containers) > 1 then \"many\" else \"one\") == \"many\""
+    ));
     assert!(fires("quantity(\"500m\") < quantity(\"1\")"));
     assert!(fires("{\"a\": 1}.a == 1"));
 }
@@ -105,13 +125,25 @@ fn arithmetic_lists_and_comprehensions() {
 #[test]
 fn runtime_type_errors_are_reported_never_silent() {
     let e = errors("p.metadata.name.first == 1");
-    assert_eq!(e, vec!["cannot read field `first` of string `web`".to_string()]);
+    assert_eq!(
+        e,
+        vec!["cannot read field `first` of string `web`".to_string()]
+    );
     let e = errors("p.metadata.name > 3");
-    assert_eq!(e, vec!["cannot compare string `web` with int `3`".to_string()]);
+    assert_eq!(
+        e,
+        vec!["cannot compare string `web` with int `3`".to_string()]
+    );
     let e = errors("p.metadata.name");
-    assert_eq!(e, vec!["a condition must be a bool, found string `web`".to_string()]);
+    assert_eq!(
+        e,
+        vec!["a condition must be a bool, found string `web`".to_string()]
+    );
     assert_eq!(errors("1 / 0 == 1"), vec!["division by zero".to_string()]);
-    assert_eq!(errors("9223372036854775807 + 1 == 0"), vec!["integer overflow".to_string()]);
+    assert_eq!(
+        errors("9223372036854775807 + 1 == 0"),
+        vec!["integer overflow".to_string()]
+    );
     let e = errors("any x in p.metadata.name : true");
     assert_eq!(e, vec!["expected a list, found string `web`".to_string()]);
 }
@@ -119,12 +151,17 @@ fn runtime_type_errors_are_reported_never_silent() {
 #[test]
 fn each_produces_one_finding_per_element_with_interpolated_messages() {
     let r = run(
-        &pod_rule("  each c in p.spec.containers\n  deny true message \"container {c.name} uses {c.image}\""),
+        &pod_rule(
+            "  each c in p.spec.containers\n  deny true message \"container {c.name} uses {c.image}\"",
+        ),
         POD,
     );
     assert_eq!(
         messages(&r),
-        vec!["container app uses nginx:1.27", "container sidecar uses envoy"]
+        vec![
+            "container app uses nginx:1.27",
+            "container sidecar uses envoy"
+        ]
     );
 }
 
@@ -175,9 +212,19 @@ fn a_finding_points_at_the_field_or_its_nearest_parent() {
         got,
         vec![
             // `securityContext:` exists for app: the finding points there.
-            ("app".into(), 12, 5, "spec.containers[0].securityContext.runAsNonRoot".into()),
+            (
+                "app".into(),
+                12,
+                5,
+                "spec.containers[0].securityContext.runAsNonRoot".into()
+            ),
             // sidecar has no securityContext: the container itself.
-            ("sidecar".into(), 15, 5, "spec.containers[1].securityContext.runAsNonRoot".into()),
+            (
+                "sidecar".into(),
+                15,
+                5,
+                "spec.containers[1].securityContext.runAsNonRoot".into()
+            ),
         ]
     );
 }
@@ -210,4 +257,95 @@ kind: Pod
 metadata: {name: b}
 ";
     assert_eq!(messages(&run(text, yaml)), vec!["Deployment/a", "Pod/b"]);
+}
+
+const CLUSTER: &str = "
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector:
+    matchExpressions: [{key: app, operator: In, values: [web, api]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: batch}}
+    spec: {containers: [{name: b}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: lonely}
+spec: {containers: [{name: c}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb, namespace: shop}
+roleRef: {kind: Role, name: editor}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: dangling, namespace: shop}
+roleRef: {kind: Role, name: nothere}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: editor, namespace: shop}
+rules: [{verbs: ['*'], resources: [pods]}]
+";
+
+fn rule_on(on: &str, body: &str) -> String {
+    format!(
+        "rule t {{\n  title \"t\"\n  controls [cluster.network-policy]\n  severity low\n  on {on}\n{body}\n}}\n"
+    )
+}
+
+#[test]
+fn cross_document_queries_by_namespace_and_selector() {
+    let text = rule_on(
+        "workload as w",
+        "  let ns = w.metadata.namespace ?? \"default\"
+  deny not any p in resources(NetworkPolicy, ns) : selector_matches(p.spec.podSelector, w.podMetadata.labels)
+    message \"{w.metadata.name} in {ns}\"",
+    );
+    assert_eq!(
+        messages(&run(&text, CLUSTER)),
+        vec!["batch in shop", "lonely in default"]
+    );
+}
+
+#[test]
+fn cross_document_lookup_by_name_follows_references() {
+    let text = rule_on(
+        "RoleBinding as b",
+        "  let role = resource(Role, b.metadata.namespace, b.roleRef.name)
+  deny not exists(role) message \"{b.metadata.name} names a missing role\"
+  deny \"*\" in role.rules[0].verbs message \"{b.metadata.name} grants every verb\"",
+    );
+    assert_eq!(
+        messages(&run(&text, CLUSTER)),
+        vec!["rb grants every verb", "dangling names a missing role"]
+    );
+}
+
+#[test]
+fn cross_document_lists_of_several_kinds_and_views() {
+    let text = rule_on(
+        "NetworkPolicy as p",
+        "  deny true message \"{count(resources(workload))} workloads, {count(resources([Role, RoleBinding], \"shop\"))} rbac objects, {count(resources(Deployment, \"default\"))} in default\"",
+    );
+    assert_eq!(
+        messages(&run(&text, CLUSTER)),
+        vec!["3 workloads, 3 rbac objects, 0 in default"]
+    );
 }

@@ -1,0 +1,320 @@
+//! The project configuration: `fourc.yaml`.
+//!
+//! The file is found in the scanned folder (the first path argument that is a folder, else the
+//! current folder) or named with `--config`; every setting also has a flag, and flags win. It is
+//! read with fourc's own loader (YAML 1.2, so `no` stays a string), so every error names the
+//! file, line and column of the setting at fault, and nothing is scanned until the whole file is
+//! valid against the compiled rules. The reference, with every key, is `docs/cli.md`.
+//!
+//! ```yaml
+//! pss: {level: baseline, version: v1.30}
+//! rules:
+//!   dirs: [policies]              # extra rule folders, relative to this file
+//!   disable: [pss-baseline-host-ports]
+//!   severity: {pss-baseline-host-path: critical}
+//! controls:
+//!   disable: [container.image-signing]
+//! params:
+//!   pss_allowed_capabilities: [NET_BIND_SERVICE]
+//! exclude:
+//!   paths: ["vendor/**"]
+//!   namespaces: [kube-system]
+//! waivers:
+//!   - rule: pss-baseline-privileged
+//!     kind: Deployment
+//!     namespace: shop
+//!     name: web
+//!     path: spec.template.spec.containers[1]
+//!     reason: the log shipper reads host logs; replaced in OPS-812
+//!     owner: platform-team
+//!     expires: 2026-06-30
+//! ```
+
+mod check;
+mod parse;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{LabeledSpan, NamedSource, SourceCode};
+
+use crate::waiver::Waiver;
+use crate::{PssLevel, Severity, Source, Span, Value};
+
+pub(crate) use check::Plan;
+
+/// The file name looked for in the scanned folder.
+pub const FILE_NAME: &str = "fourc.yaml";
+
+/// Where a setting was written: a span of a configuration file.
+#[derive(Clone, Debug)]
+pub struct Location {
+    source: Arc<Source>,
+    span: Span,
+}
+
+impl Location {
+    pub(crate) fn new(source: Arc<Source>, span: Span) -> Self {
+        Location { source, span }
+    }
+
+    /// The file, as named when loaded.
+    pub fn file(&self) -> &str {
+        self.source.name()
+    }
+
+    /// The 1-based line.
+    pub fn line(&self) -> u32 {
+        self.span.line
+    }
+
+    /// The 1-based column, in characters.
+    pub fn col(&self) -> u32 {
+        self.span.col
+    }
+
+    /// The byte range of the span's first line, for a label.
+    fn byte_range(&self, len_chars: Option<usize>) -> (usize, usize) {
+        let s = &self.source;
+        let start = s.byte_offset(self.span.line, self.span.col).unwrap_or(0);
+        let end = match len_chars {
+            Some(n) => s
+                .text()
+                .get(start..)
+                .and_then(|rest| rest.char_indices().nth(n).map(|(b, _)| start + b))
+                .unwrap_or(s.text().len()),
+            None if self.span.end_line == self.span.line => s
+                .byte_offset(self.span.end_line, self.span.end_col)
+                .unwrap_or(start),
+            None => s
+                .line_text(self.span.line)
+                .and_then(|l| s.byte_offset(self.span.line, 1).map(|b| b + l.len()))
+                .unwrap_or(start),
+        };
+        (start, end.max(start))
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file(), self.line(), self.col())
+    }
+}
+
+/// A setting and where it was written (`None` when it came from a flag or the API).
+#[derive(Clone, Debug)]
+pub(crate) struct At<T> {
+    pub(crate) value: T,
+    pub(crate) at: Option<Location>,
+}
+
+impl<T> At<T> {
+    pub(crate) fn bare(value: T) -> Self {
+        At { value, at: None }
+    }
+}
+
+/// Project settings: read from `fourc.yaml` with [`Config::load`], or built up through
+/// [`EngineBuilder`](crate::EngineBuilder)'s methods, and given to
+/// [`EngineBuilder::config`](crate::EngineBuilder::config).
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) pss_level: Option<PssLevel>,
+    pub(crate) pss_version: Option<At<String>>,
+    pub(crate) stdlib: Option<bool>,
+    pub(crate) rule_dirs: Vec<PathBuf>,
+    pub(crate) enable_rules: Vec<At<String>>,
+    pub(crate) disable_rules: Vec<At<String>>,
+    pub(crate) enable_controls: Vec<At<String>>,
+    pub(crate) disable_controls: Vec<At<String>>,
+    pub(crate) severity: Vec<At<(String, Severity)>>,
+    pub(crate) params: Vec<At<(String, Value)>>,
+    pub(crate) exclude_paths: Vec<At<String>>,
+    pub(crate) exclude_namespaces: Vec<At<String>>,
+    pub(crate) waivers: Vec<Waiver>,
+}
+
+impl Config {
+    /// Reads a configuration file. Every problem found is returned, each with its line.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors::one(ConfigError::new(format!(
+                "cannot read `{}`: {e}",
+                path.display()
+            )))
+        })?;
+        let mut config = Config::parse(&path.display().to_string(), &text)?;
+        config.file = Some(path.to_path_buf());
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.rule_dirs = config.rule_dirs.iter().map(|d| base.join(d)).collect();
+        Ok(config)
+    }
+
+    /// Parses configuration text; `name` names it in errors. Rule folders stay as written.
+    pub fn parse(name: &str, text: &str) -> Result<Config, ConfigErrors> {
+        parse::parse(&Source::new(name, text))
+    }
+
+    /// The configuration file of a folder, if it has one.
+    pub fn find_in(dir: &Path) -> Option<PathBuf> {
+        let p = dir.join(FILE_NAME);
+        p.is_file().then_some(p)
+    }
+
+    /// The file this configuration was read from.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The waivers, in file order.
+    pub fn waivers(&self) -> &[Waiver] {
+        &self.waivers
+    }
+
+    /// Appends `other`'s settings; where both set a single value, `other` wins.
+    pub(crate) fn merge(&mut self, other: Config) {
+        self.file = other.file.or(self.file.take());
+        self.pss_level = other.pss_level.or(self.pss_level);
+        self.pss_version = other.pss_version.or(self.pss_version.take());
+        self.stdlib = other.stdlib.or(self.stdlib);
+        self.rule_dirs.extend(other.rule_dirs);
+        self.enable_rules.extend(other.enable_rules);
+        self.disable_rules.extend(other.disable_rules);
+        self.enable_controls.extend(other.enable_controls);
+        self.disable_controls.extend(other.disable_controls);
+        self.severity.extend(other.severity);
+        self.params.extend(other.params);
+        self.exclude_paths.extend(other.exclude_paths);
+        self.exclude_namespaces.extend(other.exclude_namespaces);
+        self.waivers.extend(other.waivers);
+    }
+}
+
+/// A setting that cannot be used: a malformed file, an unknown rule, a parameter of the wrong
+/// type. `rules: {disable: [no-such-rule]}` gives "unknown rule `no-such-rule`" at its line.
+#[derive(Clone, Debug)]
+pub struct ConfigError {
+    message: String,
+    help: Option<String>,
+    at: Option<Location>,
+    label_len: Option<usize>,
+    named: Option<Arc<NamedSource<String>>>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+            help: None,
+            at: None,
+            label_len: None,
+            named: None,
+        }
+    }
+
+    /// Points the error at a location; `len` characters are underlined (the whole first line of
+    /// the span when `None`).
+    pub(crate) fn at(mut self, at: Option<&Location>, len: Option<usize>) -> Self {
+        if let Some(at) = at {
+            self.named = Some(Arc::new(NamedSource::new(
+                at.file(),
+                at.source.text().to_string(),
+            )));
+            self.at = Some(at.clone());
+            self.label_len = len;
+        }
+        self
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where, when the setting came from a file.
+    pub fn location(&self) -> Option<&Location> {
+        self.at.as_ref()
+    }
+
+    /// Advice, if any.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some(at) => write!(f, "{at}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl miette::Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("fourc::config"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.named.as_deref().map(|n| n as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let at = self.at.as_ref()?;
+        let (start, end) = at.byte_range(self.label_len);
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("here".to_string()),
+            start,
+            end - start,
+        ))))
+    }
+}
+
+/// Every problem found in the settings, in file order.
+#[derive(Clone, Debug)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    pub(crate) fn new(errors: Vec<ConfigError>) -> Self {
+        ConfigErrors(errors)
+    }
+
+    pub(crate) fn one(e: ConfigError) -> Self {
+        ConfigErrors(vec![e])
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> &[ConfigError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
