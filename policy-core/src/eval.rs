@@ -100,8 +100,8 @@ pub struct Hit {
     pub node: Option<Node>,
     /// Field names below `node` that were missing (the finding is about their absence).
     pub missing: Vec<Arc<str>>,
-    /// The message.
-    pub message: String,
+    /// The message; `None` when the `deny` has none (the rule's title is used).
+    pub message: Option<String>,
 }
 
 /// Evaluation limits.
@@ -368,8 +368,8 @@ impl<'a> Machine<'a> {
 
     fn hit(&mut self, d: &Deny) -> R<Hit> {
         let message = match d.message {
-            Some(m) => display_val(&self.eval(m)?),
-            None => String::new(),
+            Some(m) => Some(display_val(&self.eval(m)?)),
+            None => None,
         };
         let (node, missing) = match d.at {
             Some(at) => self.locate(at)?,

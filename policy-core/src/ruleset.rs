@@ -301,11 +301,7 @@ impl RuleSet {
         for k in &hit.missing {
             eval::push_key(&mut path, k);
         }
-        let message = if hit.message.is_empty() {
-            meta.title.to_string()
-        } else {
-            hit.message
-        };
+        let message = hit.message.unwrap_or_else(|| meta.title.to_string());
         Finding {
             rule: meta.clone(),
             message,

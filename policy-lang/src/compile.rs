@@ -104,7 +104,7 @@ pub(crate) fn suggest<'a>(
 ) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= (name.len().max(c.len()) + 2) / 3)
+        .filter(|(d, c)| *d <= name.len().max(c.len()).div_ceil(3))
         .min()
         .map(|(_, c)| c)
 }

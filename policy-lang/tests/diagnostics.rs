@@ -1,4 +1,11 @@
 //! Compile errors: several at once, each with the source line, a caret, a label and help.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
 
 use policy_lang::{CompileErrors, RuleCompiler};
 

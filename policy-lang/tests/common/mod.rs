@@ -1,4 +1,5 @@
 //! Shared helpers: compile a rule text, load YAML, evaluate.
+#![allow(dead_code, reason = "each test file uses a part of the helpers")]
 
 use std::sync::Arc;
 
