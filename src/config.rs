@@ -59,6 +59,16 @@ impl Location {
         Location { source, span }
     }
 
+    /// The same location `cols` characters to the right, on one line.
+    pub(crate) fn shifted(mut self, cols: u32) -> Self {
+        self.span.col = self.span.col.saturating_add(cols);
+        if self.span.end_line != self.span.line {
+            self.span.end_line = self.span.line;
+            self.span.end_col = self.span.col.saturating_add(1);
+        }
+        self
+    }
+
     /// The file, as named when loaded.
     pub fn file(&self) -> &str {
         self.source.name()
@@ -140,8 +150,13 @@ impl Config {
     /// Reads a configuration file. Every problem found is returned, each with its line.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         let text = std::fs::read_to_string(path).map_err(|e| {
+            let why = e.to_string();
+            let mut cs = why.chars();
+            let why: String = cs
+                .next()
+                .map_or(String::new(), |c| c.to_lowercase().chain(cs).collect());
             ConfigErrors::one(ConfigError::new(format!(
-                "cannot read `{}`: {e}",
+                "cannot read `{}`: {why}",
                 path.display()
             )))
         })?;
@@ -171,6 +186,86 @@ impl Config {
     /// The waivers, in file order.
     pub fn waivers(&self) -> &[Waiver] {
         &self.waivers
+    }
+
+    /// Sets the Pod Security Standards level.
+    pub fn pss_level(mut self, level: PssLevel) -> Self {
+        self.pss_level = Some(level);
+        self
+    }
+
+    /// Sets the Pod Security Standards version (`latest` or `v1.N`).
+    pub fn pss_version(mut self, version: &str) -> Self {
+        self.pss_version = Some(At::bare(version.to_string()));
+        self
+    }
+
+    /// Turns the embedded standard library on or off.
+    pub fn stdlib(mut self, on: bool) -> Self {
+        self.stdlib = Some(on);
+        self
+    }
+
+    /// Adds a folder of rule files.
+    pub fn rules_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.rule_dirs.push(dir.into());
+        self
+    }
+
+    /// Runs only the rules named this way (and those of controls given to
+    /// [`Config::enable_control`]).
+    pub fn enable_rule(mut self, id: &str) -> Self {
+        self.enable_rules.push(At::bare(id.to_string()));
+        self
+    }
+
+    /// Leaves out a rule.
+    pub fn disable_rule(mut self, id: &str) -> Self {
+        self.disable_rules.push(At::bare(id.to_string()));
+        self
+    }
+
+    /// Runs only the rules of the controls named this way (and those given to
+    /// [`Config::enable_rule`]).
+    pub fn enable_control(mut self, key: &str) -> Self {
+        self.enable_controls.push(At::bare(key.to_string()));
+        self
+    }
+
+    /// Leaves out the rules that serve only disabled controls.
+    pub fn disable_control(mut self, key: &str) -> Self {
+        self.disable_controls.push(At::bare(key.to_string()));
+        self
+    }
+
+    /// Overrides a rule's severity.
+    pub fn severity(mut self, id: &str, severity: Severity) -> Self {
+        self.severity.push(At::bare((id.to_string(), severity)));
+        self
+    }
+
+    /// Sets a rule parameter; checked against its declared type at build.
+    pub fn param(mut self, name: &str, value: Value) -> Self {
+        self.params.push(At::bare((name.to_string(), value)));
+        self
+    }
+
+    /// Skips files found in scanned folders whose path matches a glob (`vendor/**`).
+    pub fn exclude_path(mut self, pattern: &str) -> Self {
+        self.exclude_paths.push(At::bare(pattern.to_string()));
+        self
+    }
+
+    /// Drops findings on resources in namespaces matching a pattern (`kube-*`).
+    pub fn exclude_namespace(mut self, pattern: &str) -> Self {
+        self.exclude_namespaces.push(At::bare(pattern.to_string()));
+        self
+    }
+
+    /// Adds a waiver.
+    pub fn waiver(mut self, waiver: Waiver) -> Self {
+        self.waivers.push(waiver);
+        self
     }
 
     /// Appends `other`'s settings; where both set a single value, `other` wins.
@@ -249,22 +344,17 @@ impl ConfigError {
     }
 }
 
+/// The message alone: renderers show the location beside it ([`ConfigErrors`] prefixes
+/// `file:line:col`, miette draws the line).
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.at {
-            Some(at) => write!(f, "{at}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for ConfigError {}
 
 impl miette::Diagnostic for ConfigError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("fourc::config"))
-    }
-
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
@@ -311,7 +401,10 @@ impl fmt::Display for ConfigErrors {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "{e}")?;
+            match &e.at {
+                Some(at) => write!(f, "{at}: {e}")?,
+                None => write!(f, "{e}")?,
+            }
         }
         Ok(())
     }

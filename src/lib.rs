@@ -41,17 +41,29 @@
 //! assert_eq!((f.span.line, f.span.col), (4, 1)); // `metadata:`, the nearest existing field
 //! ```
 
+pub mod catalog;
+pub mod config;
+pub mod date;
+pub mod explain;
 pub mod output;
+mod review;
+mod scan;
+pub mod waiver;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use config::{Config, ConfigError, ConfigErrors};
+pub use date::Date;
+pub use scan::{Checked, Progress, Scan};
+
+use policy_core::RuleSetOptions;
 use policy_core::testing::TestReport;
 pub use policy_core::{
-    self as core, Document, EvalError, Finding, Layer, LoadError, LoadOptions, Loaded, Node,
-    ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value, YamlCompat,
+    self as core, Document, EvalError, Explanation, Finding, Layer, LoadError, LoadOptions, Loaded,
+    Node, ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value,
+    YamlCompat,
 };
-use policy_core::{RuleSetOptions, yaml};
 pub use policy_lang::{self as lang, CompileErrors, Diagnostic};
 
 /// Why an engine could not be built.
@@ -73,6 +85,10 @@ pub enum BuildError {
     /// A parameter value that no rule declares, or of the wrong type.
     #[error(transparent)]
     Param(#[from] ParamError),
+    /// Settings that do not fit the rules: an unknown rule or control, a parameter of the wrong
+    /// type, a waiver naming no rule. Each error names its line of `fourc.yaml`.
+    #[error(transparent)]
+    Config(#[from] ConfigErrors),
     /// A rules folder that could not be read.
     #[error("cannot read rules from `{path}`: {message}")]
     Io {
@@ -100,8 +116,9 @@ pub const TAG_PSS_RESTRICTED: &str = "pss-restricted";
 pub const PARAM_PSS_VERSION: &str = "pss_version";
 
 /// The parameter the Pod Security rules read their level from (`baseline` or `restricted`): at
-/// `restricted`, a baseline rule that a restricted rule replaces stands down. The builder sets it
-/// from [`EngineBuilder::pss_level`] whenever the rules declare it.
+/// `restricted` the baseline capabilities and seccomp rules exempt Windows pods from v1.25, as
+/// Kubernetes' restricted checks that replace them do. The builder sets it from
+/// [`EngineBuilder::pss_level`] whenever the rules declare it.
 pub const PARAM_PSS_LEVEL: &str = "pss_level";
 
 impl PssLevel {
@@ -134,8 +151,9 @@ pub fn is_pss_version(v: &str) -> bool {
 pub struct EngineBuilder {
     stdlib: bool,
     pss_level: PssLevel,
-    disabled_rules: Vec<String>,
-    disabled_controls: Vec<String>,
+    /// Rule selection, severities, parameters, exclusions and waivers, checked at build.
+    settings: Config,
+    today: Option<Date>,
     sources: Vec<(String, String, String)>,
     params: Vec<(String, Value)>,
     load: LoadOptions,
@@ -147,8 +165,8 @@ impl Default for EngineBuilder {
         EngineBuilder {
             stdlib: true,
             pss_level: PssLevel::default(),
-            disabled_rules: Vec::new(),
-            disabled_controls: Vec::new(),
+            settings: Config::default(),
+            today: None,
             sources: Vec::new(),
             params: Vec::new(),
             load: LoadOptions::default(),
@@ -221,15 +239,46 @@ impl EngineBuilder {
         self.param(PARAM_PSS_VERSION, Value::string(version))
     }
 
-    /// Leaves out a rule by id.
-    pub fn disable_rule(mut self, id: &str) -> Self {
-        self.disabled_rules.push(id.to_string());
+    /// Leaves out a rule by id; an unknown id fails the build.
+    pub fn disable_rule(self, id: &str) -> Self {
+        self.config(Config::default().disable_rule(id))
+    }
+
+    /// Leaves out every rule that serves a control (and no other enabled control); an unknown
+    /// key fails the build.
+    pub fn disable_control(self, key: &str) -> Self {
+        self.config(Config::default().disable_control(key))
+    }
+
+    /// Applies project settings (see [`config`]): the Pod Security level and version, the
+    /// standard library switch and rule folders take effect here; rule selection, severities,
+    /// parameters, exclusions and waivers are checked against the compiled rules at build.
+    /// Settings given later win where only one value can hold.
+    pub fn config(mut self, mut config: Config) -> Self {
+        if let Some(level) = config.pss_level {
+            self = self.pss_level(level);
+        }
+        if let Some(v) = config.pss_version.take() {
+            if v.value == "latest" {
+                // The default: setting it would fail on rules that do not declare it.
+                self.params.retain(|(name, _)| name != PARAM_PSS_VERSION);
+            } else {
+                self = self.pss_version(&v.value);
+            }
+        }
+        if let Some(on) = config.stdlib {
+            self = self.stdlib(on);
+        }
+        for dir in std::mem::take(&mut config.rule_dirs) {
+            self = self.rules_dir(dir);
+        }
+        self.settings.merge(config);
         self
     }
 
-    /// Leaves out every rule that serves a control (and no other enabled control).
-    pub fn disable_control(mut self, key: &str) -> Self {
-        self.disabled_controls.push(key.to_string());
+    /// Sets the date waivers expire against (the system clock's by default).
+    pub fn today(mut self, date: Date) -> Self {
+        self.today = Some(date);
         self
     }
 
@@ -250,16 +299,7 @@ impl EngineBuilder {
         if let Some((path, message)) = self.io_error {
             return Err(BuildError::Io { path, message });
         }
-        for (name, value) in &self.params {
-            if name == PARAM_PSS_VERSION
-                && let Some(v) = value.as_str()
-                && !is_pss_version(v)
-            {
-                return Err(BuildError::PssVersion {
-                    version: v.to_string(),
-                });
-            }
-        }
+        check_pss_version(&self.params)?;
         let mut c = policy_lang::RuleCompiler::new();
         if self.stdlib {
             for (path, text) in stdlib_rules::SOURCES {
@@ -271,18 +311,22 @@ impl EngineBuilder {
             c.add_module(module, name, text);
         }
         let mut compiled = c.compile()?;
+        // Checked against every compiled rule, before any is left out.
+        let plan = config::Plan::new(
+            &self.settings,
+            &compiled.program,
+            self.today.unwrap_or_else(Date::today),
+        )?;
         let keep = |m: &RuleMeta| {
             let restricted_only = m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED);
-            let level_ok = self.pss_level == PssLevel::Restricted || !restricted_only;
-            let rule_ok = !self.disabled_rules.iter().any(|r| **r == *m.id);
-            let controls_ok = m
-                .controls
-                .iter()
-                .any(|c| !self.disabled_controls.iter().any(|d| **d == **c));
-            level_ok && rule_ok && controls_ok
+            self.pss_level == PssLevel::Restricted || !restricted_only
         };
         compiled.program.rules.retain(|r| keep(&r.meta));
-        let mut params = self.params;
+        plan.apply(&mut compiled.program);
+        // Settings' parameters first, so values given to `param` win.
+        check_pss_version(&plan.params)?;
+        let mut params = plan.params;
+        params.extend(self.params);
         if compiled
             .program
             .params
@@ -306,18 +350,24 @@ impl EngineBuilder {
             rules,
             load: self.load,
             warnings: compiled.warnings,
+            review: plan.review,
         })
     }
 }
 
-/// What one scan produced: the findings and evaluation errors, and the inputs that could not
-/// be read (the others were still scanned).
-#[derive(Debug, Default)]
-pub struct Scan {
-    /// Findings and evaluation errors.
-    pub report: Report,
-    /// Inputs that could not be read or parsed.
-    pub load_errors: Vec<LoadError>,
+/// Fails on a `pss_version` parameter value that [`is_pss_version`] rejects.
+fn check_pss_version(params: &[(String, Value)]) -> Result<(), BuildError> {
+    for (name, value) in params {
+        if name == PARAM_PSS_VERSION
+            && let Some(v) = value.as_str()
+            && !is_pss_version(v)
+        {
+            return Err(BuildError::PssVersion {
+                version: v.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A compiled engine: immutable, `Send + Sync`, shareable across threads.
@@ -326,6 +376,7 @@ pub struct Engine {
     rules: RuleSet,
     load: LoadOptions,
     warnings: Vec<Diagnostic>,
+    review: review::Review,
 }
 
 impl Engine {
@@ -352,58 +403,6 @@ impl Engine {
     /// Evaluates already loaded documents.
     pub fn evaluate(&self, docs: &[Document]) -> Report {
         self.rules.evaluate(docs)
-    }
-
-    /// Loads and evaluates a YAML or JSON text.
-    pub fn check_str(&self, name: &str, text: &str) -> Scan {
-        let loaded = yaml::load_str(&Source::new(name, text), &self.load);
-        Scan {
-            report: self.evaluate(&loaded.documents),
-            load_errors: loaded.errors,
-        }
-    }
-
-    /// Loads every input (files, folders searched recursively for `.yaml`, `.yml` and `.json`,
-    /// `-` for standard input) and evaluates all documents together, so cross-document rules see
-    /// the whole set. An unreadable input is reported and the rest are still scanned.
-    pub fn check_paths<P: AsRef<Path>>(&self, inputs: &[P]) -> Scan {
-        let (docs, load_errors) = self.load_inputs(inputs);
-        Scan {
-            report: self.evaluate(&docs),
-            load_errors,
-        }
-    }
-
-    /// Loads inputs as [`Engine::check_paths`] does, without evaluating.
-    pub fn load_inputs<P: AsRef<Path>>(&self, inputs: &[P]) -> (Vec<Document>, Vec<LoadError>) {
-        let mut files: Vec<PathBuf> = Vec::new();
-        let mut errors = Vec::new();
-        let mut stdin = false;
-        for input in inputs {
-            let p = input.as_ref();
-            if p == Path::new("-") {
-                stdin = true;
-            } else if p.is_dir() {
-                if let Err(e) = collect_files(p, &mut files, &is_manifest) {
-                    errors.push(io_error(p, &e));
-                }
-            } else {
-                files.push(p.to_path_buf());
-            }
-        }
-        let load = |f: &PathBuf| yaml::load_path(f, &self.load);
-        let loaded: Vec<Loaded> = files.iter().map(load).collect();
-        let mut docs = Vec::new();
-        for l in loaded {
-            docs.extend(l.documents);
-            errors.extend(l.errors);
-        }
-        if stdin {
-            let l = yaml::load_reader("-", std::io::stdin().lock(), &self.load);
-            docs.extend(l.documents);
-            errors.extend(l.errors);
-        }
-        (docs, errors)
     }
 
     /// Runs the rules' `test` blocks. File fixtures are resolved relative to their rule file.

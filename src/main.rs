@@ -1,17 +1,35 @@
 //! The `fourc` command.
+//!
+//! ```text
+//! fourc check PATH... [--format text|json|sarif|junit[=FILE]]... [--output FILE] [--fail-on SEVERITY]
+//! fourc rules [show ID] [--markdown]
+//! fourc explain ID PATH...
+//! fourc test [PATH...]
+//! ```
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | no standing finding at or above the `--fail-on` severity (waived findings never count) |
+//! | 1 | findings at or above `--fail-on` (default `info`: any standing finding); failed rule tests |
+//! | 2 | usage error, an invalid `fourc.yaml` or flag value, or rules that do not compile: nothing was scanned |
+//! | 3 | some inputs could not be read or a rule could not be evaluated on a document; everything else was still scanned and reported |
+//!
+//! Code 3 wins over 1. `docs/cli.md` documents every flag and the configuration file.
 
-use std::io::Write as _;
+mod cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fourc::{BuildError, Engine, EngineBuilder, PssLevel, YamlCompat};
 
-/// Exit code: no findings.
+/// Exit code: no finding at or above the threshold.
 const EXIT_CLEAN: u8 = 0;
-/// Exit code: findings (or failed rule tests).
+/// Exit code: findings at or above the threshold (or failed rule tests).
 const EXIT_FINDINGS: u8 = 1;
-/// Exit code: usage error, or rules that do not compile.
+/// Exit code: usage error, invalid configuration, or rules that do not compile.
 const EXIT_USAGE: u8 = 2;
 /// Exit code: some inputs could not be read, or a rule could not be evaluated on a document;
 /// the findings of everything else are still reported.
@@ -29,12 +47,6 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum Compat {
     /// Kubernetes (YAML 1.1 as kubectl reads it: `no` is false, `0644` is 420).
     K8s,
@@ -43,32 +55,69 @@ enum Compat {
     Yaml12,
 }
 
-#[derive(clap::Args)]
-struct RuleArgs {
-    /// A folder of extra `.fourc` rule files (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
-    rules: Vec<PathBuf>,
-    /// Leave out the embedded standard library.
-    #[arg(long)]
-    no_stdlib: bool,
-    /// Pod Security Standards level: `restricted` includes `baseline`.
-    #[arg(long, value_enum, default_value = "restricted")]
-    pss_level: Level,
-    /// Pod Security Standards version (`v1.0` ... `v1.37`, or `latest`).
-    #[arg(long, default_value = "latest")]
-    pss_version: String,
-    /// Leave out a rule by id (repeatable).
-    #[arg(long = "disable-rule", value_name = "ID")]
-    disable_rules: Vec<String>,
-    /// Leave out the rules of a control (repeatable).
-    #[arg(long = "disable-control", value_name = "KEY")]
-    disable_controls: Vec<String>,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum Level {
     Baseline,
     Restricted,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    /// Colour when standard output is a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which rules run, and how: every flag also has a `fourc.yaml` key; flags win.
+#[derive(clap::Args)]
+struct RuleArgs {
+    /// Read settings from this file instead of the scanned folder's `fourc.yaml`.
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+    /// Do not look for a `fourc.yaml`.
+    #[arg(long, global = true)]
+    no_config: bool,
+    /// A folder of extra `.fourc` rule files (repeatable).
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    rules: Vec<PathBuf>,
+    /// Leave out the embedded standard library.
+    #[arg(long, global = true)]
+    no_stdlib: bool,
+    /// Pod Security Standards level: `restricted` (the default) includes `baseline`.
+    #[arg(long, value_enum, global = true)]
+    pss_level: Option<Level>,
+    /// Pod Security Standards version (`v1.0` ... `v1.37`, or `latest`, the default).
+    #[arg(long, global = true)]
+    pss_version: Option<String>,
+    /// Run only this rule (repeatable; with --enable-control, the union runs).
+    #[arg(long = "enable-rule", value_name = "ID", global = true)]
+    enable_rules: Vec<String>,
+    /// Leave out a rule by id (repeatable).
+    #[arg(long = "disable-rule", value_name = "ID", global = true)]
+    disable_rules: Vec<String>,
+    /// Run only the rules of this control (repeatable).
+    #[arg(long = "enable-control", value_name = "KEY", global = true)]
+    enable_controls: Vec<String>,
+    /// Leave out the rules of a control (repeatable).
+    #[arg(long = "disable-control", value_name = "KEY", global = true)]
+    disable_controls: Vec<String>,
+    /// Override a rule's severity, as `ID=LEVEL` (repeatable).
+    #[arg(long = "severity", value_name = "ID=LEVEL", global = true)]
+    severities: Vec<String>,
+    /// Set a rule parameter, as `NAME=VALUE` with the value in YAML (`--param 'caps=[NET_ADMIN]'`).
+    #[arg(long = "param", value_name = "NAME=VALUE", global = true)]
+    params: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -80,9 +129,51 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         rules: RuleArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// Output format, optionally with a file: `text`, `json`, `sarif`, `junit`,
+        /// `sarif=out.sarif`; repeatable or comma-separated to write several.
+        #[arg(long = "format", value_name = "FORMAT[=FILE]", default_value = "text")]
+        formats: Vec<String>,
+        /// Write the formats that name no file here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The least severe standing finding that fails the run (exit code 1).
+        #[arg(long, value_enum, default_value = "info")]
+        fail_on: FailOn,
+        /// When to colour the text report.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: Color,
+        /// List waived findings in the text report, not only count them.
+        #[arg(long)]
+        show_suppressed: bool,
+        /// Skip files under the scanned folders whose path matches this glob (repeatable).
+        #[arg(long = "exclude", value_name = "GLOB")]
+        excludes: Vec<String>,
+        /// Drop findings in namespaces matching this pattern (repeatable).
+        #[arg(long = "exclude-namespace", value_name = "PATTERN")]
+        exclude_namespaces: Vec<String>,
+        /// How YAML scalars are read.
+        #[arg(long, value_enum, default_value = "k8s")]
+        yaml_compat: Compat,
+    },
+    /// List the rules and which controls they cover; `rules show ID` describes one rule.
+    Rules {
+        #[command(subcommand)]
+        show: Option<RulesCommand>,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print the Markdown catalogue (as in docs/rules.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Show why a rule fired or not on each document it matches, with the values it saw.
+    Explain {
+        /// The rule id.
+        id: String,
+        /// The manifests.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
         /// How YAML scalars are read.
         #[arg(long, value_enum, default_value = "k8s")]
         yaml_compat: Compat,
@@ -91,6 +182,15 @@ enum Command {
     Test {
         /// Folders or files of rules whose tests to run; none runs the standard library's.
         paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Describe one rule: metadata, parameters, remediation and source.
+    Show {
+        /// The rule id.
+        id: String,
     },
 }
 
@@ -110,130 +210,37 @@ fn main() -> ExitCode {
         Command::Check {
             paths,
             rules,
-            format,
+            formats,
+            output,
+            fail_on,
+            color,
+            show_suppressed,
+            excludes,
+            exclude_namespaces,
             yaml_compat,
-        } => check(&paths, &rules, format, yaml_compat),
-        Command::Test { paths } => test(&paths),
+        } => cli::check::run(&cli::check::Options {
+            paths: &paths,
+            rules: &rules,
+            formats: &formats,
+            output: output.as_deref(),
+            fail_on,
+            color,
+            show_suppressed,
+            excludes: &excludes,
+            exclude_namespaces: &exclude_namespaces,
+            compat: yaml_compat,
+        }),
+        Command::Rules {
+            show,
+            rules,
+            markdown,
+        } => cli::rules::rules(show.map(|RulesCommand::Show { id }| id), &rules, markdown),
+        Command::Explain {
+            id,
+            paths,
+            rules,
+            yaml_compat,
+        } => cli::rules::explain(&id, &paths, &rules, yaml_compat),
+        Command::Test { paths } => cli::rules::test(&paths),
     })
-}
-
-fn build(builder: EngineBuilder) -> Result<Engine, u8> {
-    match builder.build() {
-        Ok(e) => {
-            report_diagnostics(e.warnings());
-            Ok(e)
-        }
-        Err(BuildError::Compile(errs)) => {
-            report_diagnostics(errs.diagnostics());
-            let n = errs.error_count();
-            eprintln!(
-                "error: the rules do not compile ({n} error{}); no document was read",
-                if n == 1 { "" } else { "s" }
-            );
-            Err(EXIT_USAGE)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(EXIT_USAGE)
-        }
-    }
-}
-
-fn report_diagnostics(diags: &[fourc::Diagnostic]) {
-    for d in diags {
-        eprintln!("{:?}", miette::Report::new(d.clone()));
-    }
-}
-
-fn check(paths: &[PathBuf], rules: &RuleArgs, format: Format, compat: Compat) -> u8 {
-    let mut b = Engine::builder()
-        .stdlib(!rules.no_stdlib)
-        .pss_level(match rules.pss_level {
-            Level::Baseline => PssLevel::Baseline,
-            Level::Restricted => PssLevel::Restricted,
-        });
-    if rules.pss_version != "latest" {
-        b = b.pss_version(&rules.pss_version);
-    }
-    for id in &rules.disable_rules {
-        b = b.disable_rule(id);
-    }
-    for c in &rules.disable_controls {
-        b = b.disable_control(c);
-    }
-    for dir in &rules.rules {
-        b = b.rules_dir(dir);
-    }
-    b = b.yaml_compat(match compat {
-        Compat::K8s => YamlCompat::Kubernetes,
-        Compat::Yaml12 => YamlCompat::Yaml12,
-    });
-    let engine = match build(b) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let scan = engine.check_paths(paths);
-    let rendered = match format {
-        Format::Text => fourc::output::text(&scan),
-        Format::Json => fourc::output::json(&scan),
-    };
-    let mut out = std::io::stdout().lock();
-    if out.write_all(rendered.as_bytes()).is_err() {
-        return EXIT_INCOMPLETE;
-    }
-    if !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
-        EXIT_INCOMPLETE
-    } else if scan.report.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    }
-}
-
-fn test(paths: &[PathBuf]) -> u8 {
-    let mut b = Engine::builder().stdlib(paths.is_empty());
-    for p in paths {
-        if p.is_dir() {
-            b = b.rules_dir(p);
-        } else {
-            match std::fs::read_to_string(p) {
-                Ok(t) => b = b.rule_source(&p.display().to_string(), &t),
-                Err(e) => {
-                    eprintln!("error: cannot read `{}`: {e}", p.display());
-                    return EXIT_USAGE;
-                }
-            }
-        }
-    }
-    let engine = match build(b) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let report = engine.run_tests();
-    let mut out = String::new();
-    for c in &report.cases {
-        let status = if c.passed { "ok  " } else { "FAIL" };
-        out.push_str(&format!(
-            "{status} {} {} ({} finding{}) at {}\n",
-            c.rule,
-            c.expected,
-            c.findings,
-            if c.findings == 1 { "" } else { "s" },
-            c.location
-        ));
-        for d in &c.detail {
-            out.push_str(&format!("       {d}\n"));
-        }
-    }
-    out.push_str(&format!(
-        "\nrule tests: {} passed, {} failed\n",
-        report.passed(),
-        report.failed()
-    ));
-    print!("{out}");
-    if report.failed() > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
 }

@@ -3,12 +3,22 @@
 //! level and version, through the standard library's Pod Security rules.
 //!
 //! A `pass` fixture must draw no finding from any Pod Security rule of that level and version. A
-//! `fail` fixture must draw a finding from the rule implementing the named check: the rule tagged
-//! `psa:<check>`, or, at the restricted level, the restricted rule that replaces that baseline
-//! check in Kubernetes (a hostPath volume is reported as a restricted volume type there). Every
-//! finding must point into the fixture, and no rule may fail to evaluate.
+//! `fail` fixture must draw a finding from the rule implementing the named check, the rule tagged
+//! `psa:<check>` (at the restricted level it may draw findings of restricted rules as well: a
+//! hostPath volume is also a restricted volume type). Every finding must point at a field of the
+//! fixture, and no rule may fail to evaluate.
 //!
-//! One engine is built per level and version, never per fixture.
+//! One engine is built per level and version, never per fixture. These engines compile only the
+//! standard library files the Pod Security rules live in (`lib/` and `cluster/pod-security-*`),
+//! so the test's cost does not grow with the rest of the library; engines over the whole standard
+//! library judge the newest version's cases again, to show the rules compose with it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,15 +33,6 @@ const FLOOR: usize = 4537;
 
 /// Cases left out on purpose, by `case_id`, with the reason. None at present.
 const SKIPPED: &[(&str, &str)] = &[];
-
-/// Restricted checks that replace a baseline check at the restricted level, from some version on
-/// (pod-security-admission's `OverrideCheckIDs`): the baseline check, then the restricted one.
-const OVERRIDES: &[(&str, &str)] = &[
-    ("capabilities_baseline", "capabilities_restricted"),
-    ("seccompProfile_baseline", "seccompProfile_restricted"),
-    ("hostPathVolumes", "restrictedVolumes"),
-    ("procMount", "procMount_restricted"),
-];
 
 /// The tag of baseline Pod Security rules.
 const TAG_PSS_BASELINE: &str = "pss-baseline";
@@ -99,17 +100,31 @@ fn read_index(dir: &Path) -> Vec<Case> {
         .collect()
 }
 
-fn build_engine(level: &str, version: &str) -> Engine {
+/// An engine at a level and version: over the Pod Security files of the standard library, or
+/// over all of it.
+fn engine_with(level: &str, version: &str, whole_stdlib: bool) -> Engine {
     let level = match level {
         "baseline" => PssLevel::Baseline,
         "restricted" => PssLevel::Restricted,
         other => panic!("unknown level `{other}` in INDEX.tsv"),
     };
-    Engine::builder()
+    let mut b = Engine::builder()
+        .stdlib(whole_stdlib)
         .pss_level(level)
-        .pss_version(version)
-        .build()
+        .pss_version(version);
+    if !whole_stdlib {
+        for (path, text) in stdlib_rules::SOURCES {
+            if path.starts_with("lib/") || path.starts_with("cluster/pod-security-") {
+                b = b.rule_source(path, text);
+            }
+        }
+    }
+    b.build()
         .unwrap_or_else(|e| panic!("the standard library does not build: {e}"))
+}
+
+fn build_engine(level: &str, version: &str) -> Engine {
+    engine_with(level, version, false)
 }
 
 fn is_pss_rule(f: &Finding) -> bool {
@@ -121,20 +136,6 @@ fn is_pss_rule(f: &Finding) -> bool {
 
 fn psa_checks(f: &Finding) -> impl Iterator<Item = &str> {
     f.rule.tags.iter().filter_map(|t| t.strip_prefix(TAG_PSA))
-}
-
-/// The checks whose finding satisfies a `fail` case of `check` at `level`.
-fn accepted_checks<'a>(check: &'a str, level: &str) -> Vec<&'a str> {
-    let mut out = vec![check];
-    if level == "restricted" {
-        out.extend(
-            OVERRIDES
-                .iter()
-                .filter(|(base, _)| *base == check)
-                .map(|(_, r)| *r),
-        );
-    }
-    out
 }
 
 /// Judges one case: `Ok` when fourc agrees, else why not.
@@ -166,8 +167,10 @@ fn judge(
         .iter()
         .filter(|f| is_pss_rule(f))
         .collect();
+    // A finding points at the offending field, or the nearest parent of a missing one: never
+    // at the document as a whole.
     for f in &findings {
-        if f.span.line == 0 {
+        if f.span.line == 0 || f.path.is_empty() {
             unlocated.push(format!("{}: {} ({})", case.id, f.message, f.rule.id));
         }
     }
@@ -179,10 +182,9 @@ fn judge(
             .join("; ")
     };
     if case.expected_fail {
-        let accepted = accepted_checks(&case.check, &case.level);
         if findings
             .iter()
-            .any(|f| psa_checks(f).any(|c| accepted.contains(&c)))
+            .any(|f| psa_checks(f).any(|c| c == case.check))
         {
             Ok(())
         } else {
@@ -206,7 +208,7 @@ fn psa_fixtures_agree_with_kubernetes() {
     assert!(!cases.is_empty(), "INDEX.tsv lists no case");
 
     // Every check of the corpus has a rule, so a renamed tag cannot pass silently.
-    let all = build_engine("restricted", "latest");
+    let all = engine_with("restricted", "latest", true);
     let known: Vec<&str> = all
         .rules()
         .program()
@@ -271,6 +273,26 @@ fn psa_fixtures_agree_with_kubernetes() {
     let disagreements: Vec<&String> = outcomes.iter().flat_map(|o| &o.1).collect();
     let unlocated: Vec<&String> = outcomes.iter().flat_map(|o| &o.2).collect();
 
+    // The whole standard library, at `latest`, gives the newest version's cases the same verdicts.
+    let newest = cases
+        .iter()
+        .map(|c| c.version.as_str())
+        .max_by_key(|v| v.trim_start_matches("v1.").parse::<u32>().unwrap_or(0))
+        .unwrap_or("latest");
+    let mut whole_disagreements = Vec::new();
+    let whole_baseline = engine_with("baseline", "latest", true);
+    for (level, engine) in [("baseline", &whole_baseline), ("restricted", &all)] {
+        for case in groups
+            .iter()
+            .filter(|((l, v), _)| *l == level && *v == newest)
+            .flat_map(|(_, g)| g)
+        {
+            if let Err(why) = judge(engine, &dir, case, &mut Vec::new()) {
+                whole_disagreements.push(format!("{} (whole stdlib, latest): {why}", case.id));
+            }
+        }
+    }
+
     let total = cases.len();
     #[expect(
         clippy::cast_precision_loss,
@@ -284,6 +306,11 @@ fn psa_fixtures_agree_with_kubernetes() {
     for d in disagreements.iter().take(50) {
         println!("disagree {d}");
     }
+    assert!(
+        whole_disagreements.is_empty(),
+        "{}",
+        whole_disagreements.join("\n")
+    );
     assert!(
         unlocated.is_empty(),
         "findings without a location:\n{}",
@@ -326,4 +353,270 @@ fn a_malformed_pss_version_is_rejected() {
             "`{good}` was rejected"
         );
     }
+}
+
+/// A pod with the given pod-level `securityContext`, extra pod spec fields (one line of YAML, or
+/// empty) and container `securityContext`, each in YAML flow style.
+fn pod(pod_sc: &str, spec: &str, container_sc: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {{}}\nspec:\n  {spec}\n  \
+         securityContext: {pod_sc}\n  containers:\n  - name: app\n    image: nginx\n    \
+         securityContext: {container_sc}\n"
+    )
+}
+
+/// What Kubernetes checks differently from one version to the next, beyond what the corpus's
+/// fixtures vary: each case is a pod, a level and a version, and the Pod Security rules that
+/// must fire (no other may).
+#[test]
+fn version_gates_match_pod_security_admission() {
+    // Restricted-valid at every version, apart from what a case adds.
+    const POD_SC: &str = "{runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}";
+    const C_SC: &str = "{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}";
+    let windows_bare = pod("{runAsNonRoot: true}", "os: {name: windows}", "{}");
+    let windows_sys_admin = pod(
+        "{runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}",
+        "os: {name: windows}",
+        "{allowPrivilegeEscalation: false, capabilities: {add: [SYS_ADMIN]}}",
+    );
+    let sysctl = pod(
+        "{runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}, sysctls: [{name: net.ipv4.tcp_notsent_lowat, value: '16384'}]}",
+        "",
+        C_SC,
+    );
+    let engine_t = pod(
+        POD_SC,
+        "",
+        "{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seLinuxOptions: {type: container_engine_t}}",
+    );
+    let probe_host = pod(POD_SC, "", C_SC).replace(
+        "    image: nginx\n",
+        "    image: nginx\n    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}\n",
+    );
+    let apparmor_field = pod("{appArmorProfile: {type: Unconfined}}", "", "{}");
+    let image_volume = pod(
+        POD_SC,
+        "volumes: [{name: tools, image: {reference: 'tools:1'}}]",
+        "{allowPrivilegeEscalation: false}",
+    );
+    let seccomp_annotation = pod("{}", "", "{}").replace(
+        "annotations: {}",
+        "annotations: {seccomp.security.alpha.kubernetes.io/pod: unconfined}",
+    );
+    let seccomp_field = pod(
+        "{runAsNonRoot: true, seccompProfile: {type: Unconfined}}",
+        "",
+        C_SC,
+    );
+    let userns_no_non_root = pod(
+        "{seccompProfile: {type: RuntimeDefault}}",
+        "hostUsers: false",
+        C_SC,
+    );
+    let userns_root = pod(
+        "{runAsNonRoot: true, runAsUser: 0, seccompProfile: {type: RuntimeDefault}}",
+        "hostUsers: false",
+        C_SC,
+    );
+    let userns_unmasked = pod(
+        POD_SC,
+        "hostUsers: false",
+        "{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, procMount: Unmasked}",
+    );
+    let no_ape = pod("{runAsNonRoot: true}", "", "{}");
+    let no_drop = pod(POD_SC, "", "{allowPrivilegeEscalation: false}");
+    let host_path = pod(
+        POD_SC,
+        "volumes: [{name: d, hostPath: {path: /var/run/docker.sock}}]",
+        C_SC,
+    );
+
+    let windows_unconfined = pod(
+        "{runAsNonRoot: true, seccompProfile: {type: Unconfined}}",
+        "os: {name: windows}",
+        "{}",
+    );
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "restricted",
+            "v1.24",
+            &windows_bare,
+            &[
+                "pss-restricted-capabilities",
+                "pss-restricted-privilege-escalation",
+                "pss-restricted-seccomp",
+            ],
+        ),
+        ("restricted", "v1.25", &windows_bare, &[]),
+        ("restricted", "latest", &windows_bare, &[]),
+        // At the restricted level Kubernetes' restricted checks replace the baseline capabilities
+        // and seccomp checks, and exempt Windows pods from v1.25: so do the baseline rules.
+        ("restricted", "v1.25", &windows_sys_admin, &[]),
+        ("restricted", "v1.25", &windows_unconfined, &[]),
+        (
+            "restricted",
+            "v1.24",
+            &windows_sys_admin,
+            &["pss-baseline-capabilities", "pss-restricted-capabilities"],
+        ),
+        (
+            "restricted",
+            "v1.24",
+            &windows_unconfined,
+            &["pss-baseline-seccomp", "pss-restricted-seccomp"],
+        ),
+        (
+            "restricted",
+            "v1.21",
+            &windows_sys_admin,
+            &["pss-baseline-capabilities"],
+        ),
+        (
+            "baseline",
+            "v1.25",
+            &windows_sys_admin,
+            &["pss-baseline-capabilities"],
+        ),
+        (
+            "baseline",
+            "v1.25",
+            &windows_unconfined,
+            &["pss-baseline-seccomp"],
+        ),
+        ("baseline", "v1.36", &sysctl, &["pss-baseline-sysctls"]),
+        ("baseline", "v1.37", &sysctl, &[]),
+        ("restricted", "latest", &sysctl, &[]),
+        ("restricted", "v1.30", &engine_t, &["pss-baseline-selinux"]),
+        ("restricted", "v1.31", &engine_t, &[]),
+        ("restricted", "v1.33", &probe_host, &[]),
+        (
+            "restricted",
+            "v1.34",
+            &probe_host,
+            &["pss-baseline-host-probes"],
+        ),
+        // AppArmor fields and image volumes are checked (allowed) at every version, as in
+        // Kubernetes, which amended its 1.0 checks in place.
+        (
+            "baseline",
+            "v1.0",
+            &apparmor_field,
+            &["pss-baseline-apparmor"],
+        ),
+        ("restricted", "v1.0", &image_volume, &[]),
+        (
+            "baseline",
+            "v1.18",
+            &seccomp_annotation,
+            &["pss-baseline-seccomp"],
+        ),
+        ("baseline", "v1.19", &seccomp_annotation, &[]),
+        ("baseline", "v1.18", &seccomp_field, &[]),
+        (
+            "baseline",
+            "v1.19",
+            &seccomp_field,
+            &["pss-baseline-seccomp"],
+        ),
+        ("restricted", "v1.18", &seccomp_field, &[]),
+        (
+            "restricted",
+            "v1.19",
+            &seccomp_field,
+            &["pss-baseline-seccomp", "pss-restricted-seccomp"],
+        ),
+        (
+            "restricted",
+            "v1.34",
+            &userns_no_non_root,
+            &["pss-restricted-run-as-non-root"],
+        ),
+        ("restricted", "v1.35", &userns_no_non_root, &[]),
+        ("restricted", "v1.22", &userns_root, &[]),
+        (
+            "restricted",
+            "v1.34",
+            &userns_root,
+            &["pss-restricted-run-as-user"],
+        ),
+        ("restricted", "v1.35", &userns_root, &[]),
+        (
+            "baseline",
+            "v1.34",
+            &userns_unmasked,
+            &["pss-baseline-proc-mount"],
+        ),
+        ("baseline", "v1.35", &userns_unmasked, &[]),
+        (
+            "restricted",
+            "v1.34",
+            &userns_unmasked,
+            &["pss-baseline-proc-mount"],
+        ),
+        (
+            "restricted",
+            "v1.35",
+            &userns_unmasked,
+            &["pss-restricted-proc-mount"],
+        ),
+        ("restricted", "v1.7", &no_ape, &[]),
+        (
+            "restricted",
+            "v1.8",
+            &no_ape,
+            &["pss-restricted-privilege-escalation"],
+        ),
+        ("restricted", "v1.21", &no_drop, &[]),
+        (
+            "restricted",
+            "v1.22",
+            &no_drop,
+            &["pss-restricted-capabilities"],
+        ),
+        (
+            "baseline",
+            "latest",
+            &host_path,
+            &["pss-baseline-host-path"],
+        ),
+        (
+            "restricted",
+            "v1.0",
+            &host_path,
+            &["pss-baseline-host-path", "pss-restricted-volume-types"],
+        ),
+    ];
+    let mut engines: BTreeMap<(&str, &str), Engine> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (i, (level, version, yaml, want)) in cases.iter().enumerate() {
+        let engine = engines
+            .entry((level, version))
+            .or_insert_with(|| build_engine(level, version));
+        let scan = engine.check_str("case.yaml", yaml);
+        assert!(
+            scan.load_errors.is_empty(),
+            "case {i}: {:?}",
+            scan.load_errors
+        );
+        assert!(
+            scan.report.errors.is_empty(),
+            "case {i}: {:?}",
+            scan.report.errors
+        );
+        let mut got: Vec<&str> = scan
+            .report
+            .findings
+            .iter()
+            .filter(|f| is_pss_rule(f))
+            .map(|f| &*f.rule.id)
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        if got != *want {
+            failures.push(format!(
+                "case {i} ({level} {version}): want {want:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

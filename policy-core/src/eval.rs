@@ -82,6 +82,9 @@ pub struct Fault {
     pub message: String,
     /// The expression.
     pub at: ExprId,
+    /// The document value the error is about (a list that is a string, a field of a scalar), so
+    /// the report can name its field; `None` when the error is not about a document value.
+    pub node: Option<Node>,
 }
 
 type R<T> = Result<T, Fault>;
@@ -90,6 +93,16 @@ fn fault<T>(at: ExprId, message: impl Into<String>) -> R<T> {
     Err(Fault {
         message: message.into(),
         at,
+        node: None,
+    })
+}
+
+/// A fault about the value `n`, kept when it comes from a document (its span is known).
+fn fault_on<T>(at: ExprId, n: Option<&Node>, message: impl Into<String>) -> R<T> {
+    Err(Fault {
+        message: message.into(),
+        at,
+        node: n.filter(|n| n.span.is_known()).cloned(),
     })
 }
 
@@ -406,12 +419,20 @@ impl<'a> Machine<'a> {
             Val::Ref(n) => match &n.value {
                 Value::List(l) => Ok(l.iter().map(Val::Ref).collect()),
                 Value::Null => Ok(Vec::new()),
-                other => fault(at, format!("expected a list, found {}", describe(other))),
+                other => fault_on(
+                    at,
+                    Some(n),
+                    format!("expected a list, found {}", describe(other)),
+                ),
             },
-            Val::Own(n) => match n.value {
+            Val::Own(n) => match &n.value {
                 Value::List(l) => Ok(l.iter().cloned().map(Val::Own).collect()),
                 Value::Null => Ok(Vec::new()),
-                other => fault(at, format!("expected a list, found {}", describe(&other))),
+                other => fault_on(
+                    at,
+                    Some(&n),
+                    format!("expected a list, found {}", describe(other)),
+                ),
             },
         }
     }
@@ -509,7 +530,8 @@ impl<'a> Machine<'a> {
                         None | Some(Value::Null) => {}
                         Some(Value::List(l)) => out.extend(l.iter().cloned()),
                         Some(o) => {
-                            return fault(at, format!("`++` expects lists, found {}", describe(o)));
+                            let message = format!("`++` expects lists, found {}", describe(o));
+                            return fault_on(at, v.node(), message);
                         }
                     }
                 }
@@ -551,6 +573,7 @@ impl<'a> Machine<'a> {
                         let re = builtins::compile_regex(p).map_err(|e| Fault {
                             message: e.to_string(),
                             at: id,
+                            node: None,
                         })?;
                         Ok(Val::bool(re.is_match(t)))
                     }
@@ -648,8 +671,9 @@ impl<'a> Machine<'a> {
                     None | Some(Value::Null) => None,
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(o) => {
-                        return fault(
+                        return fault_on(
                             id,
+                            ns.node(),
                             format!("a namespace must be a string, found {}", describe(o)),
                         );
                     }
@@ -663,8 +687,9 @@ impl<'a> Machine<'a> {
                             Some(Value::String(s)) => {
                                 Ok(self.scan.lookup(&q.targets, ns.as_deref(), s))
                             }
-                            Some(o) => fault(
+                            Some(o) => fault_on(
                                 id,
+                                name.node(),
                                 format!("a name must be a string, found {}", describe(o)),
                             ),
                         }
@@ -686,7 +711,18 @@ impl<'a> Machine<'a> {
         match (def.func)(&argv) {
             Ok(Some(v)) => Ok(Val::own(v)),
             Ok(None) => Ok(Val::Undef),
-            Err(e) => fault(id, e.to_string()),
+            Err(e) => {
+                // When one argument alone comes from the document, the error is about it.
+                let mut from_doc = vals
+                    .iter()
+                    .filter_map(Val::node)
+                    .filter(|n| n.span.is_known());
+                let node = match (from_doc.next(), from_doc.next()) {
+                    (Some(n), None) => Some(n),
+                    _ => None,
+                };
+                fault_on(id, node, e.to_string())
+            }
         }
     }
 
@@ -772,8 +808,9 @@ fn truthy(v: &Val<'_>, at: ExprId) -> R<bool> {
     match v.value() {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(o) => fault(
+        Some(o) => fault_on(
             at,
+            v.node(),
             format!("a condition must be a bool, found {}", describe(o)),
         ),
     }
@@ -785,12 +822,20 @@ fn field<'a>(b: Val<'a>, key: &str, at: ExprId) -> R<Val<'a>> {
         Val::Ref(n) => match &n.value {
             Value::Map(m) => Ok(m.get(key).map_or(Val::Undef, Val::Ref)),
             Value::Null => Ok(Val::Undef),
-            o => fault(at, format!("cannot read field `{key}` of {}", describe(o))),
+            o => fault_on(
+                at,
+                Some(n),
+                format!("cannot read field `{key}` of {}", describe(o)),
+            ),
         },
         Val::Own(n) => match &n.value {
             Value::Map(m) => Ok(m.get(key).map_or(Val::Undef, |c| Val::Own(c.clone()))),
             Value::Null => Ok(Val::Undef),
-            o => fault(at, format!("cannot read field `{key}` of {}", describe(o))),
+            o => fault_on(
+                at,
+                Some(&n),
+                format!("cannot read field `{key}` of {}", describe(o)),
+            ),
         },
     }
 }
@@ -804,8 +849,9 @@ fn index<'a>(b: Val<'a>, i: &Val<'_>, at: ExprId) -> R<Val<'a>> {
             }
             (Value::Map(m), Some(Value::String(k))) => Ok(m.get(k).cloned()),
             (Value::Null, _) => Ok(None),
-            (o, Some(k)) => fault(
+            (o, Some(k)) => fault_on(
                 at,
+                Some(n),
                 format!("cannot index {} with {}", describe(o), describe(k)),
             ),
         }
@@ -896,10 +942,15 @@ fn contains(coll: &Val<'_>, x: &Val<'_>, at: ExprId) -> R<bool> {
         Some(Value::Map(m)) => Ok(needle.as_str().is_some_and(|k| m.contains_key(k))),
         Some(Value::String(s)) => match needle {
             Value::String(n) => Ok(s.contains(&**n)),
-            o => fault(at, format!("cannot look for {} in a string", describe(o))),
+            o => fault_on(
+                at,
+                x.node(),
+                format!("cannot look for {} in a string", describe(o)),
+            ),
         },
-        Some(o) => fault(
+        Some(o) => fault_on(
             at,
+            coll.node(),
             format!("`in` expects a list, map or string, found {}", describe(o)),
         ),
     }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::document::{Document, ResourceId, Source};
-use crate::eval::{self, Hit, Limits, Machine, Val};
+use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
 use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
 use crate::scan::Scan;
 use crate::value::{Node, Span, Str, Value};
@@ -278,17 +278,38 @@ impl RuleSet {
                 findings.push(self.finding(&rule.meta, doc, h));
             }
             if let Err(fault) = res {
-                errors.push(EvalError {
-                    rule: rule.meta.clone(),
-                    message: fault.message,
-                    rule_location: self.program.describe(self.program.span(fault.at)),
-                    resource: doc.id().clone(),
-                    source: doc.source().clone(),
-                    span: doc.span(),
-                });
+                errors.push(self.eval_error(&rule.meta, doc, fault));
             }
         }
         (findings, errors)
+    }
+
+    /// The error of a rule that stopped on a document. When the fault is about a value of the
+    /// document, the message names its field (`... (at `spec.containers`)`); the span stays the
+    /// document's, which reports use to tell documents apart.
+    pub(crate) fn eval_error(
+        &self,
+        meta: &Arc<RuleMeta>,
+        doc: &Document,
+        fault: Fault,
+    ) -> EvalError {
+        let field = fault
+            .node
+            .as_ref()
+            .and_then(|n| eval::path_of(doc.root(), n))
+            .filter(|p| !p.is_empty());
+        let message = match field {
+            Some(path) => format!("{} (at `{path}`)", fault.message),
+            None => fault.message,
+        };
+        EvalError {
+            rule: meta.clone(),
+            message,
+            rule_location: self.program.describe(self.program.span(fault.at)),
+            resource: doc.id().clone(),
+            source: doc.source().clone(),
+            span: doc.span(),
+        }
     }
 
     fn finding(&self, meta: &Arc<RuleMeta>, doc: &Document, hit: Hit) -> Finding {

@@ -134,7 +134,7 @@ fn runtime_type_errors_are_reported_never_silent() {
     let e = errors("p.metadata.name.first == 1");
     assert_eq!(
         e,
-        vec!["cannot read field `first` of string `web`".to_string()]
+        vec!["cannot read field `first` of string `web` (at `metadata.name`)".to_string()]
     );
     let e = errors("p.metadata.name > 3");
     assert_eq!(
@@ -144,7 +144,7 @@ fn runtime_type_errors_are_reported_never_silent() {
     let e = errors("p.metadata.name");
     assert_eq!(
         e,
-        vec!["a condition must be a bool, found string `web`".to_string()]
+        vec!["a condition must be a bool, found string `web` (at `metadata.name`)".to_string()]
     );
     assert_eq!(errors("1 / 0 == 1"), vec!["division by zero".to_string()]);
     assert_eq!(
@@ -152,7 +152,44 @@ fn runtime_type_errors_are_reported_never_silent() {
         vec!["integer overflow".to_string()]
     );
     let e = errors("any x in p.metadata.name : true");
-    assert_eq!(e, vec!["expected a list, found string `web`".to_string()]);
+    assert_eq!(
+        e,
+        vec!["expected a list, found string `web` (at `metadata.name`)".to_string()]
+    );
+}
+
+#[test]
+fn runtime_errors_name_the_document_field_they_are_about() {
+    // The value at fault is a field of the document: the error names its path, however the
+    // rule reached it (a function, `++`, an index, a comprehension).
+    let e = errors("any c in p.spec.containers[0].image ++ [] : true");
+    assert_eq!(
+        e,
+        vec!["`++` expects lists, found string `nginx:1.27` (at `spec.containers[0].image`)"]
+    );
+    let e = errors("count([x for x in p.metadata.labels.app]) > 0");
+    assert_eq!(
+        e,
+        vec!["expected a list, found string `web` (at `metadata.labels.app`)"]
+    );
+    let e = errors("p.spec.containers[1].ports[0].hostPort.x == 1");
+    assert_eq!(
+        e,
+        vec!["cannot read field `x` of int `8080` (at `spec.containers[1].ports[0].hostPort`)"]
+    );
+    let e = errors("\"a\" in p.spec.containers[0].securityContext.capabilities.drop[0].x");
+    assert_eq!(
+        e,
+        vec![
+            "cannot read field `x` of string `NET_RAW` \
+             (at `spec.containers[0].securityContext.capabilities.drop[0]`)"
+        ]
+    );
+    // Values the rule computed have no field to name.
+    assert_eq!(
+        errors("any x in \"abc\" : true"),
+        vec!["expected a list, found string `abc`"]
+    );
 }
 
 #[test]

@@ -83,7 +83,11 @@ impl Parser<'_> {
     }
 
     fn error(&mut self, n: &Node, message: String, help: Option<String>) {
-        let mut e = ConfigError::new(message).at(self.loc(n).as_ref(), None);
+        let at = match n.value {
+            Value::Map(_) | Value::List(_) => self.loc(n),
+            _ => self.value_loc(n),
+        };
+        let mut e = ConfigError::new(message).at(at.as_ref(), None);
         if let Some(h) = help {
             e = e.help(h);
         }
@@ -108,11 +112,36 @@ impl Parser<'_> {
         Some(m)
     }
 
+    /// Where a scalar's text starts: a map value's span starts at its key, so skip `key:`.
+    fn value_loc(&self, n: &Node) -> Option<Location> {
+        let mut at = self.loc(n)?;
+        let text: String = self
+            .src
+            .line_text(n.span.line)
+            .unwrap_or_default()
+            .chars()
+            .skip(usize::try_from(n.span.col).unwrap_or(1).saturating_sub(1))
+            .collect();
+        let value = n.value.to_string();
+        if !text.starts_with(&value) && !text.starts_with(['"', '\'']) {
+            let after_key = text
+                .find(": ")
+                .or_else(|| text.strip_suffix(':').map(str::len));
+            if let Some(i) = after_key {
+                let rest = text.get(i + 1..).unwrap_or_default();
+                let skip = i + 1 + rest.len() - rest.trim_start().len();
+                let skip = text.get(..skip).map_or(0, |s| s.chars().count());
+                at = at.shifted(u32::try_from(skip).unwrap_or(0));
+            }
+        }
+        Some(at)
+    }
+
     fn string(&mut self, n: &Node, what: &str) -> Option<At<String>> {
         match &n.value {
             Value::String(s) => Some(At {
                 value: s.to_string(),
-                at: self.loc(n),
+                at: self.value_loc(n),
             }),
             other => {
                 let msg = format!("{what} must be a string, found {}", other.type_name());
@@ -135,7 +164,10 @@ impl Parser<'_> {
         match &n.value {
             Value::Bool(b) => Some(*b),
             other => {
-                let msg = format!("{what} must be `true` or `false`, found {}", other.type_name());
+                let msg = format!(
+                    "{what} must be `true` or `false`, found {}",
+                    other.type_name()
+                );
                 self.error(n, msg, None);
                 None
             }
@@ -223,8 +255,18 @@ impl Parser<'_> {
                 ),
             }
         }
-        if let Some(v) = m.get("version") {
-            c.pss_version = self.string(v, "`pss.version`");
+        if let Some(v) = m.get("version")
+            && let Some(s) = self.string(v, "`pss.version`")
+        {
+            if crate::is_pss_version(&s.value) {
+                c.pss_version = Some(s);
+            } else {
+                self.error(
+                    v,
+                    format!("unknown Pod Security Standards version `{}`", s.value),
+                    Some("expected `latest` or `v1.N`, such as `v1.30`".to_string()),
+                );
+            }
         }
     }
 
@@ -287,13 +329,19 @@ impl Parser<'_> {
                 at: c.at,
             },
             (r, c) => {
-                if r.is_none() && c.is_none() && (m.get("rule").is_some() || m.get("control").is_some()) {
+                if r.is_none()
+                    && c.is_none()
+                    && (m.get("rule").is_some() || m.get("control").is_some())
+                {
                     return None; // already reported as not a string
                 }
                 self.error(
                     n,
                     "a waiver names either a `rule` or a `control`".to_string(),
-                    Some("add `rule: <id>`, or `control: <key>` to waive every rule of a control".to_string()),
+                    Some(
+                        "add `rule: <id>`, or `control: <key>` to waive every rule of a control"
+                            .to_string(),
+                    ),
                 );
                 return None;
             }
@@ -304,21 +352,23 @@ impl Parser<'_> {
             self.error(
                 at,
                 "a waiver needs a `reason`".to_string(),
-                Some("say why the finding is acceptable, for the next reader of the report".to_string()),
+                Some(
+                    "say why the finding is acceptable, for the next reader of the report"
+                        .to_string(),
+                ),
             );
             return None;
         }
         let mut expires = None;
         if let Some(v) = m.get("expires") {
-            let text = match &v.value {
-                Value::String(s) => Some(s.to_string()),
-                other => Some(other.to_string()),
-            };
-            expires = text.as_deref().and_then(Date::parse);
+            expires = Date::parse(&v.value.to_string());
             if expires.is_none() {
                 self.error(
                     v,
-                    format!("`expires` must be a date as YYYY-MM-DD, found `{}`", v.value),
+                    format!(
+                        "`expires` must be a date as YYYY-MM-DD, found `{}`",
+                        v.value
+                    ),
                     Some("for example `expires: 2026-06-30`".to_string()),
                 );
                 return None;

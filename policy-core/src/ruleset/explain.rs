@@ -56,14 +56,9 @@ impl RuleSet {
                 .into_iter()
                 .map(|h| self.finding(&rule.meta, doc, h))
                 .collect();
-            let error = res.err().map(|fault| EvalError {
-                rule: rule.meta.clone(),
-                message: fault.message,
-                rule_location: self.program.describe(self.program.span(fault.at)),
-                resource: doc.id().clone(),
-                source: doc.source().clone(),
-                span: doc.span(),
-            });
+            let error = res
+                .err()
+                .map(|fault| self.eval_error(&rule.meta, doc, fault));
             out.push(Explanation {
                 doc: i,
                 findings,

@@ -1,0 +1,395 @@
+//! Describing a rule set: the rule list with per-control coverage (`fourc rules`), one rule in
+//! full (`fourc rules show ID`), and the Markdown catalogue kept in `docs/rules.md`.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use policy_core::controls::{self, Control};
+use policy_core::ir::{Expr, ExprId, InterpPart, Param, Program, Rule, Selector, Stmt};
+
+use crate::{Layer, RuleMeta, RuleSet};
+
+/// The rules serving each control of the catalogue, in catalogue order.
+pub fn coverage(rules: &RuleSet) -> Vec<(&'static Control, Vec<&RuleMeta>)> {
+    controls::CONTROLS
+        .iter()
+        .map(|c| {
+            let serving = rules
+                .rules()
+                .map(|m| &**m)
+                .filter(|m| m.controls.iter().any(|k| &**k == c.key))
+                .collect();
+            (c, serving)
+        })
+        .collect()
+}
+
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == last {
+                s.push_str(c);
+            } else {
+                let _ = write!(s, "{c:<w$}  ");
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+    }
+}
+
+/// `fourc rules`: every rule (id, severity, layer, controls, title), then every control of the
+/// catalogue with the rules that cover it; a control no rule covers is shown as a gap.
+pub fn list(rules: &RuleSet) -> String {
+    let mut out = String::new();
+    let rows: Vec<Vec<String>> = rules
+        .rules()
+        .map(|m| {
+            vec![
+                m.id.to_string(),
+                m.severity.to_string(),
+                m.layer.to_string(),
+                m.controls.join(","),
+                m.title.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        &["RULE", "SEVERITY", "LAYER", "CONTROLS", "TITLE"],
+        &rows,
+    );
+    out.push('\n');
+    let cov = coverage(rules);
+    let rows: Vec<Vec<String>> = cov
+        .iter()
+        .map(|(c, serving)| {
+            let ids = if serving.is_empty() {
+                "GAP: no rule".to_string()
+            } else {
+                serving
+                    .iter()
+                    .map(|m| &*m.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            vec![c.key.to_string(), c.layer.to_string(), ids]
+        })
+        .collect();
+    table(&mut out, &["CONTROL", "LAYER", "RULES"], &rows);
+    let covered = cov.iter().filter(|(_, s)| !s.is_empty()).count();
+    let n = rules.rules().count();
+    let _ = writeln!(
+        out,
+        "\n{n} rule{}; {covered} of {} controls covered, {} gap{}",
+        if n == 1 { "" } else { "s" },
+        cov.len(),
+        cov.len() - covered,
+        if cov.len() - covered == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// The parameters a rule reads, directly or through the functions it calls, in declaration
+/// order.
+pub fn params_of<'p>(prog: &'p Program, rule: &Rule) -> Vec<&'p Param> {
+    let mut w = Walker {
+        prog,
+        params: HashSet::new(),
+        functions: HashSet::new(),
+    };
+    if let Some(f) = rule.filter {
+        w.expr(f);
+    }
+    w.stmts(&rule.body);
+    prog.params
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| u32::try_from(*i).is_ok_and(|i| w.params.contains(&i)))
+        .map(|(_, p)| p)
+        .collect()
+}
+
+struct Walker<'p> {
+    prog: &'p Program,
+    params: HashSet<u32>,
+    functions: HashSet<u32>,
+}
+
+impl Walker<'_> {
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            match s {
+                Stmt::Let(_, e) | Stmt::When(e) => self.expr(*e),
+                Stmt::Each { domain, body, .. } => {
+                    self.expr(*domain);
+                    self.stmts(body);
+                }
+                Stmt::Deny(d) => {
+                    self.expr(d.cond);
+                    for e in [d.at, d.message].into_iter().flatten() {
+                        self.expr(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, id: ExprId) {
+        let Some(e) = self.prog.expr(id) else {
+            return;
+        };
+        let mut kids: Vec<ExprId> = Vec::new();
+        match e {
+            Expr::Lit(_) | Expr::Var(_) => {}
+            Expr::Param(i) => {
+                self.params.insert(*i);
+            }
+            Expr::Field(x, _)
+            | Expr::Not(x)
+            | Expr::Neg(x)
+            | Expr::MatchesLit(x, _)
+            | Expr::Exists(x) => kids.push(*x),
+            Expr::Index(a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Cmp(_, a, b)
+            | Expr::In(a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Concat(a, b)
+            | Expr::Default(a, b)
+            | Expr::Matches(a, b)
+            | Expr::Quant(_, _, a, b)
+            | Expr::Let(_, a, b) => kids.extend([*a, *b]),
+            Expr::If(c, a, b) => kids.extend([*c, *a, *b]),
+            Expr::List(items) | Expr::Builtin(_, items) => kids.extend(items.iter().copied()),
+            Expr::Map(entries) => kids.extend(entries.iter().map(|(_, v)| *v)),
+            Expr::Interp(parts) => kids.extend(parts.iter().filter_map(|p| match p {
+                InterpPart::Expr(e) => Some(*e),
+                InterpPart::Text(_) => None,
+            })),
+            Expr::Comprehension {
+                domain,
+                filter,
+                out,
+                ..
+            } => {
+                kids.extend([*domain, *out]);
+                kids.extend(*filter);
+            }
+            Expr::Call(f, args) => {
+                kids.extend(args.iter().copied());
+                if self.functions.insert(*f)
+                    && let Some(func) = self.prog.functions.get(*f as usize)
+                {
+                    kids.push(func.body);
+                }
+            }
+            Expr::Resources(q) => kids.extend(q.namespace.into_iter().chain(q.name)),
+        }
+        for k in kids {
+            self.expr(k);
+        }
+    }
+}
+
+fn selector(s: &Selector) -> String {
+    match s {
+        Selector::Any => "*".to_string(),
+        Selector::View(v) => v.to_string(),
+        Selector::Kind {
+            kind,
+            api_version: Some(a),
+        } => format!("\"{a}\" {kind}"),
+        Selector::Kind { kind, .. } => kind.to_string(),
+    }
+}
+
+/// `fourc rules show ID`: the metadata, the parameters the rule reads (type, default, current
+/// value when it differs), the remediation and the rule's source text with line numbers.
+pub fn show(rules: &RuleSet, id: &str) -> Option<String> {
+    let prog = rules.program();
+    let rule = prog.rules.iter().find(|r| &*r.meta.id == id)?;
+    let m = &rule.meta;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}\n", m.id, m.title);
+    let field = |out: &mut String, k: &str, v: &str| {
+        if !v.is_empty() {
+            let _ = writeln!(out, "  {k:<12} {v}");
+        }
+    };
+    field(&mut out, "severity", m.severity.as_str());
+    field(&mut out, "layer", m.layer.as_str());
+    for c in &m.controls {
+        let title = controls::find(c).map(|c| c.title).unwrap_or_default();
+        field(&mut out, "control", &format!("{c} ({title})"));
+    }
+    field(&mut out, "tags", &m.tags.join(", "));
+    let on: Vec<String> = rule.selectors.iter().map(selector).collect();
+    field(&mut out, "on", &on.join(", "));
+    field(&mut out, "defined at", &prog.describe(m.span));
+    if let Some(d) = &m.description {
+        field(&mut out, "description", d);
+    }
+    if let Some(r) = &m.remediation {
+        field(&mut out, "remediation", r);
+    }
+    for r in &m.references {
+        field(&mut out, "reference", r);
+    }
+    let params = params_of(prog, rule);
+    if !params.is_empty() {
+        let _ = writeln!(out, "\nparameters");
+        for p in params {
+            let _ = write!(out, "  {}: {} = {}", p.name, p.ty, p.default.to_json());
+            if let Some(v) = rules.param(&p.name)
+                && *v != p.default
+            {
+                let _ = write!(out, " (set to {})", v.to_json());
+            }
+            out.push('\n');
+            if let Some(d) = &p.doc {
+                let _ = writeln!(out, "      {d}");
+            }
+        }
+    }
+    if let (Some(src), Some(text)) = (prog.source(m.definition), prog.text(m.definition)) {
+        let (first, _) = src.line_col(m.definition.start);
+        let _ = writeln!(out, "\nsource ({}:{first})", src.name);
+        for (i, l) in text.lines().enumerate() {
+            let n = first as usize + i;
+            let _ = writeln!(out, "{n:>5} | {l}");
+        }
+    }
+    Some(out)
+}
+
+fn md_cell(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+fn code_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The Markdown catalogue of a rule set (`docs/rules.md` for the standard library): every rule
+/// by layer with its metadata, remediation and parameters, the per-control coverage, and the
+/// parameters.
+pub fn markdown(rules: &RuleSet) -> String {
+    let prog = rules.program();
+    let mut out = String::new();
+    let cov = coverage(rules);
+    let covered = cov.iter().filter(|(_, s)| !s.is_empty()).count();
+    let n = prog.rules.len();
+    let _ = writeln!(
+        out,
+        "# Rule catalogue\n\n<!-- Generated by `fourc rules --markdown --no-config`. Do not edit: \
+         `cargo test --test rules_catalog` fails when this file is stale, and \
+         `FOURC_UPDATE_DOCS=1 cargo test --test rules_catalog` rewrites it. -->\n\n\
+         The standard library: {n} rules covering {covered} of {} controls of the 4C catalogue.\n\
+         Rules are listed by layer, then in definition order.\n",
+        cov.len()
+    );
+    for layer in Layer::ALL {
+        let in_layer: Vec<&Rule> = prog
+            .rules
+            .iter()
+            .filter(|r| r.meta.layer == layer)
+            .collect();
+        if in_layer.is_empty() {
+            continue;
+        }
+        let name = layer.as_str();
+        let mut title = name.to_string();
+        if let Some(first) = title.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        let _ = writeln!(out, "## {title}\n");
+        for r in in_layer {
+            rule_md(&mut out, prog, r);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "## Coverage\n\n| Control | Layer | Rules |\n|---|---|---|"
+    );
+    for (c, serving) in &cov {
+        let ids = if serving.is_empty() {
+            "**gap**".to_string()
+        } else {
+            code_list(serving.iter().map(|m| &*m.id))
+        };
+        let _ = writeln!(out, "| `{}` | {} | {ids} |", c.key, c.layer);
+    }
+    if !prog.params.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Parameters\n\nSet them in `fourc.yaml` under `params`, or with \
+             `--param NAME=VALUE`.\n\n| Parameter | Type | Default | Description |\n|---|---|---|---|"
+        );
+        for p in &prog.params {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | `{}` | {} |",
+                p.name,
+                md_cell(&p.ty.to_string()),
+                md_cell(&p.default.to_json().to_string()),
+                md_cell(p.doc.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    out
+}
+
+fn rule_md(out: &mut String, prog: &Program, r: &Rule) {
+    let m = &r.meta;
+    let _ = writeln!(out, "### `{}`: {}\n", m.id, md_cell(&m.title));
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Severity | {} |", m.severity);
+    let _ = writeln!(
+        out,
+        "| Controls | {} |",
+        code_list(m.controls.iter().map(|c| &**c))
+    );
+    if !m.tags.is_empty() {
+        let _ = writeln!(out, "| Tags | {} |", code_list(m.tags.iter().map(|t| &**t)));
+    }
+    let on: Vec<String> = r.selectors.iter().map(selector).collect();
+    let _ = writeln!(out, "| Applies to | {} |", md_cell(&on.join(", ")));
+    let params = params_of(prog, r);
+    if !params.is_empty() {
+        let _ = writeln!(
+            out,
+            "| Parameters | {} |",
+            code_list(params.iter().map(|p| &*p.name))
+        );
+    }
+    out.push('\n');
+    if let Some(d) = &m.description {
+        let _ = writeln!(out, "{}\n", d.trim());
+    }
+    if let Some(rem) = &m.remediation {
+        let _ = writeln!(out, "**Remediation:** {}\n", rem.trim());
+    }
+    if !m.references.is_empty() {
+        let refs: Vec<String> = m.references.iter().map(|u| format!("<{u}>")).collect();
+        let _ = writeln!(out, "References: {}\n", refs.join(", "));
+    }
+}

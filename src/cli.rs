@@ -1,0 +1,192 @@
+//! The command's pieces: the engine from flags and `fourc.yaml`, and each subcommand.
+
+pub(crate) mod check;
+pub(crate) mod progress;
+pub(crate) mod rules;
+
+use std::path::{Path, PathBuf};
+
+use fourc::core::yaml;
+use fourc::{
+    BuildError, Config, ConfigError, Date, Engine, LoadOptions, PssLevel, Severity, Source,
+    YamlCompat,
+};
+
+use crate::{Compat, EXIT_USAGE, Level, RuleArgs};
+
+/// The environment variable that fixes "today" for waiver expiry (reproducible runs, tests).
+pub(crate) const ENV_TODAY: &str = "FOURC_TODAY";
+
+/// Builds the engine: the configuration file (given, or found in the first folder among
+/// `paths`, else the current folder), then the flags, which win. Errors are printed; the exit
+/// code is returned.
+pub(crate) fn engine(
+    args: &RuleArgs,
+    paths: &[PathBuf],
+    extra: Config,
+    compat: Compat,
+) -> Result<Engine, u8> {
+    let mut b = Engine::builder().yaml_compat(match compat {
+        Compat::K8s => YamlCompat::Kubernetes,
+        Compat::Yaml12 => YamlCompat::Yaml12,
+    });
+    if let Some(file) = config_file(args, paths) {
+        match Config::load(&file) {
+            Ok(c) => b = b.config(c),
+            Err(errs) => return Err(config_errors(errs.errors())),
+        }
+    }
+    b = b.config(flags(args, extra)?);
+    if let Ok(today) = std::env::var(ENV_TODAY) {
+        match Date::parse(&today) {
+            Some(d) => b = b.today(d),
+            None => {
+                eprintln!("error: `{ENV_TODAY}` must be a date as YYYY-MM-DD, found `{today}`");
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    build(b)
+}
+
+fn config_file(args: &RuleArgs, paths: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(c) = &args.config {
+        return Some(c.clone());
+    }
+    if args.no_config {
+        return None;
+    }
+    let dir = paths
+        .iter()
+        .find(|p| p.is_dir())
+        .map_or(Path::new("."), PathBuf::as_path);
+    Config::find_in(dir)
+}
+
+/// The settings given as flags.
+fn flags(args: &RuleArgs, mut c: Config) -> Result<Config, u8> {
+    if args.no_stdlib {
+        c = c.stdlib(false);
+    }
+    for d in &args.rules {
+        c = c.rules_dir(d);
+    }
+    if let Some(l) = args.pss_level {
+        c = c.pss_level(match l {
+            Level::Baseline => PssLevel::Baseline,
+            Level::Restricted => PssLevel::Restricted,
+        });
+    }
+    if let Some(v) = &args.pss_version {
+        c = c.pss_version(v);
+    }
+    for id in &args.enable_rules {
+        c = c.enable_rule(id);
+    }
+    for id in &args.disable_rules {
+        c = c.disable_rule(id);
+    }
+    for k in &args.enable_controls {
+        c = c.enable_control(k);
+    }
+    for k in &args.disable_controls {
+        c = c.disable_control(k);
+    }
+    for s in &args.severities {
+        let (id, level) = split(s, "--severity", "ID=LEVEL")?;
+        let Some(sev) = Severity::parse(level) else {
+            eprintln!(
+                "error: unknown severity `{level}` in `--severity {s}`\n  help: expected `critical`, `high`, `medium`, `low` or `info`"
+            );
+            return Err(EXIT_USAGE);
+        };
+        c = c.severity(id, sev);
+    }
+    for p in &args.params {
+        let (name, text) = split(p, "--param", "NAME=VALUE")?;
+        c = c.param(name, yaml_value(name, text)?);
+    }
+    Ok(c)
+}
+
+fn split<'a>(s: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'a str), u8> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.trim().is_empty() => Ok((a.trim(), b.trim())),
+        _ => {
+            eprintln!("error: `{flag} {s}` is not `{shape}`");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// A flag value read as YAML 1.2 (`[a, b]` is a list, `3` an int, `x` a string).
+fn yaml_value(name: &str, text: &str) -> Result<fourc::Value, u8> {
+    let opts = LoadOptions {
+        compat: YamlCompat::Yaml12,
+        ..LoadOptions::default()
+    };
+    let src = Source::new("--param", format!("v: {text}"));
+    let loaded = yaml::load_str(&src, &opts);
+    let value = loaded
+        .documents
+        .first()
+        .and_then(|d| d.root().get("v"))
+        .map(|n| n.value.clone());
+    match (loaded.errors.first(), value) {
+        (None, Some(v)) => Ok(v),
+        (e, _) => {
+            let why = e.map(|e| e.message.clone()).unwrap_or_default();
+            eprintln!("error: the value of `--param {name}` is not YAML: {why}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// Builds, printing warnings, or every error and the exit code.
+pub(crate) fn build(builder: fourc::EngineBuilder) -> Result<Engine, u8> {
+    match builder.build() {
+        Ok(e) => {
+            report_diagnostics(e.warnings());
+            Ok(e)
+        }
+        Err(BuildError::Compile(errs)) => {
+            report_diagnostics(errs.diagnostics());
+            let n = errs.error_count();
+            eprintln!(
+                "error: the rules do not compile ({n} error{}); no document was read",
+                if n == 1 { "" } else { "s" }
+            );
+            Err(EXIT_USAGE)
+        }
+        Err(BuildError::Config(errs)) => Err(config_errors(errs.errors())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+fn config_errors(errs: &[ConfigError]) -> u8 {
+    for e in errs {
+        if e.location().is_some() {
+            eprintln!("{:?}", miette::Report::new(e.clone()));
+        } else {
+            eprintln!("error: {e}");
+            if let Some(h) = e.help_text() {
+                eprintln!("  help: {h}");
+            }
+        }
+    }
+    let n = errs.len();
+    eprintln!(
+        "error: the settings are not valid ({n} error{}); nothing was scanned",
+        if n == 1 { "" } else { "s" }
+    );
+    EXIT_USAGE
+}
+
+fn report_diagnostics(diags: &[fourc::Diagnostic]) {
+    for d in diags {
+        eprintln!("{:?}", miette::Report::new(d.clone()));
+    }
+}

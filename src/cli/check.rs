@@ -1,0 +1,158 @@
+//! `fourc check`: scan, render every requested format, and choose the exit code.
+
+use std::fs::File;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use fourc::output::{Format, TextOptions};
+use fourc::{Config, Scan, Severity};
+
+use super::progress::Progress;
+use crate::{
+    Color, Compat, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_USAGE, FailOn, RuleArgs,
+};
+
+pub(crate) struct Options<'a> {
+    pub(crate) paths: &'a [PathBuf],
+    pub(crate) rules: &'a RuleArgs,
+    pub(crate) formats: &'a [String],
+    pub(crate) output: Option<&'a Path>,
+    pub(crate) fail_on: FailOn,
+    pub(crate) color: Color,
+    pub(crate) show_suppressed: bool,
+    pub(crate) excludes: &'a [String],
+    pub(crate) exclude_namespaces: &'a [String],
+    pub(crate) compat: Compat,
+}
+
+/// Where one format goes: a file, or standard output.
+struct Target {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// `text,json=r.json` and repeated flags to targets; at most one may use standard output.
+fn targets(specs: &[String], output: Option<&Path>) -> Result<Vec<Target>, String> {
+    let mut out: Vec<Target> = Vec::new();
+    for spec in specs.iter().flat_map(|s| s.split(',')) {
+        let spec = spec.trim();
+        let (name, file) = match spec.split_once('=') {
+            Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+            Some((n, _)) => return Err(format!("`--format {n}=` names no file")),
+            None => (spec, None),
+        };
+        let Some(format) = Format::parse(name) else {
+            return Err(format!(
+                "unknown format `{name}`\n  help: expected `text`, `json`, `sarif` or `junit`, optionally with `=FILE`"
+            ));
+        };
+        let file = file.or_else(|| output.map(Path::to_path_buf));
+        if let Some(other) = out.iter().find(|t| t.file == file) {
+            let dest = file.as_ref().map_or("standard output".to_string(), |f| {
+                format!("`{}`", f.display())
+            });
+            return Err(format!(
+                "formats `{}` and `{name}` would both write to {dest}\n  help: give each its own file, as in `--format {name}={name}.out`",
+                other.format.as_str()
+            ));
+        }
+        out.push(Target { format, file });
+    }
+    Ok(out)
+}
+
+fn threshold(f: FailOn) -> Option<Severity> {
+    match f {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    }
+}
+
+/// Whether `NO_COLOR` asks for no colour (set and not empty).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+pub(crate) fn run(o: &Options<'_>) -> u8 {
+    let targets = match targets(o.formats, o.output) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut extra = Config::default();
+    for g in o.excludes {
+        extra = extra.exclude_path(g);
+    }
+    for n in o.exclude_namespaces {
+        extra = extra.exclude_namespace(n);
+    }
+    let engine = match super::engine(o.rules, o.paths, extra, o.compat) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    // Files are created before the scan, so a path that cannot be written fails fast.
+    let mut files: Vec<Option<File>> = Vec::new();
+    for t in &targets {
+        match &t.file {
+            None => files.push(None),
+            Some(p) => match File::create(p) {
+                Ok(f) => files.push(Some(f)),
+                Err(e) => {
+                    eprintln!("error: cannot write `{}`: {e}", p.display());
+                    return EXIT_USAGE;
+                }
+            },
+        }
+    }
+    let mut progress = Progress::new();
+    let scan = engine.check_paths_with(o.paths, &mut |p| progress.update(p));
+    progress.finish();
+    let mut write_failed = false;
+    for (t, file) in targets.iter().zip(files) {
+        let rendered = match t.format {
+            Format::Text => {
+                let color = match o.color {
+                    Color::Always => true,
+                    Color::Never => false,
+                    Color::Auto => file.is_none() && std::io::stdout().is_terminal() && !no_color(),
+                };
+                fourc::output::text_with(
+                    &scan,
+                    &TextOptions {
+                        color,
+                        show_suppressed: o.show_suppressed,
+                    },
+                )
+            }
+            other => other.render(&scan),
+        };
+        let res = match file {
+            Some(mut f) => f.write_all(rendered.as_bytes()),
+            None => std::io::stdout().lock().write_all(rendered.as_bytes()),
+        };
+        if let Err(e) = res {
+            let dest = t.file.as_ref().map_or("standard output".to_string(), |f| {
+                format!("`{}`", f.display())
+            });
+            eprintln!("error: cannot write {dest}: {e}");
+            write_failed = true;
+        }
+    }
+    exit_code(&scan, threshold(o.fail_on), write_failed)
+}
+
+fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8 {
+    if write_failed || !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
+        EXIT_INCOMPLETE
+    } else if threshold.is_some_and(|t| scan.report.findings.iter().any(|f| f.rule.severity <= t)) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}

@@ -1,0 +1,263 @@
+//! Settings against the compiled rules: every rule id, control key and parameter must exist,
+//! parameters must have their declared types. The result is a [`Plan`] the builder applies.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use globset::{GlobBuilder, GlobSetBuilder};
+use policy_core::controls;
+use policy_core::ir::{ParamType, Program};
+
+use super::{At, Config, ConfigError, ConfigErrors};
+use crate::date::Date;
+use crate::review::Review;
+use crate::waiver::Target;
+use crate::{Severity, Value};
+
+/// Validated settings, ready to apply to a compiled program.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    enable_rules: HashSet<String>,
+    enable_controls: HashSet<String>,
+    disable_rules: HashSet<String>,
+    disable_controls: HashSet<String>,
+    severity: HashMap<String, Severity>,
+    /// Parameter values, in the order they were given (later ones win).
+    pub(crate) params: Vec<(String, Value)>,
+    /// Waivers and exclusions, applied after evaluation.
+    pub(crate) review: Review,
+}
+
+impl Plan {
+    /// Checks `config` against `program` (before any rule is left out).
+    pub(crate) fn new(
+        config: &Config,
+        program: &Program,
+        today: Date,
+    ) -> Result<Plan, ConfigErrors> {
+        let mut errors = Vec::new();
+        let ids: HashSet<&str> = program.rules.iter().map(|r| &*r.meta.id).collect();
+        let rule_ok = |r: &At<String>, errors: &mut Vec<ConfigError>| {
+            let ok = ids.contains(r.value.as_str());
+            if !ok {
+                errors.push(unknown_rule(&r.value, r.at.as_ref(), &ids));
+            }
+            ok
+        };
+        let control_ok = |c: &At<String>, errors: &mut Vec<ConfigError>| {
+            let ok = controls::find(&c.value).is_some();
+            if !ok {
+                errors.push(unknown_control(&c.value, c.at.as_ref()));
+            }
+            ok
+        };
+        let mut plan = Plan::default();
+        for r in &config.enable_rules {
+            if rule_ok(r, &mut errors) {
+                plan.enable_rules.insert(r.value.clone());
+            }
+        }
+        for r in &config.disable_rules {
+            if rule_ok(r, &mut errors) {
+                plan.disable_rules.insert(r.value.clone());
+            }
+        }
+        for c in &config.enable_controls {
+            if control_ok(c, &mut errors) {
+                plan.enable_controls.insert(c.value.clone());
+            }
+        }
+        for c in &config.disable_controls {
+            if control_ok(c, &mut errors) {
+                plan.disable_controls.insert(c.value.clone());
+            }
+        }
+        for s in &config.severity {
+            let (id, sev) = &s.value;
+            if ids.contains(id.as_str()) {
+                plan.severity.insert(id.clone(), *sev);
+            } else {
+                errors.push(unknown_rule(id, s.at.as_ref(), &ids));
+            }
+        }
+        for p in &config.params {
+            let (name, value) = &p.value;
+            match program.params.iter().find(|d| &*d.name == name.as_str()) {
+                None => {
+                    let names: Vec<&str> = program.params.iter().map(|d| &*d.name).collect();
+                    let mut e = ConfigError::new(format!("unknown parameter `{name}`"))
+                        .at(p.at.as_ref(), Some(name.chars().count()));
+                    e = match suggest(name, names.iter().copied()) {
+                        Some(s) => e.help(format!("did you mean `{s}`?")),
+                        None => e.help("`fourc rules show <id>` lists the parameters a rule reads"),
+                    };
+                    errors.push(e);
+                }
+                Some(decl) if !decl.ty.accepts(value) => {
+                    errors.push(
+                        ConfigError::new(format!(
+                            "parameter `{name}` expects {}, found {}",
+                            decl.ty,
+                            describe(&decl.ty, value)
+                        ))
+                        .at(p.at.as_ref(), None)
+                        .help(format!("the default is {}", decl.default.to_json())),
+                    );
+                }
+                Some(_) => plan.params.push((name.clone(), value.clone())),
+            }
+        }
+        for w in &config.waivers {
+            match &w.target {
+                Target::Rule(id) if !ids.contains(id.as_str()) => {
+                    errors.push(unknown_rule(id, w.target_at.as_ref(), &ids));
+                }
+                Target::Control(key) if controls::find(key).is_none() => {
+                    errors.push(unknown_control(key, w.target_at.as_ref()));
+                }
+                _ => plan.review.waivers.push(w.clone()),
+            }
+        }
+        let mut globs = GlobSetBuilder::new();
+        for p in &config.exclude_paths {
+            match GlobBuilder::new(&p.value).literal_separator(true).build() {
+                Ok(g) => {
+                    globs.add(g);
+                }
+                Err(e) => errors.push(
+                    ConfigError::new(format!("invalid path pattern `{}`: {}", p.value, e.kind()))
+                        .at(p.at.as_ref(), None),
+                ),
+            }
+        }
+        match globs.build() {
+            Ok(set) => plan.review.exclude_paths = set,
+            Err(e) => errors.push(ConfigError::new(format!("invalid path patterns: {e}"))),
+        }
+        plan.review.exclude_namespaces = config
+            .exclude_namespaces
+            .iter()
+            .map(|n| n.value.clone())
+            .collect();
+        plan.review.today = today;
+        plan.review.known_rules = ids.iter().map(|s| s.to_string()).collect();
+        if errors.is_empty() {
+            Ok(plan)
+        } else {
+            Err(ConfigErrors::new(errors))
+        }
+    }
+
+    /// Leaves out the rules the settings leave out and rewrites overridden severities.
+    pub(crate) fn apply(&self, program: &mut Program) {
+        let allow_all = self.enable_rules.is_empty() && self.enable_controls.is_empty();
+        program.rules.retain(|r| {
+            let m = &r.meta;
+            let enabled = allow_all
+                || self.enable_rules.contains(&*m.id)
+                || m.controls
+                    .iter()
+                    .any(|c| self.enable_controls.contains(&**c));
+            let disabled = self.disable_rules.contains(&*m.id)
+                || (!m.controls.is_empty()
+                    && m.controls
+                        .iter()
+                        .all(|c| self.disable_controls.contains(&**c)));
+            enabled && !disabled
+        });
+        for r in &mut program.rules {
+            if let Some(s) = self.severity.get(&*r.meta.id)
+                && *s != r.meta.severity
+            {
+                let mut meta = (*r.meta).clone();
+                meta.severity = *s;
+                r.meta = Arc::new(meta);
+            }
+        }
+    }
+}
+
+fn unknown_rule(id: &str, at: Option<&super::Location>, ids: &HashSet<&str>) -> ConfigError {
+    let e = ConfigError::new(format!("unknown rule `{id}`")).at(at, Some(id.chars().count()));
+    match suggest(id, ids.iter().copied()) {
+        Some(s) => e.help(format!(
+            "did you mean `{s}`? `fourc rules` lists the rule ids"
+        )),
+        None => e.help("`fourc rules` lists the rule ids"),
+    }
+}
+
+fn unknown_control(key: &str, at: Option<&super::Location>) -> ConfigError {
+    let e = ConfigError::new(format!("unknown control `{key}`")).at(at, Some(key.chars().count()));
+    match suggest(key, controls::CONTROLS.iter().map(|c| c.key)) {
+        Some(s) => e.help(format!(
+            "did you mean `{s}`? `fourc rules` lists the controls"
+        )),
+        None => e.help("`fourc rules` lists the controls"),
+    }
+}
+
+/// The type name of a value, or of the first list or map element the type rejects.
+fn describe(ty: &ParamType, v: &Value) -> String {
+    match (ty, v) {
+        (ParamType::List(t), Value::List(l)) => l
+            .iter()
+            .enumerate()
+            .find(|(_, n)| !t.accepts(&n.value))
+            .map_or_else(
+                || "list".to_string(),
+                |(i, n)| format!("{} at item {i}", n.value.type_name()),
+            ),
+        (ParamType::Map(t), Value::Map(m)) => {
+            m.iter().find(|(_, n)| !t.accepts(&n.value)).map_or_else(
+                || "map".to_string(),
+                |(k, n)| format!("{} at key `{k}`", n.value.type_name()),
+            )
+        }
+        _ => v.type_name().to_string(),
+    }
+}
+
+/// The closest name within a small edit distance, for "did you mean".
+pub(crate) fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    names
+        .map(|n| (distance(word, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_are_close_names() {
+        let names = ["pss-baseline-privileged", "pss-baseline-host-path"];
+        assert_eq!(
+            suggest("pss-baseline-privileg", names.iter().copied()),
+            Some("pss-baseline-privileged")
+        );
+        assert_eq!(suggest("team-label", names.iter().copied()), None);
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,180 @@
+//! fourc's JSON report.
+//!
+//! # Schema (version 1)
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "tool": {"name": "fourc", "version": "0.1.0"},
+//!   "summary": {"documents": 12, "findings": 3, "errors": 0, "suppressed": 1, "notices": 1,
+//!               "by_severity": {"critical": 0, "high": 2, "medium": 1, "low": 0, "info": 0},
+//!               "by_layer": {"cloud": 0, "cluster": 3, "container": 0, "code": 0}},
+//!   "findings": [{
+//!     "rule_id": "pss-baseline-privileged", "title": "...", "severity": "high",
+//!     "layer": "cluster", "controls": ["cluster.pod-security"], "message": "...",
+//!     "resource": {"api_version": "apps/v1", "kind": "Deployment", "namespace": "web", "name": "api"},
+//!     "location": {"file": "deploy.yaml", "line": 21, "column": 13, "end_line": 21, "end_column": 29},
+//!     "path": "spec.template.spec.containers[0].securityContext.privileged",
+//!     "remediation": "..."
+//!   }],
+//!   "suppressed": [{
+//!     "rule_id": "...", "...": "every field of a finding, and:",
+//!     "suppression": {"kind": "config", "reason": "...", "owner": "platform", "expires": "2026-06-30",
+//!                     "location": {"file": "fourc.yaml", "line": 14, "column": 5}}
+//!   }],
+//!   "notices": [{"kind": "expired", "message": "...",
+//!                "location": {"file": "fourc.yaml", "line": 20, "column": 5}}],
+//!   "errors": [{"kind": "load", "file": "bad.yaml", "line": 3, "column": 7, "message": "..."},
+//!              {"kind": "eval", "file": "x.yaml", "line": 1, "column": 1, "rule_id": "...",
+//!               "rule_location": "rules/x.fourc:9:11", "message": "..."}]
+//! }
+//! ```
+//!
+//! - `findings` are the findings that stand; `summary.findings` and `summary.by_*` count them.
+//! - `suppressed` are findings a waiver covers; `suppression.kind` is `config` (a waiver in
+//!   `fourc.yaml`) or `inline` (the `fourc.dev/waive` annotation); `owner`, `expires` and
+//!   `location` may be `null`.
+//! - `notices` are waiver problems: `kind` is `expired`, `stale`, `missing-reason` or
+//!   `unknown-rule`.
+//!
+//! Fields are only added in later versions, never renamed or removed; absent values are `null`.
+//! Findings are sorted by file, line, column and rule id.
+
+use serde_json::{Map, Value as Json, json};
+
+use super::{by_layer, by_severity};
+use crate::config::Location;
+use crate::waiver::{Suppressed, SuppressionKind};
+use crate::{Finding, Scan};
+
+/// The version of the JSON output schema.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+fn opt(s: Option<&str>) -> Json {
+    s.map_or(Json::Null, |s| Json::String(s.to_string()))
+}
+
+fn location(l: Option<&Location>) -> Json {
+    l.map_or(
+        Json::Null,
+        |l| json!({"file": l.file(), "line": l.line(), "column": l.col()}),
+    )
+}
+
+/// A finding as a JSON object (shared by the `findings` and `suppressed` arrays).
+pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
+    let v = json!({
+        "rule_id": &*f.rule.id,
+        "title": &*f.rule.title,
+        "severity": f.rule.severity.as_str(),
+        "layer": f.rule.layer.as_str(),
+        "controls": f.rule.controls.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "message": f.message,
+        "resource": {
+            "api_version": opt(f.resource.api_version.as_deref()),
+            "kind": opt(f.resource.kind.as_deref()),
+            "namespace": opt(f.resource.namespace.as_deref()),
+            "name": opt(f.resource.name.as_deref()),
+        },
+        "location": {
+            "file": f.source.name(),
+            "line": f.span.line,
+            "column": f.span.col,
+            "end_line": f.span.end_line,
+            "end_column": f.span.end_col,
+        },
+        "path": f.path,
+        "remediation": opt(f.rule.remediation.as_deref()),
+    });
+    match v {
+        Json::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn suppressed_json(s: &Suppressed) -> Json {
+    let mut m = finding_json(&s.finding);
+    let sup = &s.suppression;
+    m.insert(
+        "suppression".to_string(),
+        json!({
+            "kind": match sup.kind {
+                SuppressionKind::Config => "config",
+                SuppressionKind::Inline => "inline",
+            },
+            "reason": sup.reason,
+            "owner": opt(sup.owner.as_deref()),
+            "expires": sup.expires.map_or(Json::Null, |d| Json::String(d.to_string())),
+            "location": location(sup.location.as_ref()),
+        }),
+    );
+    Json::Object(m)
+}
+
+/// Renders a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]).
+pub fn json(scan: &Scan) -> String {
+    let mut errors: Vec<Json> = scan
+        .load_errors
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": "load",
+                "file": &*e.source_name,
+                "line": e.line,
+                "column": e.col,
+                "message": e.message,
+            })
+        })
+        .collect();
+    errors.extend(scan.report.errors.iter().map(|e| {
+        json!({
+            "kind": "eval",
+            "file": e.source.name(),
+            "line": e.span.line,
+            "column": e.span.col,
+            "rule_id": &*e.rule.id,
+            "rule_location": e.rule_location,
+            "message": e.message,
+        })
+    }));
+    let findings = &scan.report.findings;
+    let sev: Map<String, Json> = by_severity(findings)
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
+    let layer: Map<String, Json> = by_layer(findings)
+        .into_iter()
+        .map(|(l, n)| (l.as_str().to_string(), json!(n)))
+        .collect();
+    let notices: Vec<Json> = scan
+        .notices
+        .iter()
+        .map(|n| {
+            json!({
+                "kind": n.kind.as_str(),
+                "message": n.message,
+                "location": location(n.location.as_ref()),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "fourc", "version": env!("CARGO_PKG_VERSION")},
+        "summary": {
+            "documents": scan.report.documents,
+            "findings": findings.len(),
+            "errors": errors.len(),
+            "suppressed": scan.suppressed.len(),
+            "notices": notices.len(),
+            "by_severity": sev,
+            "by_layer": layer,
+        },
+        "findings": findings.iter().map(|f| Json::Object(finding_json(f))).collect::<Vec<_>>(),
+        "suppressed": scan.suppressed.iter().map(suppressed_json).collect::<Vec<_>>(),
+        "notices": notices,
+        "errors": errors,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

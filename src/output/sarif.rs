@@ -1,0 +1,530 @@
+//! SARIF 2.1.0 (OASIS Static Analysis Results Interchange Format), hand-written: only the
+//! objects fourc fills, as plain serde structs.
+//!
+//! - `tool.driver.rules`: every rule of the engine, with `shortDescription` (the title),
+//!   `fullDescription`, `help` (the remediation), `helpUri` (the first reference),
+//!   `defaultConfiguration.level` from the severity (critical and high: `error`, medium:
+//!   `warning`, low and info: `note`) and `properties` with the controls, the layer, `tags`,
+//!   `precision` and GitHub's `security-severity`.
+//! - `results`: standing and waived findings in file order; each has `ruleId`, `ruleIndex`,
+//!   `level`, the message, a physical location (a relative `uri` with `uriBaseId` `%SRCROOT%`,
+//!   and a region in Unicode code points), a logical location naming the resource
+//!   (`Kind/namespace/name`), and `partialFingerprints["fourc/v1"]`: a hash of the rule id, the
+//!   file, the resource's kind, namespace and name and the field path, so it stays the same when
+//!   unrelated lines move. A waived finding carries `suppressions` (`external` for a waiver in
+//!   `fourc.yaml`, `inSource` for an annotation) with the reason as `justification`.
+//! - `invocations[0]`: `executionSuccessful` is false when an input could not be read or a rule
+//!   could not be evaluated; those errors and the waiver warnings are notifications.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::Location as ConfigLocation;
+use crate::waiver::{Suppressed, SuppressionKind};
+use crate::{Finding, RuleMeta, Scan, Severity, Span};
+
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+/// The key of fourc's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "fourc/v1";
+const SRCROOT: &str = "%SRCROOT%";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: Vec<Invocation>,
+    results: Vec<SarifResult<'a>>,
+    column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Multiformat {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: Multiformat,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<&'a str>,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    controls: Vec<&'a str>,
+    layer: &'static str,
+    severity: &'static str,
+    tags: Vec<String>,
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    severity: &'static str,
+    path: &'a str,
+    resource: Resource<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resource<'a> {
+    api_version: Option<&'a str>,
+    kind: Option<&'a str>,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location>,
+}
+
+/// The SARIF level of a severity.
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// `pss-baseline-privileged` as `PssBaselinePrivileged`.
+fn pascal(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn rule(m: &RuleMeta) -> Rule<'_> {
+    let title = m.title.to_string();
+    let full = m
+        .description
+        .as_deref()
+        .map_or_else(|| title.clone(), str::to_string);
+    let remediation = m.remediation.as_deref().unwrap_or("");
+    let controls: Vec<&str> = m.controls.iter().map(|c| &**c).collect();
+    let help_text = if remediation.is_empty() {
+        format!("{title}\n\nControls: {}", controls.join(", "))
+    } else {
+        format!("{remediation}\n\nControls: {}", controls.join(", "))
+    };
+    let help_md = format!(
+        "**{title}**\n\n{}\n\nControls: {}",
+        if remediation.is_empty() {
+            ""
+        } else {
+            remediation
+        },
+        controls
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut tags = vec!["security".to_string(), m.layer.as_str().to_string()];
+    tags.extend(m.tags.iter().map(|t| t.to_string()));
+    tags.dedup();
+    Rule {
+        id: &m.id,
+        name: pascal(&m.id),
+        short_description: Message { text: title },
+        full_description: Message { text: full },
+        help: Multiformat {
+            text: help_text,
+            markdown: help_md,
+        },
+        help_uri: m.references.first().map(|r| &**r),
+        default_configuration: Configuration {
+            level: level(m.severity),
+        },
+        properties: RuleProperties {
+            controls,
+            layer: m.layer.as_str(),
+            severity: m.severity.as_str(),
+            tags,
+            precision: "very-high",
+            security_severity: security_severity(m.severity),
+        },
+    }
+}
+
+/// A file name as a URI reference: relative paths stay relative (with `/`), absolute ones
+/// become `file://` URIs; characters outside RFC 3986's unreserved set are percent-encoded.
+pub(crate) fn uri(path: &str) -> (String, Option<&'static str>) {
+    let p = path.replace('\\', "/");
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if p.starts_with('/') {
+        (format!("file://{out}"), None)
+    } else {
+        let rel = out.strip_prefix("./").map(str::to_string).unwrap_or(out);
+        (rel, Some(SRCROOT))
+    }
+}
+
+fn physical(file: &str, span: Span) -> PhysicalLocation {
+    let (uri, uri_base_id) = uri(file);
+    let region = span.is_known().then(|| Region {
+        start_line: span.line,
+        start_column: span.col.max(1),
+        end_line: span.end_line.max(span.line),
+        end_column: span.end_col.max(1),
+    });
+    PhysicalLocation {
+        artifact_location: ArtifactLocation { uri, uri_base_id },
+        region,
+    }
+}
+
+fn config_location(l: &ConfigLocation) -> Location {
+    let span = Span {
+        line: l.line(),
+        col: l.col(),
+        end_line: l.line(),
+        end_col: l.col().saturating_add(1),
+    };
+    Location {
+        physical_location: physical(l.file(), span),
+        logical_locations: Vec::new(),
+    }
+}
+
+/// A fingerprint that ignores line numbers: FNV-1a (64 bits) of the rule id, the file, the
+/// resource's kind, namespace and name (or document position when it has no name) and the path.
+pub fn fingerprint(f: &Finding) -> String {
+    let r = &f.resource;
+    let doc = f.doc_index.to_string();
+    let name = r.name.as_deref().unwrap_or(&doc);
+    let parts = [
+        &*f.rule.id,
+        f.source.name(),
+        r.kind.as_deref().unwrap_or(""),
+        r.namespace.as_deref().unwrap_or(""),
+        name,
+        &f.path,
+    ];
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifResult<'a> {
+    let r = &f.resource;
+    let logical = LogicalLocation {
+        name: r.name.as_deref().unwrap_or("<no name>").to_string(),
+        fully_qualified_name: r.to_string(),
+        kind: "resource",
+    };
+    let suppressions = sup
+        .map(|s| {
+            let s = &s.suppression;
+            let mut properties = BTreeMap::new();
+            if let Some(o) = &s.owner {
+                properties.insert("owner", o.clone());
+            }
+            if let Some(d) = s.expires {
+                properties.insert("expires", d.to_string());
+            }
+            Suppression {
+                kind: match s.kind {
+                    SuppressionKind::Config => "external",
+                    SuppressionKind::Inline => "inSource",
+                },
+                status: "accepted",
+                justification: s.reason.clone(),
+                location: s.location.as_ref().map(config_location),
+                properties,
+            }
+        })
+        .into_iter()
+        .collect();
+    SarifResult {
+        rule_id: &f.rule.id,
+        rule_index: scan.rules.iter().position(|m| m.id == f.rule.id),
+        level: level(f.rule.severity),
+        message: Message {
+            text: f.message.clone(),
+        },
+        locations: vec![Location {
+            physical_location: physical(f.source.name(), f.span),
+            logical_locations: vec![logical],
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        suppressions,
+        properties: ResultProperties {
+            severity: f.rule.severity.as_str(),
+            path: &f.path,
+            resource: Resource {
+                api_version: r.api_version.as_deref(),
+                kind: r.kind.as_deref(),
+                namespace: r.namespace.as_deref(),
+                name: r.name.as_deref(),
+            },
+        },
+    }
+}
+
+fn notifications(scan: &Scan) -> Vec<Notification> {
+    let mut out = Vec::new();
+    for e in &scan.load_errors {
+        let span = Span {
+            line: e.line,
+            col: e.col,
+            end_line: e.line,
+            end_col: e.col.saturating_add(1),
+        };
+        out.push(Notification {
+            level: "error",
+            message: Message {
+                text: e.message.clone(),
+            },
+            locations: vec![Location {
+                physical_location: physical(&e.source_name, span),
+                logical_locations: Vec::new(),
+            }],
+        });
+    }
+    for e in &scan.report.errors {
+        out.push(Notification {
+            level: "error",
+            message: Message {
+                text: format!(
+                    "rule `{}` could not be evaluated: {} (rule at {})",
+                    e.rule.id, e.message, e.rule_location
+                ),
+            },
+            locations: vec![Location {
+                physical_location: physical(e.source.name(), e.span),
+                logical_locations: Vec::new(),
+            }],
+        });
+    }
+    for n in &scan.notices {
+        out.push(Notification {
+            level: "warning",
+            message: Message {
+                text: n.message.clone(),
+            },
+            locations: n.location.iter().map(config_location).collect(),
+        });
+    }
+    out
+}
+
+/// Renders a scan as a SARIF 2.1.0 log with one run.
+pub fn sarif(scan: &Scan) -> String {
+    let mut all: Vec<(&Finding, Option<&Suppressed>)> = scan
+        .report
+        .findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
+        .collect();
+    all.sort_by(|(a, _), (b, _)| {
+        (
+            a.source.name(),
+            a.span.line,
+            a.span.col,
+            &a.rule.id,
+            &a.path,
+        )
+            .cmp(&(
+                b.source.name(),
+                b.span.line,
+                b.span.col,
+                &b.rule.id,
+                &b.path,
+            ))
+    });
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "fourc",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules: scan.rules.iter().map(|m| rule(m)).collect(),
+                },
+            },
+            invocations: vec![Invocation {
+                execution_successful: scan.load_errors.is_empty() && scan.report.errors.is_empty(),
+                tool_execution_notifications: notifications(scan),
+            }],
+            results: all.into_iter().map(|(f, s)| result(scan, f, s)).collect(),
+            column_kind: "unicodeCodePoints",
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            uri("examples/a b.yaml"),
+            ("examples/a%20b.yaml".to_string(), Some(SRCROOT))
+        );
+        assert_eq!(uri("./x.yaml").0, "x.yaml");
+        assert_eq!(uri("/tmp/x.yaml"), ("file:///tmp/x.yaml".to_string(), None));
+        assert_eq!(pascal("pss-baseline-privileged"), "PssBaselinePrivileged");
+    }
+}

@@ -1,0 +1,264 @@
+//! After evaluation: drop what is excluded, set waived findings aside, report waiver problems.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use globset::GlobSet;
+
+use crate::config::Location;
+use crate::date::Date;
+use crate::waiver::{
+    ANNOTATION_REASON, ANNOTATION_WAIVE, Notice, NoticeKind, Suppressed, Suppression,
+    SuppressionKind, Waiver, glob_match,
+};
+use crate::{Document, Finding, Report, ResourceId};
+use policy_core::Str;
+
+/// The validated waivers and exclusions of an engine.
+#[derive(Debug)]
+pub(crate) struct Review {
+    pub(crate) waivers: Vec<Waiver>,
+    pub(crate) exclude_paths: GlobSet,
+    pub(crate) exclude_namespaces: Vec<String>,
+    pub(crate) today: Date,
+    /// Every rule id of the compiled rules, enabled or not, to validate inline waivers.
+    pub(crate) known_rules: HashSet<String>,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review {
+            waivers: Vec::new(),
+            exclude_paths: GlobSet::empty(),
+            exclude_namespaces: Vec::new(),
+            today: Date::today(),
+            known_rules: HashSet::new(),
+        }
+    }
+}
+
+/// The waivers a resource declares in its annotations.
+struct Inline {
+    rules: Vec<String>,
+    used: Vec<bool>,
+    reason: String,
+    at: Location,
+    resource: ResourceId,
+}
+
+impl Review {
+    /// Whether a file is excluded: `rel` is its path below the scanned folder, `shown` the path
+    /// as reported. A pattern is tried on both and, without a `/`, on the file name.
+    pub(crate) fn path_excluded(&self, rel: &Path, shown: &Path) -> bool {
+        if self.exclude_paths.is_empty() {
+            return false;
+        }
+        self.exclude_paths.is_match(rel)
+            || self.exclude_paths.is_match(shown)
+            || shown
+                .file_name()
+                .is_some_and(|n| self.exclude_paths.is_match(Path::new(n)))
+    }
+
+    fn namespace_excluded(&self, r: &ResourceId) -> bool {
+        r.namespace
+            .as_deref()
+            .is_some_and(|ns| self.exclude_namespaces.iter().any(|p| glob_match(p, ns)))
+    }
+
+    /// Moves waived findings out of `report`, drops findings and errors in excluded namespaces,
+    /// and returns the suppressed findings and the waiver notices.
+    pub(crate) fn apply(
+        &self,
+        report: &mut Report,
+        docs: &[Document],
+    ) -> (Vec<Suppressed>, Vec<Notice>) {
+        let mut notices = Vec::new();
+        let mut inline_notices = Vec::new();
+        let mut inline = self.inline_waivers(docs, &mut inline_notices);
+        let mut used = vec![0usize; self.waivers.len()];
+        let mut expired_hits = vec![0usize; self.waivers.len()];
+        let mut active = Vec::with_capacity(report.findings.len());
+        let mut suppressed = Vec::new();
+        for f in std::mem::take(&mut report.findings) {
+            if self.namespace_excluded(&f.resource) {
+                continue;
+            }
+            let key = (f.source.name_arc().clone(), f.doc_index);
+            if let Some(iw) = inline.get_mut(&key)
+                && let Some(pos) = iw.rules.iter().position(|r| **r == *f.rule.id)
+            {
+                if let Some(u) = iw.used.get_mut(pos) {
+                    *u = true;
+                }
+                let suppression = Suppression {
+                    kind: SuppressionKind::Inline,
+                    reason: iw.reason.clone(),
+                    owner: None,
+                    expires: None,
+                    location: Some(iw.at.clone()),
+                };
+                suppressed.push(Suppressed {
+                    finding: f,
+                    suppression,
+                });
+                continue;
+            }
+            match self.config_waiver(&f, &mut used, &mut expired_hits) {
+                Some(w) => suppressed.push(Suppressed {
+                    suppression: w.suppression(),
+                    finding: f,
+                }),
+                None => active.push(f),
+            }
+        }
+        report.findings = active;
+        report
+            .errors
+            .retain(|e| !self.namespace_excluded(&e.resource));
+        for (i, w) in self.waivers.iter().enumerate() {
+            let hits = expired_hits.get(i).copied().unwrap_or(0);
+            if w.expired(self.today) {
+                let expires = w.expires.map(|d| d.to_string()).unwrap_or_default();
+                notices.push(Notice {
+                    kind: NoticeKind::Expired,
+                    message: format!(
+                        "waiver for {} expired on {expires}; {}",
+                        w.target,
+                        match hits {
+                            0 => "it matches no finding either".to_string(),
+                            1 => "the finding it covered counts again".to_string(),
+                            n => format!("the {n} findings it covered count again"),
+                        }
+                    ),
+                    location: w.at.clone(),
+                });
+            } else if used.get(i).copied().unwrap_or(0) == 0 {
+                notices.push(Notice {
+                    kind: NoticeKind::Stale,
+                    message: format!(
+                        "waiver for {} matches no finding; remove it or correct its selector",
+                        w.target
+                    ),
+                    location: w.at.clone(),
+                });
+            }
+        }
+        let mut stale_inline: Vec<Notice> = inline_notices;
+        for iw in inline.values() {
+            for (r, u) in iw.rules.iter().zip(&iw.used) {
+                if !u {
+                    stale_inline.push(Notice {
+                        kind: NoticeKind::Stale,
+                        message: format!(
+                            "inline waiver of rule `{r}` on {} matches no finding",
+                            iw.resource
+                        ),
+                        location: Some(iw.at.clone()),
+                    });
+                }
+            }
+        }
+        stale_inline.sort_by(|a, b| {
+            let k = |n: &Notice| {
+                n.location
+                    .as_ref()
+                    .map(|l| (l.file().to_string(), l.line()))
+            };
+            k(a).cmp(&k(b)).then_with(|| a.message.cmp(&b.message))
+        });
+        notices.extend(stale_inline);
+        (suppressed, notices)
+    }
+
+    /// The first unexpired config waiver covering `f`; counts uses and expired matches.
+    fn config_waiver(
+        &self,
+        f: &Finding,
+        used: &mut [usize],
+        expired_hits: &mut [usize],
+    ) -> Option<&Waiver> {
+        for (i, w) in self.waivers.iter().enumerate() {
+            if !w.matches(f) {
+                continue;
+            }
+            if w.expired(self.today) {
+                if let Some(n) = expired_hits.get_mut(i) {
+                    *n += 1;
+                }
+                continue;
+            }
+            if let Some(n) = used.get_mut(i) {
+                *n += 1;
+            }
+            return Some(w);
+        }
+        None
+    }
+
+    /// Reads `fourc.dev/waive` annotations, keyed by source name and document index.
+    fn inline_waivers(
+        &self,
+        docs: &[Document],
+        notices: &mut Vec<Notice>,
+    ) -> HashMap<(Str, u32), Inline> {
+        let mut out = HashMap::new();
+        for d in docs {
+            let Some(node) = d
+                .root()
+                .get_path(&["metadata", "annotations", ANNOTATION_WAIVE])
+            else {
+                continue;
+            };
+            let at = Location::new(d.source().clone(), node.span);
+            let reason = d
+                .root()
+                .get_path(&["metadata", "annotations", ANNOTATION_REASON])
+                .and_then(|n| n.as_str())
+                .map(str::trim)
+                .unwrap_or_default();
+            if reason.is_empty() {
+                notices.push(Notice {
+                    kind: NoticeKind::MissingReason,
+                    message: format!(
+                        "inline waiver on {} has no `{ANNOTATION_REASON}` annotation; it is ignored",
+                        d.id()
+                    ),
+                    location: Some(at),
+                });
+                continue;
+            }
+            let mut rules = Vec::new();
+            for r in node.as_str().unwrap_or_default().split(',') {
+                let r = r.trim();
+                if r.is_empty() {
+                    continue;
+                }
+                if self.known_rules.contains(r) {
+                    rules.push(r.to_string());
+                } else {
+                    notices.push(Notice {
+                        kind: NoticeKind::UnknownRule,
+                        message: format!(
+                            "inline waiver on {} names unknown rule `{r}`; it is ignored",
+                            d.id()
+                        ),
+                        location: Some(at.clone()),
+                    });
+                }
+            }
+            let used = vec![false; rules.len()];
+            out.insert(
+                (d.source().name_arc().clone(), d.index()),
+                Inline {
+                    rules,
+                    used,
+                    reason: reason.to_string(),
+                    at,
+                    resource: d.id().clone(),
+                },
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,870 @@
+//! The reports fourc writes for CI systems and people: text, JSON, SARIF and JUnit renderings,
+//! `fourc.yaml` settings and their errors, waivers (config and inline, expired and stale),
+//! `--fail-on`, `fourc rules` and `fourc explain`.
+//!
+//! Snapshots use the small rule set of `tests/data/cli_output/rules`, not the standard library,
+//! which grows; a few tests assert over the standard library instead.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const RULES: [&str; 4] = [
+    "--no-stdlib",
+    "--rules",
+    "tests/data/cli_output/rules",
+    "--no-config",
+];
+const DATA: &str = "tests/data/cli_output";
+/// A fixed "today" for waiver expiry.
+const TODAY: &str = "2026-01-15";
+
+fn run(args: &[&str], today: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("FOURC_TODAY", today)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn fourc(args: &[&str]) -> Output {
+    run(args, TODAY)
+}
+
+/// `fourc check` over the test rules, without any `fourc.yaml`.
+fn check(extra: &[&str]) -> Output {
+    let mut args = vec!["check"];
+    args.extend(RULES);
+    args.extend(extra);
+    fourc(&args)
+}
+
+/// `fourc check` over the test rules with a config of `tests/data/cli_output/configs`.
+fn check_with(config: &str, extra: &[&str]) -> Output {
+    let path = format!("{DATA}/configs/{config}.yaml");
+    let mut args = vec![
+        "check",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--config",
+        &path,
+    ];
+    args.extend(extra);
+    fourc(&args)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli_output")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ---- renderings of examples/manifests ---------------------------------------------------------
+
+#[test]
+fn text_report_of_the_examples() {
+    let o = check(&["examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_snapshot!("text", stdout(&o));
+}
+
+#[test]
+fn json_report_of_the_examples() {
+    let o = check(&["--format", "json", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_json_snapshot!("json", json(&o), {".tool.version" => "[version]"});
+}
+
+#[test]
+fn sarif_report_of_the_examples() {
+    let o = check(&["--format", "sarif", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_json_snapshot!("sarif", json(&o), {
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.semanticVersion" => "[version]",
+    });
+}
+
+#[test]
+fn junit_report_of_the_examples() {
+    let o = check(&["--format", "junit", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_snapshot!("junit", stdout(&o));
+}
+
+#[test]
+fn text_report_with_waivers_lists_suppressed_findings_and_warnings() {
+    let o = check_with(
+        "waivers",
+        &["--show-suppressed", &format!("{DATA}/manifests")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_snapshot!("text_waivers", stdout(&o));
+}
+
+#[test]
+fn sarif_report_with_waivers() {
+    let o = check_with(
+        "waivers",
+        &["--format", "sarif", &format!("{DATA}/manifests")],
+    );
+    insta::assert_json_snapshot!("sarif_waivers", json(&o), {
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.semanticVersion" => "[version]",
+    });
+}
+
+// ---- SARIF schema validation ------------------------------------------------------------------
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string("tests/data/sarif-schema-2.1.0.json").unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid(v: &jsonschema::Validator, sarif: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let v = sarif_validator();
+    // The standard library over the examples, as a CI job would run it.
+    let o = fourc(&[
+        "check",
+        "--no-config",
+        "examples/manifests",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let sarif = json(&o);
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert_valid(&v, &sarif);
+    // Suppressions, waiver notifications and unreadable inputs too.
+    let o = check_with(
+        "waivers",
+        &[
+            "--format",
+            "sarif",
+            &format!("{DATA}/manifests"),
+            "no-such-file.yaml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let sarif = json(&o);
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    assert_valid(&v, &sarif);
+}
+
+#[test]
+fn the_schema_check_rejects_invalid_sarif() {
+    let v = sarif_validator();
+    let o = check(&["--format", "sarif", "examples/manifests"]);
+    let good = json(&o);
+    assert_valid(&v, &good);
+    let mut bad = good.clone();
+    bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(
+        !v.is_valid(&bad),
+        "a level outside the enumeration must fail"
+    );
+    let mut bad = good.clone();
+    bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
+    assert!(!v.is_valid(&bad), "line numbers start at 1");
+    let mut bad = good;
+    bad["runs"][0]["tool"]["driver"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    assert!(!v.is_valid(&bad), "a driver needs a name");
+}
+
+#[test]
+fn sarif_fingerprints_ignore_unrelated_line_moves() {
+    let dir = scratch("fingerprints");
+    let original = std::fs::read_to_string("examples/manifests/deployment.yaml").unwrap();
+    let moved = original.replacen(
+        "spec:\n",
+        "spec:\n  # a comment that moves every line below\n",
+        1,
+    );
+    assert_ne!(original, moved);
+    let print = |text: &str| {
+        let f = dir.join("deployment.yaml");
+        std::fs::write(&f, text).unwrap();
+        let o = check(&["--format", "sarif", f.to_str().unwrap()]);
+        let v = json(&o);
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["partialFingerprints"]["fourc/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (print(&original), print(&moved));
+    assert_eq!(a.len(), b.len());
+    for ((fa, la), (fb, lb)) in a.iter().zip(&b) {
+        assert_eq!(fa, fb);
+        assert_ne!(la, lb, "the finding moved down a line");
+    }
+}
+
+// ---- formats and destinations -----------------------------------------------------------------
+
+#[test]
+fn several_formats_in_one_run() {
+    let dir = scratch("formats");
+    let sarif = dir.join("out.sarif");
+    let junit = dir.join("out.xml");
+    let spec = format!("sarif={},junit={}", sarif.display(), junit.display());
+    let o = check(&["--format", "text", "--format", &spec, "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("[out-privileged]"), "{}", stdout(&o));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert!(x.starts_with("<?xml") && x.contains("<testsuites"), "{x}");
+    // --output names the file of the format that names none.
+    let json_out = dir.join("report.json");
+    let o = check(&[
+        "--format",
+        "json",
+        "--output",
+        json_out.to_str().unwrap(),
+        "examples/manifests",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    assert_eq!(j["version"], 1);
+}
+
+#[test]
+fn two_formats_on_standard_output_is_a_usage_error() {
+    let o = check(&["--format", "text,json", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("would both write to standard output"),
+        "{}",
+        stderr(&o)
+    );
+    let o = check(&["--format", "yaml", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown format `yaml`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = check(&["examples/manifests"]);
+    assert!(
+        !stdout(&plain).contains('\x1b'),
+        "piped output has no colour"
+    );
+    let forced = check(&["--color", "always", "examples/manifests"]);
+    assert!(
+        stdout(&forced).contains("\x1b[31mhigh\x1b[0m"),
+        "{}",
+        stdout(&forced)
+    );
+}
+
+// ---- --fail-on --------------------------------------------------------------------------------
+
+#[test]
+fn fail_on_sets_the_exit_code_threshold() {
+    // The examples hold critical (host namespaces), high, medium and info findings.
+    let code = |level: &str| {
+        check(&["--fail-on", level, "examples/manifests"])
+            .status
+            .code()
+    };
+    assert_eq!(code("info"), Some(1));
+    assert_eq!(code("critical"), Some(1));
+    assert_eq!(code("never"), Some(0));
+    // Only medium findings stand once the waivers apply (out-replicas raised to medium).
+    let code = |level: &str| {
+        check_with(
+            "waivers",
+            &["--fail-on", level, &format!("{DATA}/manifests")],
+        )
+        .status
+        .code()
+    };
+    assert_eq!(code("high"), Some(0));
+    assert_eq!(code("medium"), Some(1));
+    assert_eq!(code("low"), Some(1));
+}
+
+// ---- configuration ----------------------------------------------------------------------------
+
+#[test]
+fn severity_overrides_flow_into_findings() {
+    let sev = |o: &Output| {
+        json(o)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "out-replicas")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+    };
+    let m = format!("{DATA}/manifests");
+    assert_eq!(
+        sev(&check(&["--format", "json", &m])).as_deref(),
+        Some("low")
+    );
+    assert_eq!(
+        sev(&check_with("waivers", &["--format", "json", &m])).as_deref(),
+        Some("medium")
+    );
+    let o = check_with(
+        "waivers",
+        &[
+            "--format",
+            "json",
+            "--severity",
+            "out-replicas=critical",
+            &m,
+        ],
+    );
+    assert_eq!(
+        sev(&o).as_deref(),
+        Some("critical"),
+        "flags win over the file"
+    );
+    let o = check_with("waivers", &["--format", "sarif", &m]);
+    let sarif = json(&o);
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "out-replicas")
+        .unwrap();
+    assert_eq!(r["level"], "warning");
+}
+
+#[test]
+fn selection_parameters_and_exclusions_from_the_config() {
+    let o = check_with(
+        "selection",
+        &["--format", "json", &format!("{DATA}/manifests")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    // container.image-signing is disabled, max_replicas is 10 (8 replicas pass), monitoring is
+    // excluded (the agent's waived findings are gone, not suppressed).
+    assert_eq!(ids, ["out-privileged"], "{v}");
+    assert_eq!(v["summary"]["suppressed"], 0);
+}
+
+#[test]
+fn flags_select_rules_and_set_parameters() {
+    let m = format!("{DATA}/manifests");
+    let o = check(&[
+        "--format",
+        "json",
+        "--enable-rule",
+        "out-replicas",
+        "--param",
+        "max_replicas=3",
+        &m,
+    ]);
+    let v = json(&o);
+    assert_eq!(v["summary"]["findings"], 1, "{v}");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 3")
+    );
+    let o = check(&["--disable-rule", "no-such-rule", &m]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown rule `no-such-rule`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = check(&["--param", "max_replicas=many", &m]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("parameter `max_replicas` expects int, found string"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn exclude_paths_skip_files_in_scanned_folders() {
+    let o = check(&[
+        "--format",
+        "json",
+        "--exclude",
+        "app.yaml",
+        &format!("{DATA}/manifests"),
+    ]);
+    let v = json(&o);
+    assert_eq!(
+        v["summary"]["documents"], 2,
+        "only unreasoned.yaml is read: {v}"
+    );
+    let o = check(&[
+        "--format",
+        "json",
+        "--exclude",
+        "*.yaml",
+        &format!("{DATA}/manifests/app.yaml"),
+    ]);
+    assert_eq!(
+        json(&o)["summary"]["documents"],
+        2,
+        "a file named on the command line is read"
+    );
+}
+
+#[test]
+fn the_config_is_found_in_the_scanned_folder() {
+    let dir = scratch("discovery");
+    std::fs::copy(
+        "examples/manifests/deployment.yaml",
+        dir.join("deployment.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::copy(
+        "tests/data/cli_output/rules/workloads.fourc",
+        dir.join("policies/workloads.fourc"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "rules:\n  stdlib: false\n  dirs: [policies]\n  disable: [out-trusted-registry]\n",
+    )
+    .unwrap();
+    let o = fourc(&["check", "--format", "json", dir.to_str().unwrap()]);
+    let v = json(&o);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["out-privileged"], "{v}");
+    let o = fourc(&["check", "--no-config", "--no-stdlib", dir.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "no rules without the config: {}",
+        stdout(&o)
+    );
+}
+
+/// Each malformed setting: exit 2, the file and line named, nothing scanned.
+#[test]
+fn bad_configs_name_the_file_and_line_and_scan_nothing() {
+    let cases = [
+        (
+            "unknown-rule",
+            "unknown-rule.yaml:2:27",
+            "unknown rule `out-privilegd`",
+        ),
+        (
+            "bad-date",
+            "bad-date.yaml:4:14",
+            "`expires` must be a date as YYYY-MM-DD, found `2026-02-30`",
+        ),
+        (
+            "bad-param",
+            "bad-param.yaml:2:3",
+            "parameter `max_replicas` expects int, found string",
+        ),
+        (
+            "bad-param",
+            "bad-param.yaml:3:3",
+            "parameter `trusted_registries` expects [string], found int at item 1",
+        ),
+        (
+            "unknown-param",
+            "unknown-param.yaml:2:3",
+            "unknown parameter `max_replica`",
+        ),
+        ("malformed", "malformed.yaml:3:4", "illegal placement"),
+        (
+            "unknown-key",
+            "unknown-key.yaml:2:3",
+            "unknown key `disabled` in `rules`",
+        ),
+        (
+            "unknown-key",
+            "unknown-key.yaml:4:5",
+            "a waiver needs a `reason`",
+        ),
+        (
+            "waiver-unknown-rule",
+            "waiver-unknown-rule.yaml:2:11",
+            "unknown rule `out-priviledged`",
+        ),
+    ];
+    for (config, at, message) in cases {
+        let o = check_with(config, &["examples/manifests"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{config}: {err}");
+        assert!(err.contains(at), "{config}: expected `{at}` in\n{err}");
+        assert!(
+            err.contains(message),
+            "{config}: expected `{message}` in\n{err}"
+        );
+        assert!(err.contains("nothing was scanned"), "{err}");
+        assert!(stdout(&o).is_empty(), "{config}: {}", stdout(&o));
+    }
+    let o = check_with("unknown-rule", &["examples/manifests"]);
+    assert!(
+        stderr(&o).contains("did you mean `out-privileged`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = fourc(&[
+        "check",
+        "--config",
+        "no-such-config.yaml",
+        "examples/manifests",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read `no-such-config.yaml`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// ---- waivers ----------------------------------------------------------------------------------
+
+fn rule_ids(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_expired_waiver_is_reported_and_its_findings_count_again() {
+    let m = format!("{DATA}/manifests");
+    // On its last day the waiver still applies.
+    let o = run(
+        &[
+            "check",
+            "--no-stdlib",
+            "--rules",
+            "tests/data/cli_output/rules",
+            "--config",
+            "tests/data/cli_output/configs/waivers.yaml",
+            "--format",
+            "json",
+            &m,
+        ],
+        "2024-01-31",
+    );
+    let v = json(&o);
+    assert!(
+        rule_ids(&v, "suppressed").contains(&"out-trusted-registry".to_string()),
+        "{v}"
+    );
+    assert!(!rule_ids(&v, "findings").contains(&"out-trusted-registry".to_string()));
+    // The day after, it is reported as expired and the finding stands again.
+    let o = run(
+        &[
+            "check",
+            "--no-stdlib",
+            "--rules",
+            "tests/data/cli_output/rules",
+            "--config",
+            "tests/data/cli_output/configs/waivers.yaml",
+            "--format",
+            "json",
+            &m,
+        ],
+        "2024-02-01",
+    );
+    let v = json(&o);
+    assert!(
+        rule_ids(&v, "findings").contains(&"out-trusted-registry".to_string()),
+        "{v}"
+    );
+    let expired: Vec<&Value> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "expired")
+        .collect();
+    assert_eq!(expired.len(), 1, "{v}");
+    assert_eq!(expired[0]["location"]["line"], 14);
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired on 2024-01-31")
+    );
+    let text = stdout(&check_with("waivers", &[&m]));
+    assert!(text.contains("waivers.yaml:14:5: warning: waiver for rule `out-trusted-registry` expired on 2024-01-31; the finding it covered counts again"), "{text}");
+}
+
+#[test]
+fn a_waiver_that_matches_nothing_is_stale() {
+    let o = check_with(
+        "waivers",
+        &["--format", "json", &format!("{DATA}/manifests")],
+    );
+    let v = json(&o);
+    let stale: Vec<&Value> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "stale")
+        .collect();
+    assert_eq!(stale.len(), 1, "{v}");
+    assert_eq!(
+        stale[0]["location"]["file"],
+        "tests/data/cli_output/configs/waivers.yaml"
+    );
+    assert_eq!(stale[0]["location"]["line"], 19);
+    assert!(
+        stale[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("control `code.ports` matches no finding")
+    );
+}
+
+#[test]
+fn config_waivers_suppress_findings_with_their_reason() {
+    let o = check_with(
+        "waivers",
+        &["--format", "json", &format!("{DATA}/manifests")],
+    );
+    let v = json(&o);
+    let s = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule_id"] == "out-privileged")
+        .unwrap();
+    assert_eq!(s["suppression"]["kind"], "config");
+    assert_eq!(
+        s["suppression"]["reason"],
+        "the shipper reads host logs until OPS-812 lands"
+    );
+    assert_eq!(s["suppression"]["owner"], "platform-team");
+    assert_eq!(s["suppression"]["expires"], "2030-06-30");
+    assert_eq!(v["summary"]["suppressed"], 3);
+    // The path prefix matters: a waiver for containers[0] does not cover containers[1].
+    let dir = scratch("path-prefix");
+    let cfg = dir.join("fourc.yaml");
+    std::fs::write(&cfg, "waivers:\n  - rule: out-privileged\n    path: spec.template.spec.containers[0]\n    reason: r\n").unwrap();
+    let o = fourc(&[
+        "check",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "json",
+        &format!("{DATA}/manifests"),
+    ]);
+    let v = json(&o);
+    assert!(
+        rule_ids(&v, "findings").contains(&"out-privileged".to_string()),
+        "{v}"
+    );
+}
+
+#[test]
+fn inline_waivers_need_a_reason_and_a_known_rule() {
+    let o = check(&["--format", "json", &format!("{DATA}/manifests")]);
+    let v = json(&o);
+    let inline: Vec<&Value> = v["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["suppression"]["kind"] == "inline")
+        .collect();
+    assert_eq!(inline.len(), 2, "hostNetwork and hostPID of the agent: {v}");
+    assert_eq!(
+        inline[0]["suppression"]["reason"],
+        "the agent reads host metrics"
+    );
+    assert_eq!(inline[0]["suppression"]["location"]["line"], 25);
+    let kinds: Vec<&str> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["missing-reason", "unknown-rule"], "{v}");
+    // SARIF: inSource for annotations, external for the config file.
+    let o = check_with(
+        "waivers",
+        &["--format", "sarif", &format!("{DATA}/manifests")],
+    );
+    let sarif = json(&o);
+    let kinds: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["external", "inSource", "inSource"]);
+}
+
+// ---- rules and explain ------------------------------------------------------------------------
+
+#[test]
+fn rules_lists_every_control_with_its_coverage() {
+    let o = fourc(&[
+        "rules",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--no-config",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("rules", stdout(&o));
+    // Over the standard library, every control of the catalogue has a line.
+    let o = fourc(&["rules", "--no-config"]);
+    let out = stdout(&o);
+    for c in fourc::core::controls::CONTROLS {
+        assert!(
+            out.lines().any(|l| l.starts_with(c.key)),
+            "{} missing:\n{out}",
+            c.key
+        );
+    }
+    assert!(out.contains("pss-baseline-privileged"));
+}
+
+#[test]
+fn rules_show_prints_metadata_parameters_and_source() {
+    let o = fourc(&[
+        "rules",
+        "show",
+        "out-replicas",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--no-config",
+        "--param",
+        "max_replicas=7",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("rules_show", stdout(&o));
+    let o = fourc(&[
+        "rules",
+        "show",
+        "out-replica",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--no-config",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule `out-replica`"));
+}
+
+#[test]
+fn explain_shows_the_values_behind_firing_and_silent_documents() {
+    let o = fourc(&[
+        "explain",
+        "out-replicas",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--no-config",
+        "examples/manifests",
+        "tests/data/cli_output/manifests/app.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    insta::assert_snapshot!("explain_replicas", out);
+    // The silent case: 2 replicas, under the bound.
+    assert!(
+        out.contains("examples/manifests/deployment.yaml:2:1 Deployment/shop/web: silent"),
+        "{out}"
+    );
+    assert!(out.contains("deny d.spec.replicas > max_replicas: false\n    d.spec.replicas = 2\n    max_replicas = 5"), "{out}");
+    // The firing case: 8 replicas, and where the finding points.
+    assert!(
+        out.contains("deny d.spec.replicas > max_replicas: true\n    d.spec.replicas = 8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("finding at tests/data/cli_output/manifests/app.yaml:8:3"),
+        "{out}"
+    );
+
+    let o = fourc(&[
+        "explain",
+        "out-privileged",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--no-config",
+        "tests/data/cli_output/manifests/app.yaml",
+    ]);
+    insta::assert_snapshot!("explain_privileged", stdout(&o));
+    let o = fourc(&["explain", "nope", "--no-config", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(2));
+}
