@@ -1,6 +1,12 @@
 //! The `fourc` command: exit codes, file:line:col, nothing lost when one input is broken, and
 //! hostile inputs rejected quickly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests fail by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

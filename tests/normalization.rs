@@ -1,6 +1,12 @@
 //! Every pod-bearing kind exposes the same pod spec through the `workload` view, and a finding
 //! points at the line and column in the user's own file.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests fail by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
 
 use fourc::Engine;
 
@@ -165,4 +171,28 @@ fn kinds_without_a_pod_template_are_not_workloads() {
         pod_spec(2)
     );
     assert!(engine.check_str("s.yaml", &doc).report.findings.is_empty());
+}
+
+#[test]
+fn a_missing_view_field_is_reported_in_document_terms() {
+    const LABELS: &str = r#"
+rule labels {
+  title    "Pods carry labels"
+  controls [cluster.network-policy]
+  severity low
+  on workload as w
+  deny not exists(w.podMetadata.labels.app) at w.podMetadata.labels.app
+}
+"#;
+    let doc = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: x\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c}]\n";
+    let engine = Engine::builder()
+        .stdlib(false)
+        .rule_source("t.fourc", LABELS)
+        .build()
+        .unwrap();
+    let scan = engine.check_str("c.yaml", doc);
+    let f = &scan.report.findings[0];
+    assert_eq!(f.path, "spec.jobTemplate.spec.template.metadata.labels.app");
+    // The deepest part of that path the document has: `template:` on line 8.
+    assert_eq!((f.span.line, f.span.col), (8, 7));
 }

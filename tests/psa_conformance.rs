@@ -434,7 +434,7 @@ fn version_gates_match_pod_security_admission() {
     let windows_unconfined = pod(
         "{runAsNonRoot: true, seccompProfile: {type: Unconfined}}",
         "os: {name: windows}",
-        "{}",
+        C_SC,
     );
     let cases: &[(&str, &str, &str, &[&str])] = &[
         (

@@ -313,13 +313,40 @@ impl RuleSet {
     }
 
     fn finding(&self, meta: &Arc<RuleMeta>, doc: &Document, hit: Hit) -> Finding {
-        let span = eval::hit_span(&hit, doc.span());
-        let mut path = hit
-            .node
-            .as_ref()
-            .and_then(|n| eval::path_of(doc.root(), n))
-            .unwrap_or_default();
-        for k in &hit.missing {
+        let mut span = eval::hit_span(&hit, doc.span());
+        let found = hit.node.as_ref().and_then(|n| eval::path_of(doc.root(), n));
+        let mut missing: &[Str] = &hit.missing;
+        let mut path = match found {
+            Some(p) => p,
+            None => {
+                // The nearest existing node is a normalized view, which is not in the document:
+                // translate the view field to its document path and point at the deepest part
+                // of that path the document has.
+                let translated = missing.split_first().and_then(|(first, rest)| {
+                    let kind = doc.kind()?;
+                    crate::views::workload_field_path(kind, first).map(|segs| (segs, rest))
+                });
+                match translated {
+                    Some((segs, rest)) if hit.node.is_some() => {
+                        missing = rest;
+                        let mut node = doc.root();
+                        let mut p = String::new();
+                        for seg in segs {
+                            if let Some(child) = node.get(seg) {
+                                node = child;
+                            }
+                            eval::push_key(&mut p, seg);
+                        }
+                        if node.span.is_known() {
+                            span = node.span;
+                        }
+                        p
+                    }
+                    _ => String::new(),
+                }
+            }
+        };
+        for k in missing {
             eval::push_key(&mut path, k);
         }
         let message = hit.message.unwrap_or_else(|| meta.title.to_string());

@@ -106,6 +106,24 @@ pub fn workload(doc: &Document) -> Option<Node> {
     Some(Node::new(Value::Map(b.finish()), root.span))
 }
 
+/// The path in a document of `kind` that a `workload` view field stands for: `pod` is the pod
+/// spec, `podMetadata` the pod template's metadata, the other fields are the object's own.
+pub fn workload_field_path(kind: &str, field: &str) -> Option<Vec<&'static str>> {
+    let (_, template, spec) = WORKLOAD_KINDS.iter().find(|(k, _, _)| *k == kind)?;
+    match field {
+        "pod" => Some(spec.to_vec()),
+        "podMetadata" => {
+            let mut p = template.to_vec();
+            p.push("metadata");
+            Some(p)
+        }
+        "metadata" => Some(vec!["metadata"]),
+        "kind" => Some(vec!["kind"]),
+        "apiVersion" => Some(vec!["apiVersion"]),
+        _ => None,
+    }
+}
+
 /// Builds the view `name` of a document, if the document has one.
 pub fn view(name: &str, doc: &Document) -> Option<Node> {
     match name {

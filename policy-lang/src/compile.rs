@@ -39,6 +39,10 @@ pub(crate) struct Compiler<'s> {
     /// Index of the source being compiled.
     cur: usize,
     scopes: Vec<(String, u32)>,
+    /// For each entry of `scopes`, the expression a `let` bound it to: an `at` naming a
+    /// `let` variable locates through its definition, so a missing field still points at its
+    /// nearest existing parent.
+    let_defs: Vec<Option<ast::Expr>>,
     next_slot: u32,
     max_slot: u32,
 }
@@ -53,6 +57,7 @@ pub(crate) fn compile(sources: &[SourceFile], files: Vec<ast::File>) -> (Program
         params: HashMap::new(),
         cur: 0,
         scopes: Vec::new(),
+        let_defs: Vec::new(),
         next_slot: 0,
         max_slot: 0,
     };
@@ -424,6 +429,7 @@ impl<'s> Compiler<'s> {
 
     fn reset_scope(&mut self) {
         self.scopes.clear();
+        self.let_defs.clear();
         self.next_slot = 0;
         self.max_slot = 0;
     }
@@ -431,6 +437,7 @@ impl<'s> Compiler<'s> {
     fn bind(&mut self, name: &str) -> u32 {
         let s = self.next_slot;
         self.scopes.push((name.to_string(), s));
+        self.let_defs.push(None);
         self.next_slot += 1;
         self.max_slot = self.max_slot.max(self.next_slot);
         s
@@ -438,6 +445,7 @@ impl<'s> Compiler<'s> {
 
     fn unbind(&mut self, mark: (usize, u32)) {
         self.scopes.truncate(mark.0);
+        self.let_defs.truncate(mark.0);
         self.next_slot = mark.1;
     }
 
@@ -507,6 +515,9 @@ impl<'s> Compiler<'s> {
                 Stmt::Let(name, e) => {
                     let v = self.expr(e);
                     let slot = self.bind(&name.name);
+                    if let Some(d) = self.let_defs.last_mut() {
+                        *d = Some(e.clone());
+                    }
                     out.push(ir::Stmt::Let(slot, v));
                 }
                 Stmt::When(e) => {
@@ -543,7 +554,10 @@ impl<'s> Compiler<'s> {
                 } => {
                     self.check_constant_condition(cond, "deny");
                     let c = self.expr(cond);
-                    let a = at.as_ref().map(|a| self.expr(a));
+                    let a = at.as_ref().map(|a| {
+                        let def = self.let_definition(a);
+                        self.expr(def.as_ref().unwrap_or(a))
+                    });
                     let m = message.as_ref().map(|m| self.expr(m));
                     out.push(ir::Stmt::Deny(Deny {
                         cond: c,
@@ -555,6 +569,25 @@ impl<'s> Compiler<'s> {
         }
         self.unbind(mark);
         out
+    }
+
+    /// The definition of a `let` variable named by an `at`, when re-evaluating it at the `deny`
+    /// means the same thing (no name it uses was rebound since).
+    fn let_definition(&self, at: &ast::Expr) -> Option<ast::Expr> {
+        let ExprKind::Ident(name) = &at.kind else {
+            return None;
+        };
+        let idx = self.scopes.iter().rposition(|(n, _)| n == name)?;
+        let def = self.let_defs.get(idx)?.as_ref()?;
+        let mut used = Vec::new();
+        idents(def, &mut used);
+        let rebound = self
+            .scopes
+            .get(idx..)
+            .unwrap_or(&[])
+            .iter()
+            .any(|(n, _)| used.contains(n));
+        (!rebound).then(|| def.clone())
     }
 
     fn check_constant_condition(&mut self, e: &ast::Expr, what: &str) {
@@ -781,5 +814,58 @@ impl<'s> Compiler<'s> {
             BinOp::Matches => IrExpr::Matches(x, y),
         };
         self.push(e, span)
+    }
+}
+
+/// Every name an expression mentions (over-approximating: bound names count too).
+fn idents(e: &ast::Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Ident(n) => out.push(n.clone()),
+        ExprKind::Str(parts) => {
+            for p in parts {
+                if let StrPart::Expr(x) = p {
+                    idents(x, out);
+                }
+            }
+        }
+        ExprKind::Field(b, _) | ExprKind::Unary(_, b) => idents(b, out),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            idents(a, out);
+            idents(b, out);
+        }
+        ExprKind::If(a, b, c) => {
+            idents(a, out);
+            idents(b, out);
+            idents(c, out);
+        }
+        ExprKind::Quant(_, v, a, b) => {
+            out.push(v.name.clone());
+            idents(a, out);
+            idents(b, out);
+        }
+        ExprKind::Comprehension {
+            out: o,
+            var,
+            domain,
+            filter,
+        } => {
+            out.push(var.name.clone());
+            idents(o, out);
+            idents(domain, out);
+            if let Some(f) = filter {
+                idents(f, out);
+            }
+        }
+        ExprKind::List(xs) | ExprKind::Call { args: xs, .. } => {
+            for x in xs {
+                idents(x, out);
+            }
+        }
+        ExprKind::Map(entries) => {
+            for (_, x) in entries {
+                idents(x, out);
+            }
+        }
+        ExprKind::Null | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) => {}
     }
 }

@@ -393,3 +393,31 @@ fn cross_document_lists_of_several_kinds_and_views() {
         vec!["3 workloads, 3 rbac objects, 0 in default"]
     );
 }
+
+#[test]
+fn an_at_naming_a_let_variable_locates_through_its_definition() {
+    let body = "  each c in p.spec.containers
+  let flag = c.securityContext.runAsNonRoot
+  deny flag != true at flag message \"{c.name}\"";
+    let r = run(&pod_rule(body), POD);
+    let got: Vec<(u32, u32, String)> = r
+        .findings
+        .iter()
+        .map(|f| (f.span.line, f.span.col, f.path.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                12,
+                5,
+                "spec.containers[0].securityContext.runAsNonRoot".into()
+            ),
+            (
+                15,
+                5,
+                "spec.containers[1].securityContext.runAsNonRoot".into()
+            ),
+        ]
+    );
+}
