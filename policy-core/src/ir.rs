@@ -40,22 +40,26 @@ pub struct RuleSource {
 impl RuleSource {
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let offset = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rfind('\n')
-            .map_or(before, |i| before.get(i + 1..).unwrap_or(""))
-            .chars()
-            .count()
-            + 1;
+        let (line, col) = line_col(&self.text, usize::try_from(offset).unwrap_or(usize::MAX));
         (
             u32::try_from(line).unwrap_or(u32::MAX),
             u32::try_from(col).unwrap_or(u32::MAX),
         )
     }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`; an offset past the end
+/// counts as the end.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before, |i| before.get(i + 1..).unwrap_or(""))
+        .chars()
+        .count()
+        + 1;
+    (line, col)
 }
 
 /// Comparison operators.

@@ -246,7 +246,6 @@ impl RuleSet {
         let Some(doc) = scan.docs().get(i) else {
             return (findings, errors);
         };
-        let api = doc.id().api_version.as_deref();
         let mut m = Machine::new(&self.program, &self.params, scan, self.limits);
         let mut hits: Vec<Hit> = Vec::new();
         for ri in self.candidates(doc.kind()) {
@@ -256,14 +255,7 @@ impl RuleSet {
             if !keep(&rule.meta) {
                 continue;
             }
-            let Some(sel) = rule
-                .selectors
-                .iter()
-                .find(|s| eval::selector_matches(s, doc.kind(), api))
-            else {
-                continue;
-            };
-            let Some(bound) = scan.bound(i, sel) else {
+            let Some(bound) = bound_node(rule, scan, i, doc) else {
                 continue;
             };
             hits.clear();
@@ -365,6 +357,22 @@ impl RuleSet {
     pub fn describe_span(&self, span: SrcSpan) -> String {
         self.program.describe(span)
     }
+}
+
+/// The node a rule binds on document `i`: the view or root of the first selector that matches
+/// the document, or `None` when the rule does not apply to it.
+pub(crate) fn bound_node<'s>(
+    rule: &crate::ir::Rule,
+    scan: &'s Scan<'_>,
+    i: usize,
+    doc: &Document,
+) -> Option<&'s Node> {
+    let api = doc.id().api_version.as_deref();
+    let sel = rule
+        .selectors
+        .iter()
+        .find(|s| eval::selector_matches(s, doc.kind(), api))?;
+    scan.bound(i, sel)
 }
 
 /// Sorts findings and errors by file, document, line, column, rule id and message.

@@ -120,15 +120,7 @@ impl Diagnostic {
     /// 1-based line and column of the first label.
     pub fn line_col(&self) -> (usize, usize) {
         let off = self.labels.first().map_or(0, |l| l.start);
-        let before = self.source_text.get(..off).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rfind('\n')
-            .map_or(before, |i| before.get(i + 1..).unwrap_or(""))
-            .chars()
-            .count()
-            + 1;
-        (line, col)
+        policy_core::ir::line_col(&self.source_text, off)
     }
 }
 

@@ -32,15 +32,7 @@ impl RuleSet {
         let scan = Scan::new(docs, &self.queried);
         let mut out = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
-            let api = doc.id().api_version.as_deref();
-            let Some(sel) = rule
-                .selectors
-                .iter()
-                .find(|s| eval::selector_matches(s, doc.kind(), api))
-            else {
-                continue;
-            };
-            let Some(bound) = scan.bound(i, sel) else {
+            let Some(bound) = super::bound_node(rule, &scan, i, doc) else {
                 continue;
             };
             let mut m = Machine::new(&self.program, &self.params, &scan, self.limits).traced();
