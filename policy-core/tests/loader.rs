@@ -236,3 +236,48 @@ fn json_and_broken_documents_alongside_good_ones() {
         ]
     );
 }
+
+/// splitmix64, to mutate inputs deterministically.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[test]
+fn mutated_manifests_never_panic_and_errors_name_a_position() {
+    let seeds = [
+        include_str!("../../examples/manifests/deployment.yaml"),
+        include_str!("../../examples/manifests/cronjob.yaml"),
+        include_str!("../../examples/manifests/shop-namespace.yaml"),
+    ];
+    let pieces = [
+        "&a ", "*a", "<<: *a\n", "{", "}", "[", "]", "- ", ": ", "\"", "'", "|\n", "!!int ",
+        "---\n", "\t", "# c\n", "? ", "\u{feff}", "é",
+    ];
+    let mut state = 7u64;
+    for round in 0..600 {
+        let seed = seeds[round % seeds.len()];
+        let mut text: Vec<char> = seed.chars().collect();
+        for _ in 0..1 + next(&mut state) % 4 {
+            let at = (next(&mut state) as usize) % (text.len() + 1);
+            if next(&mut state) % 2 == 0 && at < text.len() {
+                let end = (at + 1 + (next(&mut state) as usize) % 12).min(text.len());
+                text.drain(at..end);
+            } else {
+                let p = pieces[(next(&mut state) as usize) % pieces.len()];
+                for (i, ch) in p.chars().enumerate() {
+                    text.insert(at + i, ch);
+                }
+            }
+        }
+        let s: String = text.into_iter().collect();
+        let loaded = load_bytes("m.yaml", s.as_bytes(), &LoadOptions::default());
+        for e in &loaded.errors {
+            assert!(e.line >= 1, "error without a position: {e} in\n{s}");
+            assert_eq!(&*e.source_name, "m.yaml");
+        }
+    }
+}
