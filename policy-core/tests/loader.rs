@@ -263,7 +263,7 @@ fn mutated_manifests_never_panic_and_errors_name_a_position() {
         let mut text: Vec<char> = seed.chars().collect();
         for _ in 0..1 + next(&mut state) % 4 {
             let at = (next(&mut state) as usize) % (text.len() + 1);
-            if next(&mut state) % 2 == 0 && at < text.len() {
+            if next(&mut state).is_multiple_of(2) && at < text.len() {
                 let end = (at + 1 + (next(&mut state) as usize) % 12).min(text.len());
                 text.drain(at..end);
             } else {
