@@ -226,3 +226,32 @@ fn json_output_is_stable() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     insta::assert_json_snapshot!(v, {".tool.version" => "[version]"});
 }
+
+#[test]
+fn bundled_examples_show_every_cluster_control() {
+    let o = fourc(&["check", "--format", "json", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    for control in fourc::core::controls::CONTROLS
+        .iter()
+        .filter(|c| c.key.starts_with("cluster."))
+    {
+        let hit = findings.iter().find(|f| {
+            f["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == control.key)
+        });
+        let f = hit.unwrap_or_else(|| panic!("no finding of {} in the examples", control.key));
+        assert!(f["location"]["line"].as_u64().unwrap() > 1, "{f}");
+        assert!(!f["path"].as_str().unwrap().is_empty(), "{f}");
+    }
+    // The compliant pod, in a namespace with its guard rails, has no finding at all.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["location"]["file"] == "examples/manifests/compliant-pod.yaml")
+    );
+}
