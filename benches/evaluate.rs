@@ -66,6 +66,14 @@ fn corpora(c: &mut Criterion) {
             b.iter(|| single.install(|| end_to_end(&reference, &text)));
         });
     }
+    // The same as the CLI runs it on this machine: both cores, loading included.
+    let n = common::size(1000);
+    let text = common::corpus_yaml(n);
+    let both = common::pool(2);
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function(format!("stdlib_{n}_threads_2"), |b| {
+        b.iter(|| both.install(|| end_to_end(&stdlib, &text)));
+    });
     g.finish();
 }
 

@@ -27,16 +27,23 @@ fn load(c: &mut Criterion) {
     let text = common::corpus_yaml(n);
     let mut g = c.benchmark_group("load");
     g.throughput(Throughput::Bytes(text.len() as u64));
-    g.bench_function(format!("fourc_yaml_{n}"), |b| {
-        b.iter(|| {
-            let loaded = yaml::load_str(
-                &Source::new("corpus.yaml", text.as_str()),
-                &LoadOptions::default(),
-            );
-            assert_eq!(loaded.documents.len(), n);
-            loaded
+    // fourc's loader on one thread (comparable with the baselines), then on two: a large stream
+    // is split at document markers and its parts load in parallel.
+    for threads in [1, 2] {
+        let pool = common::pool(threads);
+        g.bench_function(format!("fourc_yaml_{n}_threads_{threads}"), |b| {
+            b.iter(|| {
+                let loaded = pool.install(|| {
+                    yaml::load_str(
+                        &Source::new("corpus.yaml", text.as_str()),
+                        &LoadOptions::default(),
+                    )
+                });
+                assert_eq!(loaded.documents.len(), n);
+                loaded
+            });
         });
-    });
+    }
     g.bench_function(format!("saphyr_marked_{n}"), |b| {
         b.iter(|| {
             let docs = saphyr::MarkedYaml::load_from_str(black_box(&text)).unwrap();

@@ -148,11 +148,33 @@ impl Engine {
         }
         let total = files.len();
         let mut docs = Vec::new();
-        for (i, f) in files.iter().enumerate() {
-            progress(Progress::Loading { done: i, total });
-            let l: Loaded = yaml::load_path(f, &self.load);
-            docs.extend(l.documents);
-            errors.extend(l.errors);
+        // Files load in parallel, a batch at a time so that progress still moves on this thread;
+        // results are joined in file order, so the output does not depend on the thread count.
+        #[cfg(feature = "parallel")]
+        let batch = rayon::current_num_threads().saturating_mul(4).max(1);
+        #[cfg(not(feature = "parallel"))]
+        let batch = 1;
+        let mut done = 0;
+        for chunk in files.chunks(batch) {
+            progress(Progress::Loading { done, total });
+            #[cfg(feature = "parallel")]
+            let loaded: Vec<Loaded> = {
+                use rayon::prelude::*;
+                chunk
+                    .par_iter()
+                    .map(|f| yaml::load_path(f, &self.load))
+                    .collect()
+            };
+            #[cfg(not(feature = "parallel"))]
+            let loaded: Vec<Loaded> = chunk
+                .iter()
+                .map(|f| yaml::load_path(f, &self.load))
+                .collect();
+            for l in loaded {
+                docs.extend(l.documents);
+                errors.extend(l.errors);
+            }
+            done += chunk.len();
         }
         progress(Progress::Loading { done: total, total });
         if stdin {

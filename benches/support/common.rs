@@ -1,5 +1,13 @@
 //! Helpers shared by the bench files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "benchmark and test support: failing loudly is the point"
+)]
+
 use fourc::{Document, Engine, LoadOptions, Source, core::yaml};
 
 #[path = "corpus.rs"]

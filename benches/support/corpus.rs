@@ -12,6 +12,14 @@
 //! `default_flow_style=False`): sequences inside mappings are not indented, strings that would
 //! read as something else are single-quoted, and multi-line strings are literal blocks.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "benchmark and test support: failing loudly is the point"
+)]
+
 /// A JSON-like value: what a generated object is made of.
 #[derive(Clone, Debug, PartialEq)]
 pub enum J {

@@ -1,6 +1,14 @@
 //! The ten reference Rego checks (`benches/rego/`), loaded into regorus, and the fourc rules that
 //! mean the same (`benches/rules/reference.fourc`). Shared by the benches and the agreement test.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "benchmark and test support: failing loudly is the point"
+)]
+
 use std::collections::BTreeMap;
 
 use fourc::Document;

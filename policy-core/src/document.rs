@@ -12,15 +12,88 @@ use crate::value::{Node, Span, Str, Value};
 pub struct Source {
     name: Str,
     text: Str,
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
+}
+
+/// The byte offset where each line starts: 4 bytes a line while the text is under 4 GiB (a
+/// 10k-object stream has a million lines).
+#[derive(Debug)]
+enum LineStarts {
+    Narrow(Vec<u32>),
+    Wide(Vec<usize>),
+}
+
+impl LineStarts {
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        if u32::try_from(text.len()).is_ok() {
+            let mut v = Vec::with_capacity(lines);
+            v.push(0);
+            for_each_newline(bytes, |i| v.push(u32::try_from(i + 1).unwrap_or(u32::MAX)));
+            LineStarts::Narrow(v)
+        } else {
+            let mut v = Vec::with_capacity(lines);
+            v.push(0);
+            for_each_newline(bytes, |i| v.push(i + 1));
+            LineStarts::Wide(v)
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            LineStarts::Narrow(v) => v.get(i).map(|&x| x as usize),
+            LineStarts::Wide(v) => v.get(i).copied(),
+        }
+    }
+
+    /// The index of the line that starts at `offset`.
+    #[cfg_attr(
+        not(feature = "parallel"),
+        allow(dead_code, reason = "used by the parallel loader")
+    )]
+    fn find(&self, offset: usize) -> Option<usize> {
+        match self {
+            LineStarts::Narrow(v) => v.binary_search(&u32::try_from(offset).ok()?).ok(),
+            LineStarts::Wide(v) => v.binary_search(&offset).ok(),
+        }
+    }
+}
+
+/// Calls `f` with the offset of every `\n`, eight bytes at a time where there is none.
+fn for_each_newline(bytes: &[u8], mut f: impl FnMut(usize)) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(c) else {
+            continue;
+        };
+        let x = u64::from_le_bytes(word) ^ NL;
+        // Non-zero when some byte of `x` is zero, that is, some byte is a line break.
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            for (j, &b) in c.iter().enumerate() {
+                if b == b'\n' {
+                    f(base + j);
+                }
+            }
+        }
+        base += 8;
+    }
+    for (j, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'\n' {
+            f(base + j);
+        }
+    }
 }
 
 impl Source {
     /// A source called `name` (usually a path as the user wrote it) holding `text`.
     pub fn new(name: impl Into<Str>, text: impl Into<Str>) -> Arc<Self> {
         let text: Str = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let line_starts = LineStarts::of(&text);
         Arc::new(Source {
             name: name.into(),
             text,
@@ -46,20 +119,26 @@ impl Source {
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(i)?;
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+        let start = self.line_starts.get(i)?;
+        let end = self.line_starts.get(i + 1).unwrap_or(self.text.len());
         let s = self.text.get(start..end)?;
         Some(s.trim_end_matches(['\n', '\r']))
+    }
+
+    /// How many lines precede the line that starts at byte `offset`; `None` when no line starts
+    /// there.
+    #[cfg_attr(
+        not(feature = "parallel"),
+        allow(dead_code, reason = "used by the parallel loader")
+    )]
+    pub(crate) fn line_index(&self, offset: usize) -> Option<u32> {
+        u32::try_from(self.line_starts.find(offset)?).ok()
     }
 
     /// The byte offset of a 1-based line and 1-based character column.
     pub fn byte_offset(&self, line: u32, col: u32) -> Option<usize> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(i)?;
+        let start = self.line_starts.get(i)?;
         let rest = self.text.get(start..)?;
         let skip = usize::try_from(col).ok()?.saturating_sub(1);
         let within = rest
@@ -133,6 +212,16 @@ impl Document {
             root,
             id,
         }
+    }
+
+    /// The same document at another position in its source.
+    #[cfg_attr(
+        not(feature = "parallel"),
+        allow(dead_code, reason = "used by the parallel loader")
+    )]
+    pub(crate) fn with_index(mut self, index: u32) -> Self {
+        self.index = index;
+        self
     }
 
     /// Where the document was read.
@@ -226,4 +315,27 @@ pub struct Loaded {
     pub documents: Vec<Document>,
     /// The errors, in source order.
     pub errors: Vec<LoadError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_starts_find_every_line_break_at_any_alignment() {
+        for n in 0..40 {
+            let text: String = (0..n)
+                .map(|i| if i % 3 == 0 || i % 7 == 0 { '\n' } else { 'x' })
+                .collect();
+            let src = Source::new("t", text.as_str());
+            let naive: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect();
+            for (i, start) in naive.iter().enumerate() {
+                assert_eq!(src.line_starts.get(i), Some(*start), "{n} {i}");
+                assert_eq!(src.line_index(*start), u32::try_from(i).ok());
+            }
+            assert_eq!(src.line_starts.get(naive.len()), None);
+        }
+    }
 }

@@ -17,6 +17,7 @@
 //! - Arithmetic and most builtins propagate undefined; `x ?? d` and `exists(x)` make intent
 //!   explicit.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::builtins;
@@ -71,6 +72,7 @@ impl<'a> Val<'a> {
 pub fn display_val(v: &Val<'_>) -> String {
     match v.value() {
         None => "<none>".to_string(),
+        Some(Value::String(s)) => s.to_string(),
         Some(v) => v.to_string(),
     }
 }
@@ -281,6 +283,13 @@ impl<'a> Machine<'a> {
                 }
                 Stmt::Each { slot, domain, body } => {
                     let d = self.eval(*domain)?;
+                    if self.trace.is_none() {
+                        self.for_items(d, *domain, |m, it| {
+                            m.set(*slot, it);
+                            m.exec(body, hits).map(|()| true)
+                        })?;
+                        continue;
+                    }
                     let items = self.items(d, *domain)?;
                     if self.trace.is_some() {
                         let count = items.len();
@@ -412,6 +421,45 @@ impl<'a> Machine<'a> {
         Ok((None, Vec::new()))
     }
 
+    /// Calls `f` on each element of a collection value (undefined and null are empty) until it
+    /// returns false; [`Machine::items`] without collecting them first.
+    fn for_items(
+        &mut self,
+        v: Val<'a>,
+        at: ExprId,
+        mut f: impl FnMut(&mut Self, Val<'a>) -> R<bool>,
+    ) -> R<()> {
+        match &v {
+            Val::Ref(n) => {
+                if let Value::List(l) = &n.value {
+                    for it in l.iter() {
+                        if !f(self, Val::Ref(it))? {
+                            break;
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+            Val::Own(n) => {
+                if let Value::List(l) = &n.value {
+                    for it in l.iter() {
+                        if !f(self, Val::Own(it.clone()))? {
+                            break;
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+            Val::Undef => return Ok(()),
+        }
+        for it in self.items(v, at)? {
+            if !f(self, it)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The elements of a collection value; undefined and null are empty.
     fn items(&self, v: Val<'a>, at: ExprId) -> R<Vec<Val<'a>>> {
         match v {
@@ -524,18 +572,26 @@ impl<'a> Machine<'a> {
             Expr::Concat(a, b) => {
                 let x = self.eval(*a)?;
                 let y = self.eval(*b)?;
-                let mut out: Vec<Node> = Vec::new();
-                for (v, at) in [(x, *a), (y, *b)] {
+                let mut lists: [Option<&List>; 2] = [None, None];
+                for ((v, at), slot) in [(&x, *a), (&y, *b)].into_iter().zip(&mut lists) {
                     match v.value() {
                         None | Some(Value::Null) => {}
-                        Some(Value::List(l)) => out.extend(l.iter().cloned()),
+                        Some(Value::List(l)) => *slot = Some(l),
                         Some(o) => {
                             let message = format!("`++` expects lists, found {}", describe(o));
                             return fault_on(at, v.node(), message);
                         }
                     }
                 }
-                Ok(Val::own(Value::List(List::from_vec(out))))
+                let list = match lists {
+                    // With one side empty the result shares the other's items, uncopied.
+                    [Some(l), None] | [None, Some(l)] => l.clone(),
+                    [Some(p), Some(q)] => {
+                        List::from_vec(p.iter().chain(q.iter()).cloned().collect())
+                    }
+                    [None, None] => List::default(),
+                };
+                Ok(Val::own(Value::List(list)))
             }
             Expr::Default(a, b) => {
                 let x = self.eval(*a)?;
@@ -570,12 +626,12 @@ impl<'a> Machine<'a> {
                 match (v.value(), pat.value()) {
                     (None | Some(Value::Null), _) => Ok(Val::bool(false)),
                     (Some(Value::String(t)), Some(Value::String(p))) => {
-                        let re = builtins::compile_regex(p).map_err(|e| Fault {
+                        let m = builtins::regex_is_match(p, t).map_err(|e| Fault {
                             message: e.to_string(),
                             at: id,
                             node: None,
                         })?;
-                        Ok(Val::bool(re.is_match(t)))
+                        Ok(Val::bool(m))
                     }
                     (Some(o), _) => fault(
                         id,
@@ -613,20 +669,21 @@ impl<'a> Machine<'a> {
             }
             Expr::Quant(q, slot, domain, cond) => {
                 let d = self.eval(*domain)?;
-                let items = self.items(d, *domain)?;
-                for it in items {
-                    self.set(*slot, it);
-                    let v = self.eval(*cond)?;
+                let mut decided = None;
+                self.for_items(d, *domain, |m, it| {
+                    m.set(*slot, it);
+                    let v = m.eval(*cond)?;
                     let t = truthy(&v, *cond)?;
                     match (q, t) {
-                        (Quantifier::Any, true) => return Ok(Val::bool(true)),
+                        (Quantifier::Any, true) => decided = Some(true),
                         (Quantifier::All, false) | (Quantifier::None, true) => {
-                            return Ok(Val::bool(false));
+                            decided = Some(false);
                         }
                         _ => {}
                     }
-                }
-                Ok(Val::bool(!matches!(q, Quantifier::Any)))
+                    Ok(decided.is_none())
+                })?;
+                Ok(Val::bool(decided.unwrap_or(!matches!(q, Quantifier::Any))))
             }
             Expr::Comprehension {
                 slot,
@@ -635,20 +692,20 @@ impl<'a> Machine<'a> {
                 out,
             } => {
                 let d = self.eval(*domain)?;
-                let items = self.items(d, *domain)?;
                 let mut res = Vec::new();
-                for it in items {
-                    self.set(*slot, it);
+                self.for_items(d, *domain, |m, it| {
+                    m.set(*slot, it);
                     if let Some(f) = filter {
-                        let v = self.eval(*f)?;
+                        let v = m.eval(*f)?;
                         if !truthy(&v, *f)? {
-                            continue;
+                            return Ok(true);
                         }
                     }
-                    if let Some(n) = self.eval(*out)?.node() {
+                    if let Some(n) = m.eval(*out)?.node() {
                         res.push(n.clone());
                     }
-                }
+                    Ok(true)
+                })?;
                 Ok(Val::own(Value::List(List::from_vec(res))))
             }
             Expr::Let(slot, v, body) => {
@@ -703,18 +760,41 @@ impl<'a> Machine<'a> {
         let Some(def) = builtins::get(b as usize) else {
             return fault(id, "internal error: unknown builtin");
         };
-        let mut vals = Vec::with_capacity(args.len());
-        for a in args {
-            vals.push(self.eval(*a)?);
+        // Builtins take a few arguments: keep them on the stack.
+        const INLINE: usize = 4;
+        let mut inline: [Val<'a>; INLINE] = [Val::Undef, Val::Undef, Val::Undef, Val::Undef];
+        let mut spill = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let v = self.eval(*a)?;
+            match inline.get_mut(i) {
+                Some(slot) => *slot = v,
+                None => spill.push(v),
+            }
         }
-        let argv: Vec<Option<&Value>> = vals.iter().map(Val::value).collect();
-        match (def.func)(&argv) {
+        let mut argv: [Option<&Value>; INLINE] = [None; INLINE];
+        for (slot, v) in argv.iter_mut().zip(&inline) {
+            *slot = v.value();
+        }
+        let spilled: Vec<Option<&Value>>;
+        let argv: &[Option<&Value>] = if spill.is_empty() {
+            argv.get(..args.len()).unwrap_or_default()
+        } else {
+            spilled = argv
+                .iter()
+                .copied()
+                .chain(spill.iter().map(Val::value))
+                .collect();
+            &spilled
+        };
+        match (def.func)(argv) {
             Ok(Some(v)) => Ok(Val::own(v)),
             Ok(None) => Ok(Val::Undef),
             Err(e) => {
                 // When one argument alone comes from the document, the error is about it.
-                let mut from_doc = vals
+                let mut from_doc = inline
                     .iter()
+                    .take(args.len())
+                    .chain(&spill)
                     .filter_map(Val::node)
                     .filter(|n| n.span.is_known());
                 let node = match (from_doc.next(), from_doc.next()) {
@@ -737,18 +817,22 @@ impl<'a> Machine<'a> {
                 format!("calls nested deeper than {}", self.limits.max_call_depth),
             );
         }
-        let mut vals = Vec::with_capacity(args.len());
-        for a in args {
-            vals.push(self.eval(*a)?);
-        }
+        // The arguments go straight into the callee's frame above the caller's; a call made
+        // while evaluating one of them pushes and pops above them.
         let saved = self.base;
         let new_base = self.frame.len();
+        for a in args {
+            match self.eval(*a) {
+                Ok(v) => self.frame.push(v),
+                Err(e) => {
+                    self.frame.truncate(new_base);
+                    return Err(e);
+                }
+            }
+        }
         self.frame
             .resize(new_base + func.slots.max(func.arity) as usize, Val::Undef);
         self.base = new_base;
-        for (i, v) in vals.into_iter().enumerate() {
-            self.set(u32::try_from(i).unwrap_or(u32::MAX), v);
-        }
         self.depth += 1;
         let r = self.eval(func.body);
         self.depth -= 1;
@@ -1035,21 +1119,29 @@ pub fn same_node(a: &Node, b: &Node) -> bool {
 
 /// The path of `target` inside `root`, as `spec.containers[1].image`; `None` when not found.
 pub fn path_of(root: &Node, target: &Node) -> Option<String> {
+    // Whether `n` cannot be or contain `target`, judging by lines (checked before a child's
+    // key is written to the path).
+    fn outside(n: &Node, target: &Node) -> bool {
+        target.span.is_known()
+            && n.span.is_known()
+            && (target.span.line < n.span.line
+                || target.span.line > n.span.end_line.max(n.span.line))
+            && !same_node(n, target)
+    }
     fn walk(n: &Node, target: &Node, path: &mut String) -> bool {
         if same_node(n, target) {
             return true;
         }
-        if target.span.is_known()
-            && n.span.is_known()
-            && (target.span.line < n.span.line
-                || target.span.line > n.span.end_line.max(n.span.line))
-        {
+        if outside(n, target) {
             return false;
         }
         let len = path.len();
         match &n.value {
             Value::Map(m) => {
                 for (k, v) in m.iter() {
+                    if outside(v, target) {
+                        continue;
+                    }
                     push_key(path, k);
                     if walk(v, target, path) {
                         return true;
@@ -1059,7 +1151,10 @@ pub fn path_of(root: &Node, target: &Node) -> Option<String> {
             }
             Value::List(l) => {
                 for (i, v) in l.iter().enumerate() {
-                    path.push_str(&format!("[{i}]"));
+                    if outside(v, target) {
+                        continue;
+                    }
+                    let _ = write!(path, "[{i}]");
                     if walk(v, target, path) {
                         return true;
                     }
@@ -1070,7 +1165,7 @@ pub fn path_of(root: &Node, target: &Node) -> Option<String> {
         }
         false
     }
-    let mut p = String::new();
+    let mut p = String::with_capacity(64);
     walk(root, target, &mut p).then_some(p)
 }
 
@@ -1085,7 +1180,7 @@ pub fn push_key(path: &mut String, k: &str) {
         }
         path.push_str(k);
     } else {
-        path.push_str(&format!("[{k:?}]"));
+        let _ = write!(path, "[{k:?}]");
     }
 }
 

@@ -156,6 +156,14 @@ impl RuleSet {
                 by_kind.entry(k).or_default().push(i);
             }
         }
+        // Each kind's list includes the rules for any kind, in rule order, so that a document's
+        // candidates are one lookup.
+        if !any.is_empty() {
+            for v in by_kind.values_mut() {
+                v.extend_from_slice(&any);
+                v.sort_unstable();
+            }
+        }
         let mut queried: Vec<Vec<Selector>> = Vec::new();
         for e in &program.exprs {
             if let Expr::Resources(q) = e
@@ -191,16 +199,11 @@ impl RuleSet {
     }
 
     /// The rules that can match a document of `kind`, in rule order.
-    fn candidates(&self, kind: Option<&str>) -> Vec<u32> {
-        let mut v: Vec<u32> = kind
-            .and_then(|k| self.by_kind.get(k))
-            .cloned()
-            .unwrap_or_default();
-        if !self.any.is_empty() {
-            v.extend_from_slice(&self.any);
-            v.sort_unstable();
-        }
-        v
+    fn candidates(&self, kind: Option<&str>) -> impl Iterator<Item = u32> + '_ {
+        kind.and_then(|k| self.by_kind.get(k))
+            .map_or(self.any.as_slice(), Vec::as_slice)
+            .iter()
+            .copied()
     }
 
     /// Evaluates every rule on every document.
@@ -216,8 +219,12 @@ impl RuleSet {
     ) -> Report {
         let scan = Scan::new(docs, &self.queried);
         let per_doc = |i: usize| self.evaluate_doc(&scan, i, keep);
+        // A handful of documents is evaluated on the caller's thread: handing them to the pool
+        // would cost more than it saves.
         #[cfg(feature = "parallel")]
-        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = {
+        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = if docs.len() < PARALLEL_MIN_DOCS {
+            (0..docs.len()).map(per_doc).collect()
+        } else {
             use rayon::prelude::*;
             (0..docs.len()).into_par_iter().map(per_doc).collect()
         };
@@ -225,7 +232,8 @@ impl RuleSet {
         let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = (0..docs.len()).map(per_doc).collect();
         let mut report = Report {
             documents: docs.len(),
-            ..Report::default()
+            findings: Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum()),
+            errors: Vec::with_capacity(parts.iter().map(|(_, e)| e.len()).sum()),
         };
         for (f, e) in parts {
             report.findings.extend(f);
@@ -375,27 +383,37 @@ pub(crate) fn bound_node<'s>(
     scan.bound(i, sel)
 }
 
+/// Below this many documents, evaluation stays on the caller's thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_DOCS: usize = 8;
+
 /// Sorts findings and errors by file, document, line, column, rule id and message.
 pub fn sort_report(report: &mut Report) {
     report.findings.sort_by(|a, b| {
-        (
-            a.source.name(),
-            a.span.line,
-            a.span.col,
-            &a.rule.id,
-            &a.message,
-            &a.path,
-            a.doc_index,
-        )
-            .cmp(&(
-                b.source.name(),
-                b.span.line,
-                b.span.col,
-                &b.rule.id,
-                &b.message,
-                &b.path,
-                b.doc_index,
-            ))
+        // Most findings share their source: skip comparing its name then.
+        let by_source = if Arc::ptr_eq(&a.source, &b.source) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.source.name().cmp(b.source.name())
+        };
+        by_source.then_with(|| {
+            (
+                a.span.line,
+                a.span.col,
+                &a.rule.id,
+                &a.message,
+                &a.path,
+                a.doc_index,
+            )
+                .cmp(&(
+                    b.span.line,
+                    b.span.col,
+                    &b.rule.id,
+                    &b.message,
+                    &b.path,
+                    b.doc_index,
+                ))
+        })
     });
     report.errors.sort_by(|a, b| {
         (a.source.name(), a.span.line, &a.rule.id, &a.message).cmp(&(

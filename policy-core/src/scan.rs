@@ -35,6 +35,12 @@ struct TargetIndex {
 impl<'a> Scan<'a> {
     /// Builds the views and the indexes for `queried` target lists.
     pub fn new(docs: &'a [Document], queried: &[Vec<Selector>]) -> Self {
+        #[cfg(feature = "parallel")]
+        let workload = {
+            use rayon::prelude::*;
+            docs.par_iter().map(views::workload).collect::<Vec<_>>()
+        };
+        #[cfg(not(feature = "parallel"))]
         let workload = docs.iter().map(views::workload).collect::<Vec<_>>();
         let mut scan = Scan {
             docs,

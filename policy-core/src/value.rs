@@ -241,6 +241,11 @@ impl fmt::Display for Value {
 pub struct List(Arc<[Node]>);
 
 impl List {
+    /// Builds a list from an iterator of known length with one allocation.
+    pub(crate) fn from_exact_iter(items: impl ExactSizeIterator<Item = Node>) -> Self {
+        List(items.collect())
+    }
+
     /// Builds a list.
     pub fn from_vec(items: Vec<Node>) -> Self {
         List(Arc::from(items))
@@ -281,27 +286,78 @@ impl List {
 /// is faster for the handful of keys a Kubernetes object level has.
 const MAP_INDEX_THRESHOLD: usize = 16;
 
-#[derive(Debug, Default)]
-struct MapData {
-    entries: Vec<(Str, Node)>,
-    index: Option<std::collections::HashMap<Str, usize>>,
-}
+// INVARIANT: a map is one exact-size shared slice of its entries, in insertion order; nothing
+// else is allocated for it (a 10k-object scan holds some 200,000 maps, and this keeps it within
+// its memory budget). A map of more than `MAP_INDEX_THRESHOLD` entries has one hidden entry
+// first, whose value lists the positions of the others sorted by key, for binary search; so a
+// slice longer than `MAP_INDEX_THRESHOLD + 1` always starts with that index, and a shorter one
+// never does.
 
 /// An immutable, shared, insertion-ordered map with string keys.
-#[derive(Clone, Debug, Default)]
-pub struct Map(Arc<MapData>);
+#[derive(Clone, Default)]
+pub struct Map(Arc<[(Str, Node)]>);
+
+impl fmt::Debug for Map {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
 
 impl Map {
+    /// A map of `entries`, whose keys the caller has checked are distinct. A small map is built
+    /// straight into its shared slice.
+    pub(crate) fn from_entries<I>(entries: I) -> Map
+    where
+        I: IntoIterator<Item = (Str, Node)>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let entries = entries.into_iter();
+        if entries.len() <= MAP_INDEX_THRESHOLD {
+            return Map(entries.collect());
+        }
+        let entries: Vec<(Str, Node)> = entries.collect();
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| entries.get(i).map(|(k, _)| k);
+            key(a).cmp(&key(b))
+        });
+        let positions = order
+            .into_iter()
+            .map(|i| Node::computed(Value::Int(i64::try_from(i).unwrap_or(i64::MAX))))
+            .collect();
+        let index = (
+            Str::default(),
+            Node::computed(Value::List(List::from_vec(positions))),
+        );
+        Map(std::iter::once(index).chain(entries).collect())
+    }
+
+    /// The sorted positions (for a map with an index) and the entries.
+    fn parts(&self) -> (Option<&List>, &[(Str, Node)]) {
+        if self.0.len() > MAP_INDEX_THRESHOLD + 1
+            && let Some(((_, first), rest)) = self.0.split_first()
+            && let Value::List(order) = &first.value
+        {
+            return (Some(order), rest);
+        }
+        (None, &self.0)
+    }
+
     /// The value at `key`.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        let data = &*self.0;
-        if let Some(index) = &data.index {
-            return index
-                .get(key)
-                .and_then(|&i| data.entries.get(i))
-                .map(|(_, v)| v);
+        let (order, entries) = self.parts();
+        if let Some(order) = order {
+            let at = |n: &Node| match n.value {
+                Value::Int(i) => usize::try_from(i).ok().and_then(|i| entries.get(i)),
+                _ => None,
+            };
+            let found = order
+                .as_slice()
+                .binary_search_by(|n| at(n).map(|(k, _)| &**k).cmp(&Some(key)))
+                .ok()?;
+            return order.get(found).and_then(at).map(|(_, v)| v);
         }
-        data.entries
+        entries
             .iter()
             .find(|(k, _)| std::ptr::eq(k.as_ptr(), key.as_ptr()) || &**k == key)
             .map(|(_, v)| v)
@@ -314,17 +370,17 @@ impl Map {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.0.entries.len()
+        self.parts().1.len()
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.entries.is_empty()
+        self.0.is_empty()
     }
 
     /// Iterates over the entries in insertion order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Str, &Node)> {
-        self.0.entries.iter().map(|(k, v)| (k, v))
+        self.parts().1.iter().map(|(k, v)| (k, v))
     }
 
     /// Whether both maps share the same storage (one is a clone of the other).
@@ -334,7 +390,7 @@ impl Map {
 
     /// Iterates over the keys in insertion order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Str> {
-        self.0.entries.iter().map(|(k, _)| k)
+        self.parts().1.iter().map(|(k, _)| k)
     }
 }
 
@@ -399,17 +455,7 @@ impl MapBuilder {
 
     /// Freezes the map.
     pub fn finish(self) -> Map {
-        let index = (self.entries.len() > MAP_INDEX_THRESHOLD).then(|| {
-            self.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
-        });
-        Map(Arc::new(MapData {
-            entries: self.entries,
-            index,
-        }))
+        Map::from_entries(self.entries)
     }
 }
 
@@ -455,6 +501,40 @@ mod tests {
             m.keys().next().map(|k| k.to_string()),
             Some("k0".to_string())
         );
+    }
+
+    #[test]
+    fn maps_of_every_size_find_every_key_and_keep_order() {
+        for n in [0, 1, 15, 16, 17, 18, 40, 100] {
+            let mut b = MapBuilder::new();
+            for i in (0..n).rev() {
+                b.insert(
+                    Arc::from(format!("key-{}", i * 7 % 101).as_str()),
+                    Node::computed(Value::Int(i)),
+                );
+            }
+            let m = b.finish();
+            assert_eq!(m.len(), usize::try_from(n).unwrap());
+            assert_eq!(m.is_empty(), n == 0);
+            let keys: Vec<String> = m.keys().map(|k| k.to_string()).collect();
+            let want: Vec<String> = (0..n)
+                .rev()
+                .map(|i| format!("key-{}", i * 7 % 101))
+                .collect();
+            assert_eq!(keys, want, "{n}");
+            assert_eq!(m.iter().len(), usize::try_from(n).unwrap());
+            for i in 0..n {
+                let k = format!("key-{}", i * 7 % 101);
+                assert_eq!(
+                    m.get(&k).map(|v| v.value.clone()),
+                    Some(Value::Int(i)),
+                    "{n} {k}"
+                );
+            }
+            for missing in ["", "key-", "key-1000", "zzz", "\u{0}"] {
+                assert!(m.get(missing).is_none(), "{n} {missing:?}");
+            }
+        }
     }
 
     #[test]

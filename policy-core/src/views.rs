@@ -4,10 +4,10 @@
 //! small map whose `pod` entry is the very node at `spec.jobTemplate.spec.template.spec`, so
 //! every span (and so every finding's file, line and column) is the user's own.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::document::Document;
-use crate::value::{MapBuilder, Node, Value};
+use crate::value::{MapBuilder, Node, Str, Value};
 
 /// The name of the workload view.
 pub const WORKLOAD: &str = "workload";
@@ -85,11 +85,16 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
 pub fn workload(doc: &Document) -> Option<Node> {
     let kind = doc.kind()?;
     let (_, template, spec) = WORKLOAD_KINDS.iter().find(|(k, _, _)| *k == kind)?;
+    // The view's keys, allocated once for every view of the process.
+    static KEYS: LazyLock<[Str; 5]> = LazyLock::new(|| {
+        ["kind", "apiVersion", "metadata", "podMetadata", "pod"].map(Arc::<str>::from)
+    });
+    let [kind_key, api_key, meta_key, pod_meta_key, pod_key] = &*KEYS;
     let root = doc.root();
     let mut b = MapBuilder::with_capacity(5);
-    for key in ["kind", "apiVersion", "metadata"] {
+    for key in [kind_key, api_key, meta_key] {
         if let Some(n) = root.get(key) {
-            b.insert(Arc::from(key), n.clone());
+            b.insert(key.clone(), n.clone());
         }
     }
     let pod_meta = if template.is_empty() {
@@ -98,10 +103,10 @@ pub fn workload(doc: &Document) -> Option<Node> {
         root.get_path(template).and_then(|t| t.get("metadata"))
     };
     if let Some(m) = pod_meta {
-        b.insert(Arc::from("podMetadata"), m.clone());
+        b.insert(pod_meta_key.clone(), m.clone());
     }
     if let Some(p) = root.get_path(spec) {
-        b.insert(Arc::from("pod"), p.clone());
+        b.insert(pod_key.clone(), p.clone());
     }
     Some(Node::new(Value::Map(b.finish()), root.span))
 }

@@ -26,6 +26,8 @@
 //! [`YamlCompat::Yaml12`]: crate::YamlCompat::Yaml12
 
 mod build;
+#[cfg(feature = "parallel")]
+mod chunks;
 mod map;
 mod resolve;
 #[cfg(test)]
@@ -79,7 +81,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
     }
     match std::fs::File::open(path) {
         // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
-        Ok(file) => load_reader(&name, file, opts),
+        Ok(file) => read_and_load(&name, file, opts, meta.len()),
         Err(e) => failed(io_error(&name, &e)),
     }
 }
@@ -87,7 +89,14 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
 /// Loads from a reader (standard input, say): reads at most [`LoadOptions::max_bytes`] bytes
 /// (and one more, to tell that the input is too big), so memory stays bounded.
 pub fn load_reader(name: &str, r: impl Read, opts: &LoadOptions) -> Loaded {
-    let mut buf = Vec::new();
+    read_and_load(name, r, opts, 0)
+}
+
+/// [`load_reader`] with room for `size_hint` bytes reserved up front, so that reading a file of
+/// known size does not grow (and overshoot) the buffer.
+fn read_and_load(name: &str, r: impl Read, opts: &LoadOptions, size_hint: u64) -> Loaded {
+    let hint = usize::try_from(size_hint.min(opts.max_bytes)).unwrap_or(0);
+    let mut buf = Vec::with_capacity(hint.saturating_add(1));
     if let Err(e) = r
         .take(opts.max_bytes.saturating_add(1))
         .read_to_end(&mut buf)

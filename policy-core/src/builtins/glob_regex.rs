@@ -14,6 +14,9 @@
 //! so is the lazy DFA cache), which rejects patterns such as `(?:\w{1000}){1000}` instead of
 //! exhausting memory.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use globset::{GlobBuilder, GlobMatcher};
 use regex::{Regex, RegexBuilder};
 
@@ -22,6 +25,46 @@ use crate::value::Value;
 
 /// The limit on a compiled regular expression and on its lazy DFA cache, in bytes.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The most compiled patterns of each kind a thread keeps. Rules match many values against the
+/// same few patterns (often a parameter's), and compiling costs far more than matching; when
+/// full, the cache starts over.
+const PATTERN_CACHE: usize = 32;
+
+thread_local! {
+    static GLOBS: RefCell<HashMap<Box<str>, GlobMatcher>> = RefCell::new(HashMap::new());
+    static REGEXES: RefCell<HashMap<Box<str>, Regex>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `f` on the compiled `pattern`, compiling it with `compile` unless this thread has it.
+fn with_cached<T, R, E>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<Box<str>, T>>>,
+    pattern: &str,
+    compile: impl FnOnce(&str) -> Result<T, E>,
+    f: impl FnOnce(&T) -> R,
+) -> Result<R, E> {
+    cache.with(|cell| {
+        let Ok(mut map) = cell.try_borrow_mut() else {
+            return compile(pattern).map(|c| f(&c));
+        };
+        if let Some(c) = map.get(pattern) {
+            return Ok(f(c));
+        }
+        let c = compile(pattern)?;
+        let r = f(&c);
+        if map.len() >= PATTERN_CACHE {
+            map.clear();
+        }
+        map.insert(pattern.into(), c);
+        Ok(r)
+    })
+}
+
+/// Whether the regular expression `pattern` (compiled as [`compile_regex`] does, and cached)
+/// matches anywhere in `s`.
+pub fn regex_is_match(pattern: &str, s: &str) -> Result<bool, BuiltinError> {
+    with_cached(&REGEXES, pattern, compile_regex, |re| re.is_match(s))
+}
 
 /// Compiles a glob as `glob_match` does, so the evaluator can precompile literal patterns.
 pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, BuiltinError> {
@@ -82,20 +125,23 @@ pub(super) fn glob_match(args: &[Arg<'_>]) -> BuiltinResult {
     let Some((pattern, s)) = pattern_and_subject("glob_match", args)? else {
         return Ok(None);
     };
-    let matcher = compile_glob(pattern)?;
-    Ok(Some(Value::Bool(matcher.is_match(s))))
+    let m = with_cached(&GLOBS, pattern, compile_glob, |m| m.is_match(s))?;
+    Ok(Some(Value::Bool(m)))
 }
 
 pub(super) fn regex_match(args: &[Arg<'_>]) -> BuiltinResult {
     let Some((pattern, s)) = pattern_and_subject("regex_match", args)? else {
         return Ok(None);
     };
-    let re = build_regex(pattern).map_err(|reason| {
-        BuiltinError::new(format!(
-            "`regex_match` cannot compile `{pattern}` as a regular expression: {reason}"
-        ))
-    })?;
-    Ok(Some(Value::Bool(re.is_match(s))))
+    let compile = |pattern: &str| {
+        build_regex(pattern).map_err(|reason| {
+            BuiltinError::new(format!(
+                "`regex_match` cannot compile `{pattern}` as a regular expression: {reason}"
+            ))
+        })
+    };
+    let m = with_cached(&REGEXES, pattern, compile, |re| re.is_match(s))?;
+    Ok(Some(Value::Bool(m)))
 }
 
 #[cfg(test)]

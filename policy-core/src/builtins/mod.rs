@@ -49,7 +49,7 @@ use std::cmp::Ordering;
 use crate::value::{List, Map, Node, Value};
 
 pub use collections::total_cmp;
-pub use glob_regex::{compile_glob, compile_regex};
+pub use glob_regex::{compile_glob, compile_regex, regex_is_match};
 
 /// A builtin's argument: `None` is an undefined value (a missing field), distinct from
 /// `Some(Value::Null)`.

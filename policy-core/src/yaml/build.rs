@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
-use super::map::{MapFrame, PendingKey};
+use super::map::{Entries, MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
 use crate::document::{Document, LoadError, LoadOptions, Loaded, Source, YamlCompat};
 use crate::value::{List, Node, Span, Str, Value};
@@ -20,20 +20,6 @@ pub(super) struct Pos {
 
 fn to_u32(x: usize) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
-}
-
-fn start_of(s: &YSpan) -> Pos {
-    Pos {
-        line: to_u32(s.start.line()),
-        col: to_u32(s.start.col().saturating_add(1)),
-    }
-}
-
-fn end_of(s: &YSpan) -> Pos {
-    Pos {
-        line: to_u32(s.end.line()),
-        col: to_u32(s.end.col().saturating_add(1)),
-    }
 }
 
 fn span(start: Pos, end: Pos) -> Span {
@@ -84,7 +70,8 @@ pub(super) fn describe(v: &Value) -> &'static str {
 }
 
 enum Kind {
-    Seq(Vec<Node>),
+    /// A sequence; its items are `items[start..]` of the builder's shared stack.
+    Seq(usize),
     Map(MapFrame),
 }
 
@@ -103,10 +90,37 @@ struct Anchored {
     size: usize,
 }
 
+/// Slots of the direct-mapped cache in front of the key interner (a power of two).
+const KEY_CACHE: usize = 256;
+/// Slots of the cache of recent short string values (a power of two).
+const VALUE_CACHE: usize = 1024;
+/// The longest string value the cache shares.
+const VALUE_CACHE_MAX_LEN: usize = 40;
+
+/// FNV-1a: a cheap hash to pick a cache slot (a collision only costs an allocation).
+fn fnv(s: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    h as usize
+}
+
 struct Builder<'a> {
     source: &'a Arc<Source>,
     opts: &'a LoadOptions,
+    /// Added to saphyr's line numbers: the line where the parsed part of the source starts.
+    line_offset: u32,
     keys: HashSet<Str>,
+    /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
+    /// A miss (or a crafted collision) only falls back to `keys`.
+    key_cache: Vec<Option<Str>>,
+    /// Recent short string values (see [`Builder::string`]).
+    value_cache: Vec<Option<Str>>,
+    /// The items of every open sequence, innermost last (see [`Kind::Seq`]).
+    items: Vec<Node>,
+    /// The entries of every open mapping, innermost last (see [`MapFrame`]).
+    entries: Entries,
     anchors: HashMap<usize, Anchored>,
     stack: Vec<Frame>,
     root: Option<Node>,
@@ -118,10 +132,31 @@ struct Builder<'a> {
 
 /// Parses `source` as a YAML stream into documents.
 pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    #[cfg(feature = "parallel")]
+    if let Some(loaded) = super::chunks::load(source, opts) {
+        return loaded;
+    }
+    load_part(source, source.text(), 0, opts).0
+}
+
+/// Parses `text`, a part of `source` that starts at the beginning of line `line_offset + 1`
+/// and holds whole documents, into documents numbered from 0. Also returns how many nodes the
+/// part counted against [`LoadOptions::max_nodes`].
+pub(super) fn load_part(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    opts: &LoadOptions,
+) -> (Loaded, usize) {
     let mut b = Builder {
         source,
         opts,
+        line_offset,
         keys: HashSet::new(),
+        key_cache: vec![None; KEY_CACHE],
+        value_cache: vec![None; VALUE_CACHE],
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         stack: Vec::new(),
         root: None,
@@ -129,7 +164,7 @@ pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
         nodes: 0,
         out: Loaded::default(),
     };
-    let mut parser = Parser::new_from_str(source.text());
+    let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         match next {
             Ok((ev, sp)) => {
@@ -140,7 +175,7 @@ pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
                         break;
                     }
                     b.skipping = true;
-                    b.stack.clear();
+                    b.clear_stack();
                     b.root = None;
                 }
             }
@@ -150,10 +185,30 @@ pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
             }
         }
     }
-    b.out
+    (b.out, b.nodes)
 }
 
 impl Builder<'_> {
+    fn start_of(&self, s: &YSpan) -> Pos {
+        Pos {
+            line: to_u32(s.start.line()).saturating_add(self.line_offset),
+            col: to_u32(s.start.col().saturating_add(1)),
+        }
+    }
+
+    fn end_of(&self, s: &YSpan) -> Pos {
+        Pos {
+            line: to_u32(s.end.line()).saturating_add(self.line_offset),
+            col: to_u32(s.end.col().saturating_add(1)),
+        }
+    }
+
+    fn clear_stack(&mut self) {
+        self.stack.clear();
+        self.items.clear();
+        self.entries.clear();
+    }
+
     fn error(&mut self, pos: Pos, message: String) {
         self.out.errors.push(LoadError {
             source_name: self.source.name_arc().clone(),
@@ -166,7 +221,7 @@ impl Builder<'_> {
     fn scan_error(&mut self, e: &ScanError) {
         let m = e.marker();
         let pos = Pos {
-            line: to_u32(m.line()),
+            line: to_u32(m.line()).saturating_add(self.line_offset),
             col: to_u32(m.col().saturating_add(1)),
         };
         let info = e.info().trim().trim_end_matches('.');
@@ -182,7 +237,7 @@ impl Builder<'_> {
         match ev {
             Event::DocumentStart(_) => {
                 self.anchors.clear();
-                self.stack.clear();
+                self.clear_stack();
                 self.root = None;
                 self.skipping = false;
                 Ok(())
@@ -199,8 +254,10 @@ impl Builder<'_> {
             }
             _ if self.skipping => Ok(()),
             Event::Scalar(text, style, anchor, tag) => self.scalar(text, style, anchor, tag, sp),
-            Event::SequenceStart(anchor, _) => self.open(Kind::Seq(Vec::new()), anchor, sp),
-            Event::MappingStart(anchor, _) => self.open(Kind::Map(MapFrame::default()), anchor, sp),
+            Event::SequenceStart(anchor, _) => self.open(Kind::Seq(self.items.len()), anchor, sp),
+            Event::MappingStart(anchor, _) => {
+                self.open(Kind::Map(MapFrame::new(&self.entries)), anchor, sp)
+            }
             Event::SequenceEnd | Event::MappingEnd => self.close(sp),
             Event::Alias(id) => self.alias(id, sp),
             Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
@@ -236,11 +293,23 @@ impl Builder<'_> {
     }
 
     fn intern(&mut self, s: &str) -> Str {
-        if let Some(k) = self.keys.get(s) {
+        let slot = fnv(s) & (KEY_CACHE - 1);
+        if let Some(Some(k)) = self.key_cache.get(slot)
+            && **k == *s
+        {
             return k.clone();
         }
-        let k: Str = Arc::from(s);
-        self.keys.insert(k.clone());
+        let k = match self.keys.get(s) {
+            Some(k) => k.clone(),
+            None => {
+                let k: Str = Arc::from(s);
+                self.keys.insert(k.clone());
+                k
+            }
+        };
+        if let Some(c) = self.key_cache.get_mut(slot) {
+            *c = Some(k.clone());
+        }
         k
     }
 
@@ -252,8 +321,8 @@ impl Builder<'_> {
         tag: Option<Cow<'_, Tag>>,
         sp: &YSpan,
     ) -> Result<(), Fail> {
-        let start = start_of(sp);
-        let mut end = end_of(sp);
+        let start = self.start_of(sp);
+        let mut end = self.end_of(sp);
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
             && sp.end.col() == 0
             && sp.end.line() > sp.start.line()
@@ -304,7 +373,7 @@ impl Builder<'_> {
     }
 
     fn scalar_value(
-        &self,
+        &mut self,
         text: &str,
         style: ScalarStyle,
         core: Option<CoreTag>,
@@ -326,8 +395,27 @@ impl Builder<'_> {
             Scalar::Bool(b) => Value::Bool(b),
             Scalar::Int(i) => Value::Int(i),
             Scalar::Float(f) => Value::Float(f),
-            Scalar::Str => Value::String(Arc::from(text)),
+            Scalar::Str => Value::String(self.string(text)),
         })
+    }
+
+    /// A string value. Short values repeat a lot (`TCP`, `http`, label values): a recent equal
+    /// one is shared instead of allocating again.
+    fn string(&mut self, text: &str) -> Str {
+        if text.len() > VALUE_CACHE_MAX_LEN {
+            return Arc::from(text);
+        }
+        let slot = fnv(text) & (VALUE_CACHE - 1);
+        if let Some(Some(v)) = self.value_cache.get(slot)
+            && **v == *text
+        {
+            return v.clone();
+        }
+        let v: Str = Arc::from(text);
+        if let Some(c) = self.value_cache.get_mut(slot) {
+            *c = Some(v.clone());
+        }
+        v
     }
 
     /// The string a scalar key stands for.
@@ -362,7 +450,7 @@ impl Builder<'_> {
     }
 
     fn open(&mut self, kind: Kind, anchor: usize, sp: &YSpan) -> Result<(), Fail> {
-        let start = start_of(sp);
+        let start = self.start_of(sp);
         if self.in_key_position() {
             return Err(Fail::doc(
                 start,
@@ -379,7 +467,7 @@ impl Builder<'_> {
         self.stack.push(Frame {
             kind,
             start,
-            last_end: end_of(sp),
+            last_end: self.end_of(sp),
             anchor,
             size: 1,
         });
@@ -394,13 +482,16 @@ impl Builder<'_> {
         // end event sits wherever the next token is, maybe lines later, so it ends at its last
         // child instead.
         let end = if sp.end.index() > sp.start.index() {
-            end_of(sp)
+            self.end_of(sp)
         } else {
             frame.last_end
         };
         let value = match frame.kind {
-            Kind::Seq(items) => Value::List(List::from_vec(items)),
-            Kind::Map(m) => Value::Map(m.finish()),
+            Kind::Seq(start) => {
+                let start = start.min(self.items.len());
+                Value::List(List::from_exact_iter(self.items.drain(start..)))
+            }
+            Kind::Map(m) => Value::Map(m.finish(&mut self.entries)),
         };
         let node = Node::new(value, span(frame.start, end));
         if frame.anchor != 0 {
@@ -416,8 +507,8 @@ impl Builder<'_> {
     }
 
     fn alias(&mut self, id: usize, sp: &YSpan) -> Result<(), Fail> {
-        let start = start_of(sp);
-        let end = end_of(sp);
+        let start = self.start_of(sp);
+        let end = self.end_of(sp);
         let Some(anchored) = self.anchors.get(&id) else {
             let name = self.text_at(sp);
             let recursive = self.stack.iter().any(|f| f.anchor == id);
@@ -463,8 +554,10 @@ impl Builder<'_> {
     /// The source text a span covers (for messages).
     fn text_at(&self, sp: &YSpan) -> String {
         let at = |m: &saphyr_parser::Marker| {
-            self.source
-                .byte_offset(to_u32(m.line()), to_u32(m.col().saturating_add(1)))
+            self.source.byte_offset(
+                to_u32(m.line()).saturating_add(self.line_offset),
+                to_u32(m.col().saturating_add(1)),
+            )
         };
         match (at(&sp.start), at(&sp.end)) {
             (Some(a), Some(b)) => self.source.text().get(a..b).unwrap_or_default().to_string(),
@@ -481,8 +574,8 @@ impl Builder<'_> {
         frame.size = frame.size.saturating_add(size);
         frame.last_end = end_pos(&node.span);
         match &mut frame.kind {
-            Kind::Seq(items) => {
-                items.push(node);
+            Kind::Seq(_) => {
+                self.items.push(node);
                 Ok(())
             }
             Kind::Map(m) => {
@@ -504,9 +597,9 @@ impl Builder<'_> {
                     },
                 );
                 if key.merge {
-                    m.add_merge(node)
+                    m.add_merge(&self.entries, node)
                 } else {
-                    m.add_entry(key, node)
+                    m.add_entry(&mut self.entries, key, node)
                 }
             }
         }

@@ -1,12 +1,20 @@
 //! Mappings under construction: duplicate keys and `<<` merges.
+//!
+//! The entries of every open mapping live on one shared stack ([`Entries`]): a mapping's entries
+//! are the tail of the stack from its `start`, since a nested mapping is always finished before
+//! its parent gets another entry. A finished mapping moves its tail into one exact-size
+//! allocation, so building a tree costs no reallocation and leaves no spare capacity behind.
 
 use std::collections::{HashMap, HashSet};
 
 use super::build::{Fail, Pos, describe};
-use crate::value::{Map, MapBuilder, Node, Str, Value};
+use crate::value::{Map, Node, Str, Value};
 
 /// Maps with more entries than this get a hash index for the duplicate-key check.
 const DUP_INDEX_THRESHOLD: usize = 24;
+
+/// The shared stack of the entries of every open mapping.
+pub(super) type Entries = Vec<(Str, Node)>;
 
 /// A key waiting for its value.
 pub(super) struct PendingKey {
@@ -22,26 +30,41 @@ struct MergeSource {
     map: Map,
 }
 
-/// A mapping being built.
-#[derive(Default)]
+/// A mapping being built; its entries are `entries[start..]` of the shared stack.
 pub(super) struct MapFrame {
-    entries: Vec<(Str, Node)>,
-    /// Key to entry position, built once the map outgrows a linear scan.
+    start: usize,
+    /// Key to entry position (relative to `start`), built once the map outgrows a linear scan.
     index: Option<HashMap<Str, usize>>,
     pub(super) key: Option<PendingKey>,
     merges: Vec<MergeSource>,
 }
 
 impl MapFrame {
+    /// A mapping whose entries will start at the current top of `entries`.
+    pub(super) fn new(entries: &Entries) -> Self {
+        MapFrame {
+            start: entries.len(),
+            index: None,
+            key: None,
+            merges: Vec::new(),
+        }
+    }
+
     /// Adds an explicit entry; a key seen before is an error.
-    pub(super) fn add_entry(&mut self, key: PendingKey, node: Node) -> Result<(), Fail> {
+    pub(super) fn add_entry(
+        &mut self,
+        entries: &mut Entries,
+        key: PendingKey,
+        node: Node,
+    ) -> Result<(), Fail> {
+        let mine = entries.get(self.start..).unwrap_or_default();
         let existing = match &self.index {
             Some(index) => index.get(&key.key).copied(),
             // Keys are interned per load, so equal keys are usually the same allocation and the
             // comparison stops at the pointer.
-            None => self.entries.iter().position(|(k, _)| *k == key.key),
+            None => mine.iter().position(|(k, _)| *k == key.key),
         };
-        if let Some(first) = existing.and_then(|i| self.entries.get(i)) {
+        if let Some(first) = existing.and_then(|i| mine.get(i)) {
             return Err(Fail::doc(
                 key.start,
                 format!(
@@ -50,13 +73,16 @@ impl MapFrame {
                 ),
             ));
         }
+        let len = mine.len();
         if let Some(index) = &mut self.index {
-            index.insert(key.key.clone(), self.entries.len());
+            index.insert(key.key.clone(), len);
         }
-        self.entries.push((key.key, node));
-        if self.index.is_none() && self.entries.len() > DUP_INDEX_THRESHOLD {
+        entries.push((key.key, node));
+        if self.index.is_none() && len + 1 > DUP_INDEX_THRESHOLD {
             self.index = Some(
-                self.entries
+                entries
+                    .get(self.start..)
+                    .unwrap_or_default()
                     .iter()
                     .enumerate()
                     .map(|(i, (k, _))| (k.clone(), i))
@@ -67,8 +93,8 @@ impl MapFrame {
     }
 
     /// Records the value of a `<<` key: a map, or a list of maps.
-    pub(super) fn add_merge(&mut self, node: Node) -> Result<(), Fail> {
-        let at = self.entries.len();
+    pub(super) fn add_merge(&mut self, entries: &Entries, node: Node) -> Result<(), Fail> {
+        let at = entries.len().saturating_sub(self.start);
         let pos = Pos {
             line: node.span.line,
             col: node.span.col,
@@ -110,15 +136,18 @@ impl MapFrame {
         Ok(())
     }
 
-    /// Freezes a mapping, applying `<<` merges: explicit keys win over merged ones, and an earlier
-    /// merged map wins over a later one. Merged entries take the place of their `<<`.
-    pub(super) fn finish(self) -> Map {
+    /// Freezes a mapping, taking its entries off the shared stack and applying `<<` merges:
+    /// explicit keys win over merged ones, and an earlier merged map wins over a later one.
+    /// Merged entries take the place of their `<<`.
+    pub(super) fn finish(self, entries: &mut Entries) -> Map {
+        let start = self.start.min(entries.len());
         if self.merges.is_empty() {
-            return MapBuilder::from_distinct_entries(self.entries).finish();
+            return Map::from_entries(entries.drain(start..));
         }
-        let explicit: HashSet<Str> = self.entries.iter().map(|(k, _)| k.clone()).collect();
+        let mine: Vec<(Str, Node)> = entries.drain(start..).collect();
+        let explicit: HashSet<Str> = mine.iter().map(|(k, _)| k.clone()).collect();
         let mut seen: HashSet<Str> = HashSet::new();
-        let mut out: Vec<(Str, Node)> = Vec::with_capacity(self.entries.len());
+        let mut out: Vec<(Str, Node)> = Vec::with_capacity(mine.len());
         let mut merges = self.merges.into_iter().peekable();
         let mut merge_into = |out: &mut Vec<(Str, Node)>, src: MergeSource| {
             for (k, v) in src.map.iter() {
@@ -127,7 +156,7 @@ impl MapFrame {
                 }
             }
         };
-        for (i, entry) in self.entries.into_iter().enumerate() {
+        for (i, entry) in mine.into_iter().enumerate() {
             while let Some(src) = merges.next_if(|s| s.at <= i) {
                 merge_into(&mut out, src);
             }
@@ -136,6 +165,6 @@ impl MapFrame {
         for src in merges {
             merge_into(&mut out, src);
         }
-        MapBuilder::from_distinct_entries(out).finish()
+        Map::from_entries(out)
     }
 }

@@ -744,3 +744,83 @@ fn paths_check_size_before_reading() {
         );
     }
 }
+
+/// A stream of `n` varied documents: block scalars, anchors and merges, flow collections,
+/// `kind: List`, comments, `...` ends, CRLF lines and an empty document.
+#[cfg(feature = "parallel")]
+fn varied_stream(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        match i % 7 {
+            0 => s.push_str(&format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, labels: {{a: b}}}}\ndata:\n  script: |\n    #!/bin/sh\n    echo {i}\n\n  folded: >-\n    one\n    two\n"
+            )),
+            1 => s.push_str(&format!(
+                "# a comment\nbase: &b {{x: 1, y: [1, 2]}}\nkind: Pod\nmetadata:\n  name: p-{i}\nspec:\n  <<: *b\n  x: 2\n  containers:\n  - name: c\n    image: 'nginx:{i}'\n    ports: [{{containerPort: 80}}]\n"
+            )),
+            2 => s.push_str(&format!(
+                "kind: List\nitems:\n- kind: Service\n  metadata: {{name: s-{i}}}\n- kind: Service\n  metadata: {{name: t-{i}}}\n...\n"
+            )),
+            3 => s.push_str("# only a comment\n"),
+            4 => s.push_str(&format!(
+                "kind: Deployment\r\nmetadata:\r\n  name: \"d-{i}\"\r\nspec:\r\n  replicas: 0x1F\r\n  paused: yes\r\n"
+            )),
+            5 => s.push_str(&format!("--- # marker with a comment\nkind: Secret\nmetadata: {{name: x-{i}}}\nstringData: {{k: \"v\\n---\\n\"}}\n")),
+            _ => s.push_str(&format!("kind: Job\nmetadata:\n  name: j-{i}\n  annotations:\n    note: >\n      ---not a marker\n")),
+        }
+        s.push_str("---\n");
+    }
+    s
+}
+
+#[cfg(feature = "parallel")]
+fn load_on(threads: usize, text: &str, opts: &LoadOptions) -> (Vec<String>, Vec<LoadError>) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let l = pool.install(|| load_with(text, opts));
+    let docs = l
+        .documents
+        .iter()
+        .map(|d| format!("{} {} {:?}", d.index(), d.id(), d.root()))
+        .collect();
+    (docs, l.errors)
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn a_large_stream_loads_in_parallel_exactly_as_sequentially() {
+    let text = varied_stream(6000);
+    assert!(text.len() > 512 << 10, "{}", text.len());
+    let opts = LoadOptions::default();
+    let (one, errs) = load_on(1, &text, &opts);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert!(one.len() > 5000, "{}", one.len());
+    assert_eq!(load_on(2, &text, &opts), (one.clone(), errs.clone()));
+    assert_eq!(load_on(4, &text, &opts), (one, errs));
+
+    // An error anywhere gives the sequential result: the documents before a syntax error and
+    // its message; a duplicate key loses only its document.
+    for bad in ["key: [unclosed\n", "a: 1\na: 2\n", "x: *nowhere\n"] {
+        let at = text.len() / 2;
+        let cut = at + text[at..].find("\n---\n").unwrap() + 5;
+        let broken = format!("{}{bad}---\n{}", &text[..cut], &text[cut..]);
+        let seq = load_on(1, &broken, &opts);
+        assert!(!seq.1.is_empty());
+        assert_eq!(load_on(2, &broken, &opts), seq, "{bad}");
+    }
+
+    // The node budget counts the whole stream.
+    let small = LoadOptions {
+        max_nodes: 40_000,
+        ..LoadOptions::default()
+    };
+    let seq = load_on(1, &text, &small);
+    assert_eq!(seq.1.len(), 1, "{:?}", seq.1);
+    assert_eq!(load_on(2, &text, &small), seq);
+
+    // Directives apply to the next document only: such streams load sequentially.
+    let directive = format!("%YAML 1.2\n---\nkind: A\n---\n{text}");
+    assert_eq!(load_on(2, &directive, &opts), load_on(1, &directive, &opts));
+}
