@@ -59,6 +59,19 @@ fn corpora(c: &mut Criterion) {
         let n = common::size(n);
         let text = common::corpus_yaml(n);
         g.throughput(Throughput::Bytes(text.len() as u64));
+        // The floor, in the same run so that the ratios compare like with like: saphyr-parser's
+        // event stream over the same text, no tree.
+        g.bench_function(format!("events_floor_{n}"), |b| {
+            b.iter(|| {
+                let mut parser = saphyr_parser::Parser::new_from_str(std::hint::black_box(&text));
+                let mut events = 0usize;
+                while let Some(ev) = parser.next_event() {
+                    std::hint::black_box(ev.unwrap());
+                    events += 1;
+                }
+                events
+            });
+        });
         g.bench_function(format!("stdlib_{n}"), |b| {
             b.iter(|| single.install(|| end_to_end(&stdlib, &text)));
         });
