@@ -14,10 +14,10 @@ pub mod junit;
 pub mod sarif;
 pub mod text;
 
-pub use json::{JSON_SCHEMA_VERSION, json};
+pub use json::{JSON_SCHEMA_VERSION, json, write_json};
 pub use junit::junit;
-pub use sarif::sarif;
-pub use text::{TextOptions, text, text_with};
+pub use sarif::{sarif, write_sarif};
+pub use text::{TextOptions, text, text_with, write_text};
 
 use crate::{Finding, Layer, Scan, Severity};
 

@@ -1,7 +1,7 @@
 //! `fourc check`: scan, render every requested format, and choose the exit code.
 
 use std::fs::File;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
 use fourc::output::{Format, TextOptions};
@@ -115,26 +115,18 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
     progress.finish();
     let mut write_failed = false;
     for (t, file) in targets.iter().zip(files) {
-        let rendered = match t.format {
-            Format::Text => {
-                let color = match o.color {
-                    Color::Always => true,
-                    Color::Never => false,
-                    Color::Auto => file.is_none() && std::io::stdout().is_terminal() && !no_color(),
-                };
-                fourc::output::text_with(
+        let res = match file {
+            Some(f) => write_format(t.format, &scan, o, false, std::io::BufWriter::new(f)),
+            None => {
+                let color = std::io::stdout().is_terminal();
+                write_format(
+                    t.format,
                     &scan,
-                    &TextOptions {
-                        color,
-                        show_suppressed: o.show_suppressed,
-                    },
+                    o,
+                    color,
+                    std::io::BufWriter::new(std::io::stdout().lock()),
                 )
             }
-            other => other.render(&scan),
-        };
-        let res = match file {
-            Some(mut f) => f.write_all(rendered.as_bytes()),
-            None => std::io::stdout().lock().write_all(rendered.as_bytes()),
         };
         if let Err(e) = res {
             let dest = t.file.as_ref().map_or("standard output".to_string(), |f| {
@@ -155,4 +147,36 @@ fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8
     } else {
         EXIT_CLEAN
     }
+}
+
+/// Writes one format. Text, JSON and SARIF stream finding by finding (a large scan never holds
+/// its whole report in memory); JUnit is rendered, then written.
+fn write_format(
+    format: Format,
+    scan: &Scan,
+    o: &Options<'_>,
+    terminal: bool,
+    mut w: impl Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => fourc::output::write_json(scan, &mut w)?,
+        Format::Sarif => fourc::output::write_sarif(scan, &mut w)?,
+        Format::Text => {
+            let color = match o.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => terminal && !no_color(),
+            };
+            fourc::output::write_text(
+                scan,
+                &TextOptions {
+                    color,
+                    show_suppressed: o.show_suppressed,
+                },
+                &mut w,
+            )?;
+        }
+        other => w.write_all(other.render(scan).as_bytes())?,
+    }
+    w.flush()
 }

@@ -40,6 +40,8 @@
 //! Fields are only added in later versions, never renamed or removed; absent values are `null`.
 //! Findings are sorted by file, line, column and rule id.
 
+use serde::Serialize;
+use serde::ser::SerializeMap;
 use serde_json::{Map, Value as Json, json};
 
 use super::{by_layer, by_severity};
@@ -111,8 +113,7 @@ fn suppressed_json(s: &Suppressed) -> Json {
     Json::Object(m)
 }
 
-/// Renders a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]).
-pub fn json(scan: &Scan) -> String {
+fn error_jsons(scan: &Scan) -> Vec<Json> {
     let mut errors: Vec<Json> = scan
         .load_errors
         .iter()
@@ -137,44 +138,85 @@ pub fn json(scan: &Scan) -> String {
             "message": e.message,
         })
     }));
-    let findings = &scan.report.findings;
-    let sev: Map<String, Json> = by_severity(findings)
-        .into_iter()
-        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
-        .collect();
-    let layer: Map<String, Json> = by_layer(findings)
-        .into_iter()
-        .map(|(l, n)| (l.as_str().to_string(), json!(n)))
-        .collect();
-    let notices: Vec<Json> = scan
-        .notices
-        .iter()
-        .map(|n| {
-            json!({
-                "kind": n.kind.as_str(),
-                "message": n.message,
-                "location": location(n.location.as_ref()),
+    errors
+}
+
+/// Serializes a slice lazily, one element at a time, so a report of many findings never holds
+/// them all as JSON values at once.
+struct Lazy<'a, T>(&'a [T], fn(&T) -> Json);
+
+impl<T> Serialize for Lazy<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(self.1))
+    }
+}
+
+/// The whole report, serialized in schema order.
+struct Report<'a>(&'a Scan);
+
+impl Serialize for Report<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let scan = self.0;
+        let errors = error_jsons(scan);
+        let findings = &scan.report.findings;
+        let sev: Map<String, Json> = by_severity(findings)
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+            .collect();
+        let layer: Map<String, Json> = by_layer(findings)
+            .into_iter()
+            .map(|(l, n)| (l.as_str().to_string(), json!(n)))
+            .collect();
+        let notices: Vec<Json> = scan
+            .notices
+            .iter()
+            .map(|n| {
+                json!({
+                    "kind": n.kind.as_str(),
+                    "message": n.message,
+                    "location": location(n.location.as_ref()),
+                })
             })
-        })
-        .collect();
-    let doc = json!({
-        "version": JSON_SCHEMA_VERSION,
-        "tool": {"name": "fourc", "version": env!("CARGO_PKG_VERSION")},
-        "summary": {
-            "documents": scan.report.documents,
-            "findings": findings.len(),
-            "errors": errors.len(),
-            "suppressed": scan.suppressed.len(),
-            "notices": notices.len(),
-            "by_severity": sev,
-            "by_layer": layer,
-        },
-        "findings": findings.iter().map(|f| Json::Object(finding_json(f))).collect::<Vec<_>>(),
-        "suppressed": scan.suppressed.iter().map(suppressed_json).collect::<Vec<_>>(),
-        "notices": notices,
-        "errors": errors,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+            .collect();
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("version", &JSON_SCHEMA_VERSION)?;
+        m.serialize_entry(
+            "tool",
+            &json!({"name": "fourc", "version": env!("CARGO_PKG_VERSION")}),
+        )?;
+        m.serialize_entry(
+            "summary",
+            &json!({
+                "documents": scan.report.documents,
+                "findings": findings.len(),
+                "errors": errors.len(),
+                "suppressed": scan.suppressed.len(),
+                "notices": notices.len(),
+                "by_severity": sev,
+                "by_layer": layer,
+            }),
+        )?;
+        m.serialize_entry(
+            "findings",
+            &Lazy(findings, |f| Json::Object(finding_json(f))),
+        )?;
+        m.serialize_entry("suppressed", &Lazy(&scan.suppressed, suppressed_json))?;
+        m.serialize_entry("notices", &notices)?;
+        m.serialize_entry("errors", &errors)?;
+        m.end()
+    }
+}
+
+/// Writes a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]) to `w`, one finding at a time.
+pub fn write_json(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, &Report(scan)).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// Renders a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]).
+pub fn json(scan: &Scan) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and serde_json writes UTF-8.
+    let _ = write_json(scan, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }

@@ -43,8 +43,20 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool<'a>,
     invocations: Vec<Invocation>,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
     column_kind: &'static str,
+}
+
+/// The results, built one at a time while serializing, so a large scan never holds them all.
+struct Results<'a> {
+    scan: &'a Scan,
+    all: Vec<(&'a Finding, Option<&'a Suppressed>)>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.all.iter().map(|(f, sup)| result(self.scan, f, *sup)))
+    }
 }
 
 #[derive(Serialize)]
@@ -464,6 +476,14 @@ fn notifications(scan: &Scan) -> Vec<Notification> {
 
 /// Renders a scan as a SARIF 2.1.0 log with one run.
 pub fn sarif(scan: &Scan) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and serde_json writes UTF-8.
+    let _ = write_sarif(scan, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes a scan as a SARIF 2.1.0 log with one run to `w`, result by result.
+pub fn write_sarif(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
     let mut all: Vec<(&Finding, Option<&Suppressed>)> = scan
         .report
         .findings
@@ -504,13 +524,12 @@ pub fn sarif(scan: &Scan) -> String {
                 execution_successful: scan.load_errors.is_empty() && scan.report.errors.is_empty(),
                 tool_execution_notifications: notifications(scan),
             }],
-            results: all.into_iter().map(|(f, s)| result(scan, f, s)).collect(),
+            results: Results { scan, all },
             column_kind: "unicodeCodePoints",
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 #[cfg(test)]

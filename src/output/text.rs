@@ -59,10 +59,71 @@ impl Paint {
     }
 }
 
+/// Text written as it is produced, so a large report is never held whole in memory. The first
+/// I/O error is kept and reported at the end.
+struct Sink<'w> {
+    w: &'w mut dyn std::io::Write,
+    empty: bool,
+    err: Option<std::io::Error>,
+}
+
+impl std::fmt::Write for Sink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if s.is_empty() {
+            return Ok(());
+        }
+        self.empty = false;
+        if self.err.is_none()
+            && let Err(e) = self.w.write_all(s.as_bytes())
+        {
+            self.err = Some(e);
+        }
+        Ok(())
+    }
+}
+
+impl Sink<'_> {
+    fn push(&mut self, c: char) {
+        let _ = self.write_char(c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        let _ = self.write_str(s);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.empty
+    }
+}
+
 /// Renders a scan as text.
 pub fn text_with(scan: &Scan, opts: &TextOptions) -> String {
+    let mut buf = Vec::new();
+    // Writing to a Vec cannot fail; the renderer writes UTF-8.
+    let _ = write_text(scan, opts, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// Writes a scan as text to `w`, finding by finding.
+pub fn write_text(
+    scan: &Scan,
+    opts: &TextOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = Sink {
+        w,
+        empty: true,
+        err: None,
+    };
+    render(&mut out, scan, opts);
+    match out.err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
     let p = Paint(opts.color);
-    let mut out = String::new();
     let mut current: Option<&str> = None;
     // The remediation is shown under a rule's first finding only: it is the same for all.
     let mut helped: HashSet<&str> = HashSet::new();
@@ -75,10 +136,10 @@ pub fn text_with(scan: &Scan, opts: &TextOptions) -> String {
             let _ = writeln!(out, "{}", p.paint("1", file));
             current = Some(file);
         }
-        finding(&mut out, &p, f, helped.insert(&f.rule.id));
+        finding(out, &p, f, helped.insert(&f.rule.id));
     }
     if opts.show_suppressed && !scan.suppressed.is_empty() {
-        section(&mut out, "suppressed");
+        section(out, "suppressed");
         for s in &scan.suppressed {
             let f = &s.finding;
             let sup = &s.suppression;
@@ -106,7 +167,7 @@ pub fn text_with(scan: &Scan, opts: &TextOptions) -> String {
         }
     }
     if !scan.notices.is_empty() {
-        section(&mut out, "waivers");
+        section(out, "waivers");
         for n in &scan.notices {
             let at = n
                 .location
@@ -116,15 +177,14 @@ pub fn text_with(scan: &Scan, opts: &TextOptions) -> String {
             let _ = writeln!(out, "  {at}{}: {}", p.paint("33", "warning"), n.message);
         }
     }
-    errors(&mut out, &p, scan);
+    errors(out, &p, scan);
     if !out.is_empty() {
         out.push('\n');
     }
-    summary(&mut out, &p, scan);
-    out
+    summary(out, &p, scan);
 }
 
-fn section(out: &mut String, title: &str) {
+fn section(out: &mut Sink<'_>, title: &str) {
     if !out.is_empty() {
         out.push('\n');
     }
@@ -132,7 +192,7 @@ fn section(out: &mut String, title: &str) {
     out.push('\n');
 }
 
-fn finding(out: &mut String, p: &Paint, f: &Finding, help: bool) {
+fn finding(out: &mut Sink<'_>, p: &Paint, f: &Finding, help: bool) {
     let _ = writeln!(
         out,
         "  {}:{}:{}: {} [{}] {}",
@@ -162,7 +222,7 @@ fn finding(out: &mut String, p: &Paint, f: &Finding, help: bool) {
 }
 
 /// The source line of a span with a caret under it; tabs are kept so the caret lines up.
-fn snippet(out: &mut String, p: &Paint, source: &Source, span: Span, sev: Severity) {
+fn snippet(out: &mut Sink<'_>, p: &Paint, source: &Source, span: Span, sev: Severity) {
     let Some(line) = source.line_text(span.line) else {
         return;
     };
@@ -191,7 +251,7 @@ fn snippet(out: &mut String, p: &Paint, source: &Source, span: Span, sev: Severi
     let _ = writeln!(out, "{:>8} {gutter} {pad}{}", "", p.paint(code, &caret));
 }
 
-fn errors(out: &mut String, p: &Paint, scan: &Scan) {
+fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     if scan.load_errors.is_empty() && scan.report.errors.is_empty() {
         return;
     }
@@ -224,7 +284,7 @@ fn errors(out: &mut String, p: &Paint, scan: &Scan) {
 }
 
 /// `N findings in M documents (by severity); E errors; by layer: ...; S suppressed`.
-fn summary(out: &mut String, p: &Paint, scan: &Scan) {
+fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     let findings = &scan.report.findings;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let n = findings.len();
