@@ -603,21 +603,19 @@ fn rule_ids(v: &Value, key: &str) -> Vec<String> {
 #[test]
 fn an_expired_waiver_is_reported_and_its_findings_count_again() {
     let m = format!("{DATA}/manifests");
+    let args = [
+        "check",
+        "--no-stdlib",
+        "--rules",
+        "tests/data/cli_output/rules",
+        "--config",
+        "tests/data/cli_output/configs/waivers.yaml",
+        "--format",
+        "json",
+        &m,
+    ];
     // On its last day the waiver still applies.
-    let o = run(
-        &[
-            "check",
-            "--no-stdlib",
-            "--rules",
-            "tests/data/cli_output/rules",
-            "--config",
-            "tests/data/cli_output/configs/waivers.yaml",
-            "--format",
-            "json",
-            &m,
-        ],
-        "2024-01-31",
-    );
+    let o = run(&args, "2024-01-31");
     let v = json(&o);
     assert!(
         rule_ids(&v, "suppressed").contains(&"out-trusted-registry".to_string()),
@@ -625,20 +623,7 @@ fn an_expired_waiver_is_reported_and_its_findings_count_again() {
     );
     assert!(!rule_ids(&v, "findings").contains(&"out-trusted-registry".to_string()));
     // The day after, it is reported as expired and the finding stands again.
-    let o = run(
-        &[
-            "check",
-            "--no-stdlib",
-            "--rules",
-            "tests/data/cli_output/rules",
-            "--config",
-            "tests/data/cli_output/configs/waivers.yaml",
-            "--format",
-            "json",
-            &m,
-        ],
-        "2024-02-01",
-    );
+    let o = run(&args, "2024-02-01");
     let v = json(&o);
     assert!(
         rule_ids(&v, "findings").contains(&"out-trusted-registry".to_string()),
