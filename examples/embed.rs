@@ -134,17 +134,17 @@ fn run() -> Result<Vec<String>, Box<dyn std::error::Error>> {
     for f in &scan.report.findings {
         lines.push(format!(
             "{}:{}:{}: {} [{}] {} ({}; field {})",
-            f.source.name(),
-            f.span.line,
-            f.span.col,
-            f.rule.severity,
-            f.rule.id,
-            f.message,
-            f.resource,
-            if f.path.is_empty() {
+            f.source().name(),
+            f.line(),
+            f.col(),
+            f.rule().severity,
+            f.rule().id,
+            f.message(),
+            f.resource(),
+            if f.path().is_empty() {
                 "<document>"
             } else {
-                &f.path
+                f.path()
             }
         ));
     }

@@ -61,11 +61,20 @@ impl Location {
 
     /// The same location `cols` characters to the right, on one line.
     pub(crate) fn shifted(mut self, cols: u32) -> Self {
-        self.span.col = self.span.col.saturating_add(cols);
-        if self.span.end_line != self.span.line {
-            self.span.end_line = self.span.line;
-            self.span.end_col = self.span.col.saturating_add(1);
-        }
+        let (line, col) = self.source.line_col(self.span.start());
+        let (end_line, _) = self.source.line_col(self.span.end());
+        let start = self
+            .source
+            .byte_offset(line, col.saturating_add(cols))
+            .unwrap_or(self.span.start() as usize);
+        let end = if end_line == line {
+            (self.span.end() as usize).max(start)
+        } else {
+            self.source
+                .byte_offset(line, col.saturating_add(cols).saturating_add(1))
+                .unwrap_or(start)
+        };
+        self.span = Span::of_range(start..end);
         self
     }
 
@@ -76,30 +85,29 @@ impl Location {
 
     /// The 1-based line.
     pub fn line(&self) -> u32 {
-        self.span.line
+        self.source.line_col(self.span.start()).0
     }
 
     /// The 1-based column, in characters.
     pub fn col(&self) -> u32 {
-        self.span.col
+        self.source.line_col(self.span.start()).1
     }
 
     /// The byte range of the span's first line, for a label.
     fn byte_range(&self, len_chars: Option<usize>) -> (usize, usize) {
         let s = &self.source;
-        let start = s.byte_offset(self.span.line, self.span.col).unwrap_or(0);
+        let start = (self.span.start() as usize).min(s.text().len());
+        let (line, end_line) = (self.line(), s.line_col(self.span.end()).0);
         let end = match len_chars {
             Some(n) => s
                 .text()
                 .get(start..)
                 .and_then(|rest| rest.char_indices().nth(n).map(|(b, _)| start + b))
                 .unwrap_or(s.text().len()),
-            None if self.span.end_line == self.span.line => s
-                .byte_offset(self.span.end_line, self.span.end_col)
-                .unwrap_or(start),
+            None if end_line == line => self.span.end() as usize,
             None => s
-                .line_text(self.span.line)
-                .and_then(|l| s.byte_offset(self.span.line, 1).map(|b| b + l.len()))
+                .line_text(line)
+                .and_then(|l| s.byte_offset(line, 1).map(|b| b + l.len()))
                 .unwrap_or(start),
         };
         (start, end.max(start))

@@ -62,9 +62,9 @@ fn document(out: &mut String, prog: &Program, docs: &[Document], ex: &Explanatio
     let Some(doc) = docs.get(ex.doc) else {
         return;
     };
-    let span = doc.span();
+    let (line, col) = doc.source().line_col(doc.span().start());
     let verdict = match (&ex.error, ex.findings.len()) {
-        (Some(e), _) => format!("error: {}", e.message),
+        (Some(e), _) => format!("error: {}", e.message()),
         (None, 0) => "silent".to_string(),
         (None, 1) => "fired, 1 finding".to_string(),
         (None, n) => format!("fired, {n} findings"),
@@ -73,8 +73,8 @@ fn document(out: &mut String, prog: &Program, docs: &[Document], ex: &Explanatio
         out,
         "{}:{}:{} {}: {verdict}",
         doc.source().name(),
-        span.line,
-        span.col,
+        line,
+        col,
         doc.id()
     );
     // The variable each `each` binds, by depth, to name its items.
@@ -127,10 +127,10 @@ fn document(out: &mut String, prog: &Program, docs: &[Document], ex: &Explanatio
                     let _ = writeln!(
                         out,
                         "{pad}  finding at {}:{}:{}: {}",
-                        f.source.name(),
-                        f.span.line,
-                        f.span.col,
-                        f.message
+                        f.source().name(),
+                        f.line(),
+                        f.col(),
+                        f.message()
                     );
                 }
             }

@@ -37,8 +37,8 @@
 //! ");
 //! assert_eq!(scan.report.findings.len(), 1);
 //! let f = &scan.report.findings[0];
-//! assert_eq!(f.message, "Deployment web has no team label");
-//! assert_eq!((f.span.line, f.span.col), (4, 1)); // `metadata:`, the nearest existing field
+//! assert_eq!(f.message(), "Deployment web has no team label");
+//! assert_eq!((f.line(), f.col()), (4, 1)); // `metadata:`, the nearest existing field
 //! ```
 
 pub mod catalog;
@@ -60,9 +60,9 @@ pub use scan::{Checked, Progress, Scan};
 use policy_core::RuleSetOptions;
 use policy_core::testing::TestReport;
 pub use policy_core::{
-    self as core, Document, EvalError, Explanation, Finding, Layer, LoadError, LoadOptions, Loaded,
-    Node, ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value,
-    YamlCompat,
+    self as core, Document, EvalError, Explanation, Finding, Layer, LineCols, LoadError,
+    LoadOptions, Loaded, Node, ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source,
+    Span, Value, YamlCompat,
 };
 pub use policy_lang::{self as lang, CompileErrors, Diagnostic};
 

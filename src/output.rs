@@ -71,7 +71,7 @@ pub fn by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
         .map(|s| {
             (
                 *s,
-                findings.iter().filter(|f| f.rule.severity == *s).count(),
+                findings.iter().filter(|f| f.rule().severity == *s).count(),
             )
         })
         .collect()
@@ -81,15 +81,15 @@ pub fn by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
 pub fn by_layer(findings: &[Finding]) -> Vec<(Layer, usize)> {
     Layer::ALL
         .iter()
-        .map(|l| (*l, findings.iter().filter(|f| f.rule.layer == *l).count()))
+        .map(|l| (*l, findings.iter().filter(|f| f.rule().layer == *l).count()))
         .collect()
 }
 
 /// The field path of a finding as shown to people: `<document>` for the whole document.
 pub(crate) fn shown_path(f: &Finding) -> &str {
-    if f.path.is_empty() {
+    if f.path().is_empty() {
         "<document>"
     } else {
-        &f.path
+        &f.path()
     }
 }

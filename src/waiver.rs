@@ -121,18 +121,21 @@ impl Waiver {
     /// Whether it covers a finding (expiry aside).
     pub fn matches(&self, f: &Finding) -> bool {
         let target_ok = match &self.target {
-            Target::Rule(id) => *f.rule.id == **id,
-            Target::Control(key) => f.rule.controls.iter().any(|c| **c == **key),
+            Target::Rule(id) => *f.rule().id == **id,
+            Target::Control(key) => f.rule().controls.iter().any(|c| **c == **key),
         };
         let field = |want: &Option<String>, have: Option<&str>| {
             want.as_deref()
                 .is_none_or(|w| have.is_some_and(|h| glob_match(w, h)))
         };
         target_ok
-            && field(&self.kind, f.resource.kind.as_deref())
-            && field(&self.namespace, f.resource.namespace.as_deref())
-            && field(&self.name, f.resource.name.as_deref())
-            && self.path.as_deref().is_none_or(|p| path_under(&f.path, p))
+            && field(&self.kind, f.resource().kind.as_deref())
+            && field(&self.namespace, f.resource().namespace.as_deref())
+            && field(&self.name, f.resource().name.as_deref())
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|p| path_under(&f.path(), p))
     }
 
     /// Whether the waiver has expired on `today`.

@@ -31,8 +31,8 @@ fn findings(s: &Scan, prefixes: &[&str]) -> Vec<(String, String)> {
     s.report
         .findings
         .iter()
-        .filter(|f| prefixes.iter().any(|p| f.rule.id.starts_with(p)))
-        .map(|f| (f.rule.id.to_string(), f.message.clone()))
+        .filter(|f| prefixes.iter().any(|p| f.rule().id.starts_with(p)))
+        .map(|f| (f.rule().id.to_string(), f.message().to_string()))
         .collect()
 }
 
@@ -42,12 +42,12 @@ fn errors(s: &Scan, prefixes: &[&str]) -> Vec<(String, String, String)> {
     s.report
         .errors
         .iter()
-        .filter(|e| prefixes.iter().any(|p| e.rule.id.starts_with(p)))
+        .filter(|e| prefixes.iter().any(|p| e.rule().id.starts_with(p)))
         .map(|e| {
             (
-                e.rule.id.to_string(),
-                e.resource.to_string(),
-                e.message.clone(),
+                e.rule().id.to_string(),
+                e.resource().to_string(),
+                e.message().to_string(),
             )
         })
         .collect()

@@ -50,10 +50,10 @@ fn check(kind: &str, api: &str, prefix: &str, indent: usize, expected_path: &str
     assert_eq!(scan.report.findings.len(), 1, "{kind}");
     let f = &scan.report.findings[0];
     assert_eq!(
-        f.message,
+        f.message(),
         format!("{kind} x: container shell runs privileged")
     );
-    assert_eq!(f.path, expected_path, "{kind}");
+    assert_eq!(f.path(), expected_path, "{kind}");
     let line = doc
         .lines()
         .position(|l| l.trim() == "privileged: true")
@@ -66,12 +66,8 @@ fn check(kind: &str, api: &str, prefix: &str, indent: usize, expected_path: &str
         .find("privileged")
         .unwrap()
         + 1;
-    assert_eq!(
-        (f.span.line as usize, f.span.col as usize),
-        (line, col),
-        "{kind}"
-    );
-    assert_eq!(f.resource.kind.as_deref(), Some(kind));
+    assert_eq!((f.line() as usize, f.col() as usize), (line, col), "{kind}");
+    assert_eq!(f.resource().kind.as_deref(), Some(kind));
 }
 
 #[test]
@@ -140,7 +136,7 @@ fn init_and_ephemeral_containers_count() {
         .report
         .findings
         .iter()
-        .map(|f| (f.path.clone(), f.span.line, f.span.col))
+        .map(|f| (f.path().to_string(), f.line(), f.col()))
         .collect();
     assert_eq!(
         got,
@@ -192,7 +188,10 @@ rule labels {
         .unwrap();
     let scan = engine.check_str("c.yaml", doc);
     let f = &scan.report.findings[0];
-    assert_eq!(f.path, "spec.jobTemplate.spec.template.metadata.labels.app");
+    assert_eq!(
+        f.path(),
+        "spec.jobTemplate.spec.template.metadata.labels.app"
+    );
     // The deepest part of that path the document has: `template:` on line 8.
-    assert_eq!((f.span.line, f.span.col), (8, 7));
+    assert_eq!((f.line(), f.col()), (8, 7));
 }

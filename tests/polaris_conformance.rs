@@ -443,15 +443,15 @@ fn polaris_cases_agree() {
             .report
             .errors
             .iter()
-            .filter(|e| ids.contains(&&*e.rule.id))
-            .map(|e| format!("[{}] {}", e.rule.id, e.message))
+            .filter(|e| ids.contains(&&*e.rule().id))
+            .map(|e| format!("[{}] {}", e.rule().id, e.message()))
             .collect();
         let findings: Vec<String> = scan
             .report
             .findings
             .iter()
-            .filter(|f| ids.contains(&&*f.rule.id))
-            .map(|f| format!("[{}] {}", f.rule.id, f.message))
+            .filter(|f| ids.contains(&&*f.rule().id))
+            .map(|f| format!("[{}] {}", f.rule().id, f.message()))
             .collect();
         let agrees = errors.is_empty() && findings.is_empty() != case.expected_fail;
         if let Some((_, reason)) = SKIPPED.iter().find(|(id, _)| *id == case.id) {

@@ -128,14 +128,14 @@ fn build_engine(level: &str, version: &str) -> Engine {
 }
 
 fn is_pss_rule(f: &Finding) -> bool {
-    f.rule
+    f.rule()
         .tags
         .iter()
         .any(|t| &**t == TAG_PSS_BASELINE || &**t == TAG_PSS_RESTRICTED)
 }
 
 fn psa_checks(f: &Finding) -> impl Iterator<Item = &str> {
-    f.rule.tags.iter().filter_map(|t| t.strip_prefix(TAG_PSA))
+    f.rule().tags.iter().filter_map(|t| t.strip_prefix(TAG_PSA))
 }
 
 /// Judges one case: `Ok` when fourc agrees, else why not.
@@ -156,7 +156,14 @@ fn judge(
         .report
         .errors
         .iter()
-        .map(|e| format!("{} failed at {}: {}", e.rule.id, e.rule_location, e.message))
+        .map(|e| {
+            format!(
+                "{} failed at {}: {}",
+                e.rule().id,
+                e.rule_location(),
+                e.message()
+            )
+        })
         .collect();
     if !errors.is_empty() {
         return Err(errors.join("; "));
@@ -170,14 +177,14 @@ fn judge(
     // A finding points at the offending field, or the nearest parent of a missing one: never
     // at the document as a whole.
     for f in &findings {
-        if f.span.line == 0 || f.path.is_empty() {
-            unlocated.push(format!("{}: {} ({})", case.id, f.message, f.rule.id));
+        if f.line() == 0 || f.path().is_empty() {
+            unlocated.push(format!("{}: {} ({})", case.id, f.message(), f.rule().id));
         }
     }
     let describe = || {
         findings
             .iter()
-            .map(|f| format!("{}: {}", f.rule.id, f.message))
+            .map(|f| format!("{}: {}", f.rule().id, f.message()))
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -608,7 +615,7 @@ fn version_gates_match_pod_security_admission() {
             .findings
             .iter()
             .filter(|f| is_pss_rule(f))
-            .map(|f| &*f.rule.id)
+            .map(|f| &*f.rule().id)
             .collect();
         got.sort_unstable();
         got.dedup();

@@ -38,11 +38,11 @@ fn fourc_violations_with(docs: &[fourc::Document], no_errors: bool) -> PerDoc {
     for f in &report.findings {
         let (pkg, _) = CHECKS
             .iter()
-            .find(|(_, id)| **id == *f.rule.id)
+            .find(|(_, id)| **id == *f.rule().id)
             .expect("a reference rule");
-        out.entry((f.doc_index as usize, (*pkg).to_string()))
+        out.entry((f.doc_index() as usize, (*pkg).to_string()))
             .or_default()
-            .push(f.message.clone());
+            .push(f.message().to_string());
     }
     for v in out.values_mut() {
         v.sort();

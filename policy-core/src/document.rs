@@ -13,6 +13,8 @@ pub struct Source {
     name: Str,
     text: Str,
     line_starts: LineStarts,
+    /// Whether the text is all ASCII, so that a column is a byte count.
+    ascii: bool,
 }
 
 /// The byte offset where each line starts: 4 bytes a line while the text is under 4 GiB (a
@@ -44,6 +46,17 @@ impl LineStarts {
         match self {
             LineStarts::Narrow(v) => v.get(i).map(|&x| x as usize),
             LineStarts::Wide(v) => v.get(i).copied(),
+        }
+    }
+
+    /// The 0-based index of the line that holds byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        match self {
+            LineStarts::Narrow(v) => {
+                let o = u32::try_from(offset).unwrap_or(u32::MAX);
+                v.partition_point(|&s| s <= o).saturating_sub(1)
+            }
+            LineStarts::Wide(v) => v.partition_point(|&s| s <= offset).saturating_sub(1),
         }
     }
 
@@ -94,10 +107,12 @@ impl Source {
     pub fn new(name: impl Into<Str>, text: impl Into<Str>) -> Arc<Self> {
         let text: Str = text.into();
         let line_starts = LineStarts::of(&text);
+        let ascii = text.is_ascii();
         Arc::new(Source {
             name: name.into(),
             text,
             line_starts,
+            ascii,
         })
     }
 
@@ -135,12 +150,49 @@ impl Source {
         u32::try_from(self.line_starts.find(offset)?).ok()
     }
 
+    /// The 1-based line and 1-based character column of byte `offset` (the end of the text for
+    /// an offset past it; `(0, 0)` for [`Span::NONE`]'s offset).
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        if offset == u32::MAX {
+            return (0, 0);
+        }
+        let offset = (offset as usize).min(self.text.len());
+        let line = self.line_starts.line_of(offset);
+        let start = self.line_starts.get(line).unwrap_or(0);
+        let col = if self.ascii {
+            offset.saturating_sub(start)
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(0, |s| s.chars().count())
+        };
+        (
+            u32::try_from(line.saturating_add(1)).unwrap_or(u32::MAX),
+            u32::try_from(col.saturating_add(1)).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// Where a span starts and ends, as 1-based lines and character columns.
+    pub fn lines_of(&self, span: Span) -> LineCols {
+        let (line, col) = self.line_col(span.start());
+        let (end_line, end_col) = self.line_col(span.end());
+        LineCols {
+            line,
+            col,
+            end_line,
+            end_col,
+        }
+    }
+
     /// The byte offset of a 1-based line and 1-based character column.
     pub fn byte_offset(&self, line: u32, col: u32) -> Option<usize> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = self.line_starts.get(i)?;
-        let rest = self.text.get(start..)?;
         let skip = usize::try_from(col).ok()?.saturating_sub(1);
+        if self.ascii {
+            return Some(start.saturating_add(skip).min(self.text.len()));
+        }
+        let rest = self.text.get(start..)?;
         let within = rest
             .char_indices()
             .nth(skip)
@@ -148,6 +200,19 @@ impl Source {
             .unwrap_or(rest.len());
         Some(start + within)
     }
+}
+
+/// A span rendered for people: 1-based lines and columns counted in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineCols {
+    /// First line; 0 for an unknown span.
+    pub line: u32,
+    /// First column.
+    pub col: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Column just past the end.
+    pub end_col: u32,
 }
 
 /// The identity of a Kubernetes-style object: what a finding names as its resource.

@@ -29,7 +29,7 @@ mod ops;
 mod path;
 
 use ops::{arith, compare, contains, describe, field, index, truthy};
-pub use path::{hit_span, path_of, push_key, same_node};
+pub use path::{PathSeg, find_node, hit_span, path_of, push_key, render_path};
 
 /// A value during evaluation: borrowed from a document (or the rule set), owned when computed,
 /// or undefined.

@@ -17,7 +17,9 @@ pub mod value;
 pub mod views;
 pub mod yaml;
 
-pub use document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source, YamlCompat};
+pub use document::{
+    Document, LineCols, LoadError, LoadOptions, Loaded, ResourceId, Source, YamlCompat,
+};
 pub use ir::{Layer, Program, RuleMeta, Severity};
 pub use ruleset::{EvalError, Explanation, Finding, ParamError, Report, RuleSet, RuleSetOptions};
 pub use value::{List, Map, MapBuilder, Node, Span, Str, Value};

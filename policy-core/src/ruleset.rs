@@ -7,7 +7,7 @@ pub use explain::Explanation;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::document::{Document, ResourceId, Source};
+use crate::document::{Document, LineCols, ResourceId, Source};
 use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
 use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
 use crate::scan::Scan;
@@ -16,37 +16,131 @@ use crate::value::{Node, Span, Str, Value};
 /// A finding: a rule that fired on a document, pointing at the user's own file, line and column.
 #[derive(Clone, Debug)]
 pub struct Finding {
+    pub(crate) rule: Arc<RuleMeta>,
+    pub(crate) message: String,
+    pub(crate) resource: ResourceId,
+    pub(crate) source: Arc<Source>,
+    pub(crate) span: Span,
+    pub(crate) path: String,
+    pub(crate) doc_index: u32,
+    pub(crate) note: Option<String>,
+}
+
+impl Finding {
     /// The rule's metadata (id, controls, layer, severity, remediation...).
-    pub rule: Arc<RuleMeta>,
+    pub fn rule(&self) -> &Arc<RuleMeta> {
+        &self.rule
+    }
+
     /// The message, interpolated.
-    pub message: String,
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The resource the finding is about.
-    pub resource: ResourceId,
+    pub fn resource(&self) -> &ResourceId {
+        &self.resource
+    }
+
     /// The source the document came from.
-    pub source: Arc<Source>,
-    /// Where the offending field is (the nearest existing ancestor when the field is missing).
-    pub span: Span,
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
+    /// Where the offending field is (the nearest existing ancestor when the field is missing,
+    /// the block that omitted it when the value was defaulted), as bytes of the source.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The span as lines and columns.
+    pub fn location(&self) -> LineCols {
+        self.source.lines_of(self.span)
+    }
+
+    /// The 1-based line.
+    pub fn line(&self) -> u32 {
+        self.source.line_col(self.span.start()).0
+    }
+
+    /// The 1-based column, in characters.
+    pub fn col(&self) -> u32 {
+        self.source.line_col(self.span.start()).1
+    }
+
     /// The path of the offending field in the document, as `spec.containers[0].image`.
-    pub path: String,
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// The 0-based position of the document in its source.
-    pub doc_index: u32,
+    pub fn doc_index(&self) -> u32 {
+        self.doc_index
+    }
+
+    /// How the value was arrived at when the document does not state it (`defaulted: ...`).
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
 }
 
 /// A rule that could not be evaluated on a document: never a silent pass.
 #[derive(Clone, Debug)]
 pub struct EvalError {
+    pub(crate) rule: Arc<RuleMeta>,
+    pub(crate) message: String,
+    pub(crate) rule_location: String,
+    pub(crate) resource: ResourceId,
+    pub(crate) source: Arc<Source>,
+    pub(crate) span: Span,
+    pub(crate) doc_index: u32,
+}
+
+impl EvalError {
     /// The rule's metadata.
-    pub rule: Arc<RuleMeta>,
+    pub fn rule(&self) -> &Arc<RuleMeta> {
+        &self.rule
+    }
+
     /// What went wrong.
-    pub message: String,
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// `file:line:col` of the rule expression that failed.
-    pub rule_location: String,
+    pub fn rule_location(&self) -> &str {
+        &self.rule_location
+    }
+
     /// The resource being evaluated.
-    pub resource: ResourceId,
+    pub fn resource(&self) -> &ResourceId {
+        &self.resource
+    }
+
     /// The source of the document.
-    pub source: Arc<Source>,
-    /// The document's span.
-    pub span: Span,
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
+    /// Where the value that caused the error is, else the document.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The 1-based line.
+    pub fn line(&self) -> u32 {
+        self.source.line_col(self.span.start()).0
+    }
+
+    /// The 1-based column, in characters.
+    pub fn col(&self) -> u32 {
+        self.source.line_col(self.span.start()).1
+    }
+
+    /// The 0-based position of the document in its source.
+    pub fn doc_index(&self) -> u32 {
+        self.doc_index
+    }
 }
 
 /// What a scan produced, sorted by file, line, column and rule id whatever the thread count.
@@ -293,11 +387,14 @@ impl RuleSet {
         doc: &Document,
         fault: Fault,
     ) -> EvalError {
-        let field = fault
+        let found = fault
             .node
             .as_ref()
-            .and_then(|n| eval::path_of(doc.root(), n))
-            .filter(|p| !p.is_empty());
+            .and_then(|n| eval::find_node(doc.root(), n.id, n.span));
+        let (span, field) = match found {
+            Some((n, steps)) if !steps.is_empty() => (n.span, Some(eval::render_path(&steps))),
+            _ => (doc.span(), None),
+        };
         let message = match field {
             Some(path) => format!("{} (at `{path}`)", fault.message),
             None => fault.message,
@@ -308,7 +405,8 @@ impl RuleSet {
             rule_location: self.program.describe(self.program.span(fault.at)),
             resource: doc.id().clone(),
             source: doc.source().clone(),
-            span: doc.span(),
+            span,
+            doc_index: doc.index(),
         }
     }
 
@@ -358,6 +456,7 @@ impl RuleSet {
             span,
             path,
             doc_index: doc.index(),
+            note: None,
         }
     }
 
@@ -397,31 +496,30 @@ pub fn sort_report(report: &mut Report) {
             a.source.name().cmp(b.source.name())
         };
         by_source.then_with(|| {
-            (
-                a.span.line,
-                a.span.col,
-                &a.rule.id,
-                &a.message,
-                &a.path,
-                a.doc_index,
-            )
-                .cmp(&(
-                    b.span.line,
-                    b.span.col,
-                    &b.rule.id,
-                    &b.message,
-                    &b.path,
-                    b.doc_index,
-                ))
+            (a.span.start(), &a.rule.id, &a.message, &a.path, a.doc_index).cmp(&(
+                b.span.start(),
+                &b.rule.id,
+                &b.message,
+                &b.path,
+                b.doc_index,
+            ))
         })
     });
     report.errors.sort_by(|a, b| {
-        (a.source.name(), a.span.line, &a.rule.id, &a.message).cmp(&(
-            b.source.name(),
-            b.span.line,
-            &b.rule.id,
-            &b.message,
-        ))
+        (
+            a.source.name(),
+            a.doc_index,
+            a.span.start(),
+            &a.rule.id,
+            &a.message,
+        )
+            .cmp(&(
+                b.source.name(),
+                b.doc_index,
+                b.span.start(),
+                &b.rule.id,
+                &b.message,
+            ))
     });
 }
 

@@ -95,8 +95,8 @@ pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> Te
                     format!(
                         "finding at {}:{}:{}: {}",
                         f.source.name(),
-                        f.span.line,
-                        f.span.col,
+                        f.line(),
+                        f.col(),
                         f.message
                     )
                 }));

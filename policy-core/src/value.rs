@@ -12,35 +12,89 @@ use std::sync::Arc;
 /// allocation and compare by pointer first.
 pub type Str = Arc<str>;
 
-/// A position range in a source text.
+/// A byte range in a source text: the one span type of documents.
 ///
-/// Lines and columns are 1-based and count characters (not bytes). The span of a mapping value
-/// starts at its key, so a finding on `securityContext.privileged` points at `privileged:`.
-/// Values computed by a rule (not read from a document) carry [`Span::NONE`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Offsets are bytes from the start of the source the node was read from (the document knows
+/// which); line and column are computed from the source's line index only when a location is
+/// rendered ([`crate::Source::line_col`]). The span of a mapping value starts at its key, so a
+/// finding on `securityContext.privileged` points at `privileged:`. Values computed by a rule
+/// (not read from a document) carry [`Span::NONE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
-    /// First line, 1-based; 0 for a computed value.
-    pub line: u32,
-    /// First column, 1-based, in characters.
-    pub col: u32,
-    /// Last line, 1-based.
-    pub end_line: u32,
-    /// Column just past the end, 1-based, in characters.
-    pub end_col: u32,
+    start: u32,
+    end: u32,
+}
+
+impl Default for Span {
+    fn default() -> Self {
+        Span::NONE
+    }
 }
 
 impl Span {
     /// The span of a value that was not read from a document.
     pub const NONE: Span = Span {
-        line: 0,
-        col: 0,
-        end_line: 0,
-        end_col: 0,
+        start: u32::MAX,
+        end: u32::MAX,
     };
+
+    /// The bytes `start..end` of a source; `end` below `start` is taken as `start`.
+    pub fn new(start: u32, end: u32) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// The span of `range` (byte offsets), or [`Span::NONE`] when it does not fit in 32 bits.
+    pub fn of_range(range: std::ops::Range<usize>) -> Span {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(s), Ok(e)) if s != u32::MAX => Span::new(s, e),
+            _ => Span::NONE,
+        }
+    }
 
     /// Whether this span points into a source text.
     pub fn is_known(&self) -> bool {
-        self.line != 0
+        self.start != u32::MAX
+    }
+
+    /// The first byte.
+    pub fn start(&self) -> u32 {
+        self.start
+    }
+
+    /// The byte just past the end.
+    pub fn end(&self) -> u32 {
+        self.end
+    }
+
+    /// Whether `other` lies within this span.
+    pub fn contains(&self, other: &Span) -> bool {
+        self.is_known() && other.is_known() && self.start <= other.start && other.end <= self.end
+    }
+}
+
+/// The identity of a node within its document: its position in the document's pre-order, from
+/// 1 for the root. [`NodeId::NONE`] marks a value computed by a rule; ids with the top bit set
+/// name values a view built (see [`crate::view`]), whose provenance the scan records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// No identity: a computed value.
+    pub const NONE: NodeId = NodeId(0);
+    /// The bit that marks a node built by a view.
+    pub(crate) const BUILT: u32 = 1 << 31;
+
+    /// Whether this is a node of a document (read from its source).
+    pub fn is_document(self) -> bool {
+        self.0 != 0 && self.0 & Self::BUILT == 0
+    }
+
+    /// The index of a built node in its document's provenance table.
+    pub(crate) fn built_index(self) -> Option<usize> {
+        (self.0 & Self::BUILT != 0).then(|| (self.0 & !Self::BUILT) as usize)
     }
 }
 
@@ -74,12 +128,24 @@ pub struct Node {
     pub value: Value,
     /// Where the value was read, or [`Span::NONE`].
     pub span: Span,
+    /// Which node of its document this is, or [`NodeId::NONE`].
+    pub id: NodeId,
 }
 
 impl Node {
-    /// A node with a known span.
+    /// A node read from a source, without an identity yet (loaders number a document's nodes
+    /// with [`crate::document::number_nodes`] or as they build them).
     pub fn new(value: Value, span: Span) -> Self {
-        Node { value, span }
+        Node {
+            value,
+            span,
+            id: NodeId::NONE,
+        }
+    }
+
+    /// A node with its span and identity.
+    pub fn with_id(value: Value, span: Span, id: NodeId) -> Self {
+        Node { value, span, id }
     }
 
     /// A node for a computed value.
@@ -87,6 +153,7 @@ impl Node {
         Node {
             value,
             span: Span::NONE,
+            id: NodeId::NONE,
         }
     }
 
@@ -466,18 +533,7 @@ mod tests {
     #[test]
     fn equality_ignores_spans_and_key_order() {
         let mut a = MapBuilder::new();
-        a.insert(
-            Arc::from("x"),
-            Node::new(
-                Value::Int(1),
-                Span {
-                    line: 3,
-                    col: 1,
-                    end_line: 3,
-                    end_col: 5,
-                },
-            ),
-        );
+        a.insert(Arc::from("x"), Node::new(Value::Int(1), Span::new(3, 5)));
         a.insert(Arc::from("y"), Node::computed(Value::Bool(true)));
         let mut b = MapBuilder::new();
         b.insert(Arc::from("y"), Node::computed(Value::Bool(true)));

@@ -109,8 +109,9 @@ fn pos_of(needle: &str, nth: usize) -> (u32, u32) {
     (line as u32, col as u32)
 }
 
+/// Line and column of a node of `MANIFEST`.
 fn at(n: &Node) -> (u32, u32) {
-    (n.span.line, n.span.col)
+    Source::new("m", MANIFEST).line_col(n.span.start())
 }
 
 fn item(n: &Node, i: usize) -> &Node {
@@ -147,7 +148,7 @@ fn loads_a_multi_document_manifest() {
     }
 
     let deploy = loaded.documents[0].root();
-    assert_eq!(loaded.documents[0].span().line, 2);
+    assert_eq!(source.line_col(loaded.documents[0].span().start()).0, 2);
     let pod = deploy.get_path(&["spec", "template", "spec"]).unwrap();
     let privileged = item(pod.get("containers").unwrap(), 1)
         .get_path(&["securityContext", "privileged"])
@@ -212,7 +213,7 @@ fn loads_a_multi_document_manifest() {
         .unwrap();
     assert_eq!(at(subject_ns), (88, 5));
     assert_eq!(
-        source.line_text(subject_ns.span.line),
+        source.line_text(at(subject_ns).0),
         Some("    namespace: shop")
     );
 }

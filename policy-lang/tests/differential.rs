@@ -392,9 +392,13 @@ fn optimized(text: &str, yaml_text: &str) -> Result<Vec<String>, String> {
     let loaded = yaml::load_str(&Source::new("d.yaml", yaml_text), &LoadOptions::default());
     let report = rules.evaluate(&loaded.documents);
     if !report.errors.is_empty() {
-        return Err(report.errors[0].message.clone());
+        return Err(report.errors[0].message().to_string());
     }
-    let mut m: Vec<String> = report.findings.iter().map(|f| f.message.clone()).collect();
+    let mut m: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| f.message().to_string())
+        .collect();
     m.sort();
     Ok(m)
 }

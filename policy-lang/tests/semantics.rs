@@ -37,14 +37,14 @@ fn fires(cond: &str) -> bool {
     assert!(
         r.errors.is_empty(),
         "{cond}: {:?}",
-        r.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        r.errors.iter().map(|e| e.message()).collect::<Vec<_>>()
     );
     !r.findings.is_empty()
 }
 
 fn errors(cond: &str) -> Vec<String> {
     let r = run(&pod_rule(&format!("  deny {cond}")), POD);
-    r.errors.iter().map(|e| e.message.clone()).collect()
+    r.errors.iter().map(|e| e.message().to_string()).collect()
 }
 
 #[test]
@@ -250,7 +250,14 @@ fn a_finding_points_at_the_field_or_its_nearest_parent() {
     let got: Vec<(String, u32, u32, String)> = r
         .findings
         .iter()
-        .map(|f| (f.message.clone(), f.span.line, f.span.col, f.path.clone()))
+        .map(|f| {
+            (
+                f.message().to_string(),
+                f.line(),
+                f.col(),
+                f.path().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -403,7 +410,7 @@ fn an_at_naming_a_let_variable_locates_through_its_definition() {
     let got: Vec<(u32, u32, String)> = r
         .findings
         .iter()
-        .map(|f| (f.span.line, f.span.col, f.path.clone()))
+        .map(|f| (f.line(), f.col(), f.path().to_string()))
         .collect();
     assert_eq!(
         got,

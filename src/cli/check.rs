@@ -142,7 +142,8 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
 fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8 {
     if write_failed || !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
         EXIT_INCOMPLETE
-    } else if threshold.is_some_and(|t| scan.report.findings.iter().any(|f| f.rule.severity <= t)) {
+    } else if threshold.is_some_and(|t| scan.report.findings.iter().any(|f| f.rule().severity <= t))
+    {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -40,13 +40,15 @@ pub(super) fn parse(src: &Arc<Source>) -> Result<Config, ConfigErrors> {
         errors: Vec::new(),
     };
     for e in &loaded.errors {
-        let span = Span {
-            line: e.line,
-            col: e.col,
-            end_line: e.line,
-            end_col: e.col.saturating_add(1),
-        };
-        let at = (e.line > 0).then(|| Location::new(src.clone(), span));
+        let at = src
+            .byte_offset(e.line, e.col)
+            .filter(|_| e.line > 0)
+            .map(|b| {
+                let end = src
+                    .byte_offset(e.line, e.col.saturating_add(1))
+                    .unwrap_or(b);
+                Location::new(src.clone(), Span::of_range(b..end))
+            });
         p.errors
             .push(ConfigError::new(e.message.clone()).at(at.as_ref(), Some(1)));
     }
@@ -115,12 +117,13 @@ impl Parser<'_> {
     /// Where a scalar's text starts: a map value's span starts at its key, so skip `key:`.
     fn value_loc(&self, n: &Node) -> Option<Location> {
         let mut at = self.loc(n)?;
+        let (line, col) = self.src.line_col(n.span.start());
         let text: String = self
             .src
-            .line_text(n.span.line)
+            .line_text(line)
             .unwrap_or_default()
             .chars()
-            .skip(usize::try_from(n.span.col).unwrap_or(1).saturating_sub(1))
+            .skip(usize::try_from(col).unwrap_or(1).saturating_sub(1))
             .collect();
         let value = n.value.to_string();
         if !text.starts_with(&value) && !text.starts_with(['"', '\'']) {

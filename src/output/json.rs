@@ -66,27 +66,27 @@ fn location(l: Option<&Location>) -> Json {
 /// A finding as a JSON object (shared by the `findings` and `suppressed` arrays).
 pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
     let v = json!({
-        "rule_id": &*f.rule.id,
-        "title": &*f.rule.title,
-        "severity": f.rule.severity.as_str(),
-        "layer": f.rule.layer.as_str(),
-        "controls": f.rule.controls.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-        "message": f.message,
+        "rule_id": &*f.rule().id,
+        "title": &*f.rule().title,
+        "severity": f.rule().severity.as_str(),
+        "layer": f.rule().layer.as_str(),
+        "controls": f.rule().controls.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "message": f.message(),
         "resource": {
-            "api_version": opt(f.resource.api_version.as_deref()),
-            "kind": opt(f.resource.kind.as_deref()),
-            "namespace": opt(f.resource.namespace.as_deref()),
-            "name": opt(f.resource.name.as_deref()),
+            "api_version": opt(f.resource().api_version.as_deref()),
+            "kind": opt(f.resource().kind.as_deref()),
+            "namespace": opt(f.resource().namespace.as_deref()),
+            "name": opt(f.resource().name.as_deref()),
         },
         "location": {
-            "file": f.source.name(),
-            "line": f.span.line,
-            "column": f.span.col,
-            "end_line": f.span.end_line,
-            "end_column": f.span.end_col,
+            "file": f.source().name(),
+            "line": f.line(),
+            "column": f.col(),
+            "end_line": f.location().end_line,
+            "end_column": f.location().end_col,
         },
-        "path": f.path,
-        "remediation": opt(f.rule.remediation.as_deref()),
+        "path": f.path(),
+        "remediation": opt(f.rule().remediation.as_deref()),
     });
     match v {
         Json::Object(m) => m,
@@ -130,12 +130,12 @@ fn error_jsons(scan: &Scan) -> Vec<Json> {
     errors.extend(scan.report.errors.iter().map(|e| {
         json!({
             "kind": "eval",
-            "file": e.source.name(),
-            "line": e.span.line,
-            "column": e.span.col,
-            "rule_id": &*e.rule.id,
-            "rule_location": e.rule_location,
-            "message": e.message,
+            "file": e.source().name(),
+            "line": e.line(),
+            "column": e.col(),
+            "rule_id": &*e.rule().id,
+            "rule_location": e.rule_location(),
+            "message": e.message(),
         })
     }));
     errors

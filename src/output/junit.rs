@@ -44,29 +44,21 @@ type Key<'a> = (&'a str, &'a str, u32);
 pub fn junit(scan: &Scan) -> String {
     let mut cases: HashMap<Key<'_>, Case<'_>> = HashMap::new();
     for f in &scan.report.findings {
-        let k = (&*f.rule.id, f.source.name(), f.doc_index);
+        let k = (&*f.rule().id, f.source().name(), f.doc_index());
         cases.entry(k).or_default().findings.push(f);
     }
     for s in &scan.suppressed {
         let f = &s.finding;
-        let k = (&*f.rule.id, f.source.name(), f.doc_index);
+        let k = (&*f.rule().id, f.source().name(), f.doc_index());
         cases
             .entry(k)
             .or_default()
             .waived
             .push((f, &s.suppression.reason));
     }
-    // Evaluation errors name the document by its span: find its index among checked documents.
-    let doc_of: HashMap<(&str, u32), u32> = scan
-        .checked
-        .iter()
-        .map(|c| ((c.source.name(), c.span.line), c.doc_index))
-        .collect();
     for e in &scan.report.errors {
-        if let Some(i) = doc_of.get(&(e.source.name(), e.span.line)) {
-            let k = (&*e.rule.id, e.source.name(), *i);
-            cases.entry(k).or_default().errors.push(e);
-        }
+        let k = (&*e.rule().id, e.source().name(), e.doc_index());
+        cases.entry(k).or_default().errors.push(e);
     }
     let mut suites = String::new();
     let (mut tests, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
@@ -86,7 +78,7 @@ pub fn junit(scan: &Scan) -> String {
                 escape(&c.resource.to_string()),
                 escape(&rule.id),
                 escape(c.source.name()),
-                c.span.line
+                c.source.line_col(c.span.start()).0
             );
             match case {
                 None => body.push_str("/>\n"),
@@ -98,8 +90,8 @@ pub fn junit(scan: &Scan) -> String {
                             let _ = writeln!(
                                 body,
                                 "      <error message=\"{}\" type=\"evaluation\">rule at {}</error>",
-                                escape(&e.message),
-                                escape(&e.rule_location)
+                                escape(&e.message()),
+                                escape(&e.rule_location())
                             );
                         }
                     } else if !case.findings.is_empty() {
@@ -170,32 +162,32 @@ fn failure(body: &mut String, findings: &[&Finding]) {
         return;
     };
     let message = if findings.len() == 1 {
-        first.message.clone()
+        first.message().to_string()
     } else {
-        format!("{} findings: {}", findings.len(), first.message)
+        format!("{} findings: {}", findings.len(), first.message())
     };
     let mut text = String::new();
     for f in findings {
         let _ = writeln!(
             text,
             "{}:{}:{}: {} [{}] {}\n  field: {}",
-            f.source.name(),
-            f.span.line,
-            f.span.col,
-            f.rule.severity,
-            f.rule.id,
-            f.message,
+            f.source().name(),
+            f.line(),
+            f.col(),
+            f.rule().severity,
+            f.rule().id,
+            f.message(),
             super::shown_path(f)
         );
     }
-    if let Some(r) = &first.rule.remediation {
+    if let Some(r) = &first.rule().remediation {
         let _ = writeln!(text, "help: {r}");
     }
     let _ = writeln!(
         body,
         "      <failure message=\"{}\" type=\"{}\">{}</failure>",
         escape(&message),
-        first.rule.severity,
+        first.rule().severity,
         escape(text.trim_end())
     );
 }

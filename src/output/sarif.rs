@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::config::Location as ConfigLocation;
 use crate::waiver::{Suppressed, SuppressionKind};
-use crate::{Finding, RuleMeta, Scan, Severity, Span};
+use crate::{Finding, LineCols, RuleMeta, Scan, Severity};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -320,9 +320,9 @@ pub(crate) fn uri(path: &str) -> (String, Option<&'static str>) {
     }
 }
 
-fn physical(file: &str, span: Span) -> PhysicalLocation {
+fn physical(file: &str, span: LineCols) -> PhysicalLocation {
     let (uri, uri_base_id) = uri(file);
-    let region = span.is_known().then(|| Region {
+    let region = (span.line > 0).then(|| Region {
         start_line: span.line,
         start_column: span.col.max(1),
         end_line: span.end_line.max(span.line),
@@ -334,13 +334,18 @@ fn physical(file: &str, span: Span) -> PhysicalLocation {
     }
 }
 
+/// A one-character region at a line and column (0 for none).
+fn point(line: u32, col: u32) -> LineCols {
+    LineCols {
+        line,
+        col,
+        end_line: line,
+        end_col: col.saturating_add(1),
+    }
+}
+
 fn config_location(l: &ConfigLocation) -> Location {
-    let span = Span {
-        line: l.line(),
-        col: l.col(),
-        end_line: l.line(),
-        end_col: l.col().saturating_add(1),
-    };
+    let span = point(l.line(), l.col());
     Location {
         physical_location: physical(l.file(), span),
         logical_locations: Vec::new(),
@@ -350,16 +355,16 @@ fn config_location(l: &ConfigLocation) -> Location {
 /// A fingerprint that ignores line numbers: FNV-1a (64 bits) of the rule id, the file, the
 /// resource's kind, namespace and name (or document position when it has no name) and the path.
 pub fn fingerprint(f: &Finding) -> String {
-    let r = &f.resource;
-    let doc = f.doc_index.to_string();
+    let r = &f.resource();
+    let doc = f.doc_index().to_string();
     let name = r.name.as_deref().unwrap_or(&doc);
     let parts = [
-        &*f.rule.id,
-        f.source.name(),
+        &*f.rule().id,
+        f.source().name(),
         r.kind.as_deref().unwrap_or(""),
         r.namespace.as_deref().unwrap_or(""),
         name,
-        &f.path,
+        &f.path(),
     ];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
@@ -372,7 +377,7 @@ pub fn fingerprint(f: &Finding) -> String {
 }
 
 fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifResult<'a> {
-    let r = &f.resource;
+    let r = &f.resource();
     let logical = LogicalLocation {
         name: r.name.as_deref().unwrap_or("<no name>").to_string(),
         fully_qualified_name: r.to_string(),
@@ -402,21 +407,21 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
         .into_iter()
         .collect();
     SarifResult {
-        rule_id: &f.rule.id,
-        rule_index: scan.rules.iter().position(|m| m.id == f.rule.id),
-        level: level(f.rule.severity),
+        rule_id: &f.rule().id,
+        rule_index: scan.rules.iter().position(|m| m.id == f.rule().id),
+        level: level(f.rule().severity),
         message: Message {
-            text: f.message.clone(),
+            text: f.message().to_string(),
         },
         locations: vec![Location {
-            physical_location: physical(f.source.name(), f.span),
+            physical_location: physical(f.source().name(), f.location()),
             logical_locations: vec![logical],
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
         suppressions,
         properties: ResultProperties {
-            severity: f.rule.severity.as_str(),
-            path: &f.path,
+            severity: f.rule().severity.as_str(),
+            path: &f.path(),
             resource: Resource {
                 api_version: r.api_version.as_deref(),
                 kind: r.kind.as_deref(),
@@ -430,12 +435,7 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
 fn notifications(scan: &Scan) -> Vec<Notification> {
     let mut out = Vec::new();
     for e in &scan.load_errors {
-        let span = Span {
-            line: e.line,
-            col: e.col,
-            end_line: e.line,
-            end_col: e.col.saturating_add(1),
-        };
+        let span = point(e.line, e.col);
         out.push(Notification {
             level: "error",
             message: Message {
@@ -453,11 +453,13 @@ fn notifications(scan: &Scan) -> Vec<Notification> {
             message: Message {
                 text: format!(
                     "rule `{}` could not be evaluated: {} (rule at {})",
-                    e.rule.id, e.message, e.rule_location
+                    e.rule().id,
+                    e.message(),
+                    e.rule_location()
                 ),
             },
             locations: vec![Location {
-                physical_location: physical(e.source.name(), e.span),
+                physical_location: physical(e.source().name(), e.source().lines_of(e.span())),
                 logical_locations: Vec::new(),
             }],
         });
@@ -493,18 +495,18 @@ pub fn write_sarif(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<(
         .collect();
     all.sort_by(|(a, _), (b, _)| {
         (
-            a.source.name(),
-            a.span.line,
-            a.span.col,
-            &a.rule.id,
-            &a.path,
+            a.source().name(),
+            a.line(),
+            a.col(),
+            &a.rule().id,
+            &a.path(),
         )
             .cmp(&(
-                b.source.name(),
-                b.span.line,
-                b.span.col,
-                &b.rule.id,
-                &b.path,
+                b.source().name(),
+                b.line(),
+                b.col(),
+                &b.rule().id,
+                &b.path(),
             ))
     });
     let log = Log {

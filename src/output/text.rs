@@ -128,7 +128,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
     // The remediation is shown under a rule's first finding only: it is the same for all.
     let mut helped: HashSet<&str> = HashSet::new();
     for f in &scan.report.findings {
-        let file = f.source.name();
+        let file = f.source().name();
         if current != Some(file) {
             if current.is_some() {
                 out.push('\n');
@@ -136,7 +136,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
             let _ = writeln!(out, "{}", p.paint("1", file));
             current = Some(file);
         }
-        finding(out, &p, f, helped.insert(&f.rule.id));
+        finding(out, &p, f, helped.insert(&f.rule().id));
     }
     if opts.show_suppressed && !scan.suppressed.is_empty() {
         section(out, "suppressed");
@@ -156,12 +156,12 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
             let _ = writeln!(
                 out,
                 "  {}:{}:{}: {} [{}] {} ({})",
-                f.source.name(),
-                f.span.line,
-                f.span.col,
-                p.paint("2", f.rule.severity.as_str()),
-                f.rule.id,
-                f.message,
+                f.source().name(),
+                f.line(),
+                f.col(),
+                p.paint("2", f.rule().severity.as_str()),
+                f.rule().id,
+                f.message(),
                 p.paint("2", &why)
             );
         }
@@ -196,21 +196,21 @@ fn finding(out: &mut Sink<'_>, p: &Paint, f: &Finding, help: bool) {
     let _ = writeln!(
         out,
         "  {}:{}:{}: {} [{}] {}",
-        f.source.name(),
-        f.span.line,
-        f.span.col,
-        p.severity(f.rule.severity),
-        p.paint("1", &f.rule.id),
-        f.message
+        f.source().name(),
+        f.line(),
+        f.col(),
+        p.severity(f.rule().severity),
+        p.paint("1", &f.rule().id),
+        f.message()
     );
     let _ = writeln!(
         out,
         "      resource: {}  field: {}",
-        f.resource,
+        f.resource(),
         shown_path(f)
     );
-    snippet(out, p, &f.source, f.span, f.rule.severity);
-    if let Some(r) = f.rule.remediation.as_ref().filter(|_| help) {
+    snippet(out, p, &f.source(), f.span(), f.rule().severity);
+    if let Some(r) = f.rule().remediation.as_ref().filter(|_| help) {
         let mut lines = r.lines();
         if let Some(first) = lines.next() {
             let _ = writeln!(out, "{:>8} = {}: {first}", "", p.paint("1", "help"));
@@ -223,6 +223,7 @@ fn finding(out: &mut Sink<'_>, p: &Paint, f: &Finding, help: bool) {
 
 /// The source line of a span with a caret under it; tabs are kept so the caret lines up.
 fn snippet(out: &mut Sink<'_>, p: &Paint, source: &Source, span: Span, sev: Severity) {
+    let span = source.lines_of(span);
     let Some(line) = source.line_text(span.line) else {
         return;
     };
@@ -272,13 +273,13 @@ fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
         let _ = writeln!(
             out,
             "  {}:{}:{}: {error} [{}] {} (rule at {}, resource {})",
-            e.source.name(),
-            e.span.line,
-            e.span.col,
-            e.rule.id,
-            e.message,
-            e.rule_location,
-            e.resource
+            e.source().name(),
+            e.line(),
+            e.col(),
+            e.rule().id,
+            e.message(),
+            e.rule_location(),
+            e.resource()
         );
     }
 }

@@ -369,12 +369,7 @@ mod tests {
     #[test]
     fn sort_is_stable_and_keeps_spans() {
         use crate::value::Span;
-        let span = Span {
-            line: 4,
-            col: 3,
-            end_line: 4,
-            end_col: 6,
-        };
+        let span = Span::new(4, 6);
         let list = Value::List(List::from_vec(vec![
             Node::computed(Value::Float(1.0)),
             Node::computed(Value::Int(0)),

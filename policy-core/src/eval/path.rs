@@ -1,73 +1,81 @@
 //! Field paths: where a node sits in its document, for findings.
+//!
+//! A node's path comes from its identity: nodes are numbered in pre-order, so the child whose
+//! subtree holds a node is the child with the greatest id not above it. Finding the path is one
+//! walk down from the root, a few comparisons a level, never a search of the tree.
 
 use std::fmt::Write as _;
 
 use super::Hit;
-use crate::value::{Node, Span, Value};
+use crate::value::{Node, NodeId, Span, Value};
 
-/// Whether two nodes are the same node of a document (a clone shares its storage).
-pub fn same_node(a: &Node, b: &Node) -> bool {
-    if std::ptr::eq(a, b) {
-        return true;
-    }
-    match (&a.value, &b.value) {
-        (Value::Map(x), Value::Map(y)) => x.ptr_eq(y) && a.span == b.span,
-        (Value::List(x), Value::List(y)) => x.ptr_eq(y) && a.span == b.span,
-        (Value::Map(_) | Value::List(_), _) | (_, Value::Map(_) | Value::List(_)) => false,
-        _ => a.span.is_known() && a.span == b.span && a.value == b.value,
-    }
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg<'a> {
+    /// A map key.
+    Key(&'a str),
+    /// A list position.
+    Index(usize),
 }
 
-/// The path of `target` inside `root`, as `spec.containers[1].image`; `None` when not found.
+/// The node with identity `id` inside `root`, and the steps that lead to it; `None` when `root`
+/// has no such node. `span` (when known) must match too, so that a node of another document
+/// that happens to share the number is never taken for this one.
+pub fn find_node<'a>(
+    root: &'a Node,
+    id: NodeId,
+    span: Span,
+) -> Option<(&'a Node, Vec<PathSeg<'a>>)> {
+    if !id.is_document() || !root.id.is_document() || id < root.id {
+        return None;
+    }
+    let mut cur = root;
+    let mut steps = Vec::new();
+    while cur.id != id {
+        let next = match &cur.value {
+            Value::Map(m) => m
+                .iter()
+                .filter(|(_, v)| v.id.is_document() && v.id <= id)
+                .max_by_key(|(_, v)| v.id)
+                .map(|(k, v)| (PathSeg::Key(k), v)),
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.id.is_document() && v.id <= id)
+                .max_by_key(|(_, v)| v.id)
+                .map(|(i, v)| (PathSeg::Index(i), v)),
+            _ => None,
+        };
+        let (seg, child) = next?;
+        if child.id <= cur.id {
+            // Only an alias's subtree numbers below its parent: the node is not under it.
+            return None;
+        }
+        steps.push(seg);
+        cur = child;
+    }
+    (!span.is_known() || cur.span == span).then_some((cur, steps))
+}
+
+/// The path of `target` inside `root`, as `spec.containers[1].image`; `None` when `target` is
+/// not a node of that document.
 pub fn path_of(root: &Node, target: &Node) -> Option<String> {
-    // Whether `n` cannot be or contain `target`, judging by lines (checked before a child's
-    // key is written to the path).
-    fn outside(n: &Node, target: &Node) -> bool {
-        target.span.is_known()
-            && n.span.is_known()
-            && (target.span.line < n.span.line
-                || target.span.line > n.span.end_line.max(n.span.line))
-            && !same_node(n, target)
-    }
-    fn walk(n: &Node, target: &Node, path: &mut String) -> bool {
-        if same_node(n, target) {
-            return true;
-        }
-        if outside(n, target) {
-            return false;
-        }
-        let len = path.len();
-        match &n.value {
-            Value::Map(m) => {
-                for (k, v) in m.iter() {
-                    if outside(v, target) {
-                        continue;
-                    }
-                    push_key(path, k);
-                    if walk(v, target, path) {
-                        return true;
-                    }
-                    path.truncate(len);
-                }
-            }
-            Value::List(l) => {
-                for (i, v) in l.iter().enumerate() {
-                    if outside(v, target) {
-                        continue;
-                    }
-                    let _ = write!(path, "[{i}]");
-                    if walk(v, target, path) {
-                        return true;
-                    }
-                    path.truncate(len);
-                }
-            }
-            _ => {}
-        }
-        false
-    }
+    let (_, steps) = find_node(root, target.id, target.span)?;
+    Some(render_path(&steps))
+}
+
+/// Renders path steps as `spec.containers[1].image`.
+pub fn render_path(steps: &[PathSeg<'_>]) -> String {
     let mut p = String::with_capacity(64);
-    walk(root, target, &mut p).then_some(p)
+    for s in steps {
+        match s {
+            PathSeg::Key(k) => push_key(&mut p, k),
+            PathSeg::Index(i) => {
+                let _ = write!(p, "[{i}]");
+            }
+        }
+    }
+    p
 }
 
 /// Appends a map key to a field path, quoting keys that are not plain identifiers.

@@ -9,7 +9,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 use super::map::{Entries, MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
 use crate::document::{Document, LoadError, LoadOptions, Loaded, Source, YamlCompat};
-use crate::value::{List, Node, Span, Str, Value};
+use crate::value::{List, Node, NodeId, Span, Str, Value};
 
 /// A 1-based line and column, in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,24 +18,14 @@ pub(super) struct Pos {
     pub(super) col: u32,
 }
 
+/// The position where a span starts.
+pub(super) fn pos_of(source: &Source, s: &Span) -> Pos {
+    let (line, col) = source.line_col(s.start());
+    Pos { line, col }
+}
+
 fn to_u32(x: usize) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
-}
-
-fn span(start: Pos, end: Pos) -> Span {
-    Span {
-        line: start.line,
-        col: start.col,
-        end_line: end.line,
-        end_col: end.col,
-    }
-}
-
-fn end_pos(s: &Span) -> Pos {
-    Pos {
-        line: s.end_line,
-        col: s.end_col,
-    }
 }
 
 /// Why the current document (or the whole stream) stops.
@@ -81,6 +71,8 @@ struct Frame {
     /// The end of the last child so far (block collections end there).
     last_end: Pos,
     anchor: usize,
+    /// The collection's identity, taken when it opened (pre-order).
+    id: NodeId,
     /// Nodes in this subtree, aliases counted at their expanded size.
     size: usize,
 }
@@ -127,6 +119,8 @@ struct Builder<'a> {
     /// The current document failed: ignore events until it ends.
     skipping: bool,
     nodes: usize,
+    /// The identity the next node of the current document takes.
+    next_id: u32,
     out: Loaded,
 }
 
@@ -162,6 +156,7 @@ pub(super) fn load_part(
         root: None,
         skipping: false,
         nodes: 0,
+        next_id: 1,
         out: Loaded::default(),
     };
     let mut parser = Parser::new_from_str(text);
@@ -189,6 +184,29 @@ pub(super) fn load_part(
 }
 
 impl Builder<'_> {
+    /// The byte span between two positions of the source.
+    fn span(&self, start: Pos, end: Pos) -> Span {
+        match (
+            self.source.byte_offset(start.line, start.col),
+            self.source.byte_offset(end.line, end.col),
+        ) {
+            (Some(a), Some(b)) => Span::of_range(a..b),
+            _ => Span::NONE,
+        }
+    }
+
+    /// The position where a span starts.
+    fn start_pos(&self, s: &Span) -> Pos {
+        pos_of(self.source, s)
+    }
+
+    /// A fresh identity for the next node of the current document.
+    fn take_id(&mut self) -> NodeId {
+        let id = NodeId(self.next_id);
+        self.next_id = self.next_id.saturating_add(1);
+        id
+    }
+
     fn start_of(&self, s: &YSpan) -> Pos {
         Pos {
             line: to_u32(s.start.line()).saturating_add(self.line_offset),
@@ -239,6 +257,7 @@ impl Builder<'_> {
                 self.anchors.clear();
                 self.clear_stack();
                 self.root = None;
+                self.next_id = 1;
                 self.skipping = false;
                 Ok(())
             }
@@ -342,14 +361,15 @@ impl Builder<'_> {
             let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
             let key = self.key_text(&text, style, core, start)?;
             if anchor != 0 {
-                let node = Node::new(Value::String(key.clone()), span(start, end));
+                let node = Node::new(Value::String(key.clone()), self.span(start, end));
                 self.anchors.insert(anchor, Anchored { node, size: 1 });
             }
             self.set_key(key, start, end, merge);
             return Ok(());
         }
         let value = self.scalar_value(&text, style, core, start)?;
-        let node = Node::new(value, span(start, end));
+        let id = self.take_id();
+        let node = Node::with_id(value, self.span(start, end), id);
         if anchor != 0 {
             self.anchors.insert(
                 anchor,
@@ -359,7 +379,7 @@ impl Builder<'_> {
                 },
             );
         }
-        self.attach(node, 1)
+        self.attach(node, 1, end)
     }
 
     fn set_key(&mut self, key: Str, start: Pos, end: Pos, merge: bool) {
@@ -464,12 +484,14 @@ impl Builder<'_> {
             ));
         }
         self.count(1, start, false)?;
+        let id = self.take_id();
         self.stack.push(Frame {
             kind,
             start,
             last_end: self.end_of(sp),
             anchor,
             size: 1,
+            id,
         });
         Ok(())
     }
@@ -493,7 +515,7 @@ impl Builder<'_> {
             }
             Kind::Map(m) => Value::Map(m.finish(&mut self.entries)),
         };
-        let node = Node::new(value, span(frame.start, end));
+        let node = Node::with_id(value, self.span(frame.start, end), frame.id);
         if frame.anchor != 0 {
             self.anchors.insert(
                 frame.anchor,
@@ -503,7 +525,7 @@ impl Builder<'_> {
                 },
             );
         }
-        self.attach(node, frame.size)
+        self.attach(node, frame.size, end)
     }
 
     fn alias(&mut self, id: usize, sp: &YSpan) -> Result<(), Fail> {
@@ -521,8 +543,9 @@ impl Builder<'_> {
         };
         // The alias is the anchored value at the alias's own place; the nodes inside keep the
         // spans of the anchored text.
-        let node = Node::new(anchored.node.value.clone(), span(start, end));
-        let size = anchored.size;
+        let (value, size) = (anchored.node.value.clone(), anchored.size);
+        let id = self.take_id();
+        let node = Node::with_id(value, self.span(start, end), id);
         self.count(size, start, true)?;
         if self.in_key_position() {
             let key = match &node.value {
@@ -548,7 +571,7 @@ impl Builder<'_> {
             self.set_key(key, start, end, false);
             return Ok(());
         }
-        self.attach(node, size)
+        self.attach(node, size, end)
     }
 
     /// The source text a span covers (for messages).
@@ -566,13 +589,13 @@ impl Builder<'_> {
     }
 
     /// Adds a finished node to the collection being built, or makes it the document root.
-    fn attach(&mut self, node: Node, size: usize) -> Result<(), Fail> {
+    fn attach(&mut self, node: Node, size: usize, last_end: Pos) -> Result<(), Fail> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
         };
         frame.size = frame.size.saturating_add(size);
-        frame.last_end = end_pos(&node.span);
+        frame.last_end = last_end;
         match &mut frame.kind {
             Kind::Seq(_) => {
                 self.items.push(node);
@@ -587,19 +610,16 @@ impl Builder<'_> {
                         "complex keys are not supported (a key is a map or a list)".to_string(),
                     ));
                 };
-                let node = Node::new(
-                    node.value,
-                    Span {
-                        line: key.start.line,
-                        col: key.start.col,
-                        end_line: node.span.end_line,
-                        end_col: node.span.end_col,
-                    },
-                );
+                let key_start = match self.source.byte_offset(key.start.line, key.start.col) {
+                    Some(b) => u32::try_from(b).unwrap_or(u32::MAX),
+                    None => node.span.start(),
+                };
+                let node =
+                    Node::with_id(node.value, Span::new(key_start, node.span.end()), node.id);
                 if key.merge {
-                    m.add_merge(&self.entries, node)
+                    m.add_merge(self.source, &self.entries, node)
                 } else {
-                    m.add_entry(&mut self.entries, key, node)
+                    m.add_entry(self.source, &mut self.entries, key, node)
                 }
             }
         }
@@ -619,11 +639,9 @@ impl Builder<'_> {
                                 self.push_document(item.clone());
                             } else {
                                 let what = describe(&item.value);
+                                let pos = self.start_pos(&item.span);
                                 self.error(
-                                    Pos {
-                                        line: item.span.line,
-                                        col: item.span.col,
-                                    },
+                                    pos,
                                     format!(
                                         "item of a `kind: List` is not an object; found {what}"
                                     ),
@@ -637,10 +655,7 @@ impl Builder<'_> {
             }
             other => {
                 let message = format!("document is not an object; found {}", describe(other));
-                let pos = Pos {
-                    line: root.span.line,
-                    col: root.span.col,
-                };
+                let pos = self.start_pos(&root.span);
                 self.error(pos, message);
             }
         }

@@ -7,7 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::build::{Fail, Pos, describe};
+use super::build::{Fail, Pos, describe, pos_of};
+use crate::document::Source;
 use crate::value::{Map, Node, Str, Value};
 
 /// Maps with more entries than this get a hash index for the duplicate-key check.
@@ -53,6 +54,7 @@ impl MapFrame {
     /// Adds an explicit entry; a key seen before is an error.
     pub(super) fn add_entry(
         &mut self,
+        source: &Source,
         entries: &mut Entries,
         key: PendingKey,
         node: Node,
@@ -69,7 +71,8 @@ impl MapFrame {
                 key.start,
                 format!(
                     "duplicate key `{}` (first at line {})",
-                    key.key, first.1.span.line
+                    key.key,
+                    source.line_col(first.1.span.start()).0
                 ),
             ));
         }
@@ -93,12 +96,14 @@ impl MapFrame {
     }
 
     /// Records the value of a `<<` key: a map, or a list of maps.
-    pub(super) fn add_merge(&mut self, entries: &Entries, node: Node) -> Result<(), Fail> {
+    pub(super) fn add_merge(
+        &mut self,
+        source: &Source,
+        entries: &Entries,
+        node: Node,
+    ) -> Result<(), Fail> {
         let at = entries.len().saturating_sub(self.start);
-        let pos = Pos {
-            line: node.span.line,
-            col: node.span.col,
-        };
+        let pos = pos_of(source, &node.span);
         match node.value {
             Value::Map(map) => self.merges.push(MergeSource { at, map }),
             Value::List(list) => {
@@ -110,10 +115,7 @@ impl MapFrame {
                         }),
                         other => {
                             return Err(Fail::doc(
-                                Pos {
-                                    line: item.span.line,
-                                    col: item.span.col,
-                                },
+                                pos_of(source, &item.span),
                                 format!(
                                     "merge key `<<` needs a map or a list of maps; found a list item that is {}",
                                     describe(other)

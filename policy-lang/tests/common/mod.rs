@@ -28,5 +28,5 @@ pub fn pod_rule(body: &str) -> String {
 
 /// Messages of the findings.
 pub fn messages(r: &Report) -> Vec<String> {
-    r.findings.iter().map(|f| f.message.clone()).collect()
+    r.findings.iter().map(|f| f.message().to_string()).collect()
 }
