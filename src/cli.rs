@@ -37,6 +37,9 @@ pub(crate) fn engine(
         }
     }
     b = b.config(flags(args, extra)?);
+    if let Some(name) = &args.input_format {
+        b = b.force_input_format(name);
+    }
     if let Ok(today) = std::env::var(ENV_TODAY) {
         match Date::parse(&today) {
             Some(d) => b = b.today(d),

@@ -55,7 +55,7 @@ use std::sync::Arc;
 
 pub use config::{Config, ConfigError, ConfigErrors};
 pub use date::Date;
-pub use scan::{Checked, Progress, Scan};
+pub use scan::{Checked, Progress, Scan, Skipped};
 
 use policy_core::RuleSetOptions;
 use policy_core::testing::TestReport;
@@ -89,6 +89,14 @@ pub enum BuildError {
     /// type, a waiver naming no rule. Each error names its line of `fourc.yaml`.
     #[error(transparent)]
     Config(#[from] ConfigErrors),
+    /// `--input-format` named no registered format.
+    #[error("unknown input format `{name}`: the formats are {known}")]
+    InputFormat {
+        /// The name given.
+        name: String,
+        /// The registered formats.
+        known: String,
+    },
     /// A rules folder that could not be read.
     #[error("cannot read rules from `{path}`: {message}")]
     Io {
@@ -158,6 +166,8 @@ pub struct EngineBuilder {
     params: Vec<(String, Value)>,
     load: LoadOptions,
     io_error: Option<(String, String)>,
+    formats: policy_core::input::Formats,
+    input_format: Option<String>,
 }
 
 impl Default for EngineBuilder {
@@ -171,6 +181,8 @@ impl Default for EngineBuilder {
             params: Vec::new(),
             load: LoadOptions::default(),
             io_error: None,
+            formats: policy_core::input::Formats::standard(),
+            input_format: None,
         }
     }
 }
@@ -288,6 +300,20 @@ impl EngineBuilder {
         self
     }
 
+    /// Registers an input format: files it recognises are read with it (see
+    /// [`InputFormat`](core::input::InputFormat)).
+    pub fn input_format(mut self, format: Arc<dyn policy_core::input::InputFormat>) -> Self {
+        self.formats.register(format);
+        self
+    }
+
+    /// Reads every input with the format called `name`, whatever its name or content says
+    /// (`--input-format`); an unknown name fails the build.
+    pub fn force_input_format(mut self, name: &str) -> Self {
+        self.input_format = Some(name.to_string());
+        self
+    }
+
     /// Sets the loading limits.
     pub fn load_options(mut self, load: LoadOptions) -> Self {
         self.load = load;
@@ -298,6 +324,14 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine, BuildError> {
         if let Some((path, message)) = self.io_error {
             return Err(BuildError::Io { path, message });
+        }
+        if let Some(name) = &self.input_format
+            && self.formats.get(name).is_none()
+        {
+            return Err(BuildError::InputFormat {
+                name: name.clone(),
+                known: self.formats.names().join(", "),
+            });
         }
         check_pss_version(&self.params)?;
         let mut c = policy_lang::RuleCompiler::new();
@@ -348,6 +382,8 @@ impl EngineBuilder {
         )?;
         Ok(Engine {
             rules,
+            formats: self.formats,
+            input_format: self.input_format,
             load: self.load,
             warnings: compiled.warnings,
             review: plan.review,
@@ -374,6 +410,8 @@ fn check_pss_version(params: &[(String, Value)]) -> Result<(), BuildError> {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
+    formats: policy_core::input::Formats,
+    input_format: Option<String>,
     load: LoadOptions,
     warnings: Vec<Diagnostic>,
     review: review::Review,
@@ -418,13 +456,6 @@ fn io_error(p: &Path, e: &std::io::Error) -> LoadError {
         col: 0,
         message: format!("cannot read: {e}"),
     }
-}
-
-/// Whether a path looks like a manifest by its extension.
-pub fn is_manifest(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
 /// Collects files under `dir` that satisfy `keep`, recursively, skipping hidden entries, sorted.

@@ -94,6 +94,10 @@ struct RuleArgs {
     /// Leave out the embedded standard library.
     #[arg(long, global = true)]
     no_stdlib: bool,
+    /// Read every input with this input format (`kubernetes`, ...), whatever its name or
+    /// content says.
+    #[arg(long, value_name = "NAME", global = true)]
+    input_format: Option<String>,
     /// Pod Security Standards level: `restricted` (the default) includes `baseline`.
     #[arg(long, value_enum, global = true)]
     pss_level: Option<Level>,

@@ -3,12 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use policy_core::input::{self, InputFormat};
 use policy_core::yaml;
 
 use crate::waiver::{Notice, Suppressed};
 use crate::{
     Document, Engine, LoadError, Loaded, Report, ResourceId, RuleMeta, Source, Span, collect_files,
-    io_error, is_manifest,
+    io_error,
 };
 
 /// What one scan produced: the findings and evaluation errors, the inputs that could not be read
@@ -19,6 +20,8 @@ pub struct Scan {
     pub report: Report,
     /// Inputs that could not be read or parsed.
     pub load_errors: Vec<LoadError>,
+    /// Inputs that no input format recognises: not read, and said so.
+    pub skipped: Vec<Skipped>,
     /// Findings a waiver covers: not counted against the failure threshold, still reported.
     pub suppressed: Vec<Suppressed>,
     /// Expired, stale and malformed waivers.
@@ -27,6 +30,35 @@ pub struct Scan {
     pub checked: Vec<Checked>,
     /// The rules of the engine, in rule order (what reports describe as the tool's rules).
     pub rules: Vec<Arc<RuleMeta>>,
+}
+
+/// An input that was not read because no input format recognises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The path, as given or found.
+    pub path: String,
+    /// Why it was not read.
+    pub reason: String,
+}
+
+/// What loading inputs produced.
+#[derive(Debug, Default)]
+pub(crate) struct Inputs {
+    pub(crate) docs: Vec<Document>,
+    pub(crate) errors: Vec<LoadError>,
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+impl Inputs {
+    fn add(&mut self, r: Result<Loaded, Skipped>) {
+        match r {
+            Ok(l) => {
+                self.docs.extend(l.documents);
+                self.errors.extend(l.errors);
+            }
+            Err(s) => self.skipped.push(s),
+        }
+    }
 }
 
 /// A document and the rules whose `on` clause matched it.
@@ -63,10 +95,49 @@ pub enum Progress {
 }
 
 impl Engine {
-    /// Loads and evaluates a YAML or JSON text.
+    /// Loads and evaluates a text in any format the engine reads (recognised by `name` and
+    /// content, or the format the builder forced).
     pub fn check_str(&self, name: &str, text: &str) -> Scan {
-        let loaded = yaml::load_str(&Source::new(name, text), &self.load);
-        self.finish(&loaded.documents, loaded.errors)
+        let mut inputs = Inputs::default();
+        inputs.add(self.load_source(&Source::new(name, text), Some(Path::new(name))));
+        self.finish(inputs)
+    }
+
+    /// The format to read a source with, or why there is none.
+    fn format_for(
+        &self,
+        source: &Source,
+        path: Option<&Path>,
+    ) -> Result<&Arc<dyn InputFormat>, Skipped> {
+        let skipped = |reason: String| Skipped {
+            path: source.name().to_string(),
+            reason,
+        };
+        match &self.input_format {
+            Some(name) => self
+                .formats
+                .get(name)
+                .ok_or_else(|| skipped(format!("unknown input format `{name}`"))),
+            None => self
+                .formats
+                .detect(path, input::head(source.text()))
+                .map_err(skipped),
+        }
+    }
+
+    fn load_source(&self, source: &Arc<Source>, path: Option<&Path>) -> Result<Loaded, Skipped> {
+        let format = self.format_for(source, path)?;
+        Ok(format.load(source, &self.load))
+    }
+
+    fn load_file(&self, path: &Path) -> Result<Loaded, Skipped> {
+        match yaml::read_path(path, &self.load) {
+            Ok(source) => self.load_source(&source, Some(path)),
+            Err(e) => Ok(Loaded {
+                documents: Vec::new(),
+                errors: vec![e],
+            }),
+        }
     }
 
     /// Loads every input (files, folders searched recursively for `.yaml`, `.yml` and `.json`,
@@ -82,15 +153,21 @@ impl Engine {
         inputs: &[P],
         progress: &mut dyn FnMut(Progress),
     ) -> Scan {
-        let (docs, load_errors) = self.load_inputs_with(inputs, progress);
+        let inputs = self.read_inputs(inputs, progress);
         progress(Progress::Evaluating {
-            documents: docs.len(),
+            documents: inputs.docs.len(),
         });
-        self.finish(&docs, load_errors)
+        self.finish(inputs)
     }
 
     /// Evaluates, applies exclusions and waivers, and lists what was checked.
-    fn finish(&self, docs: &[Document], load_errors: Vec<LoadError>) -> Scan {
+    fn finish(&self, inputs: Inputs) -> Scan {
+        let Inputs {
+            docs,
+            errors: load_errors,
+            skipped,
+        } = inputs;
+        let docs = &docs[..];
         let mut report = self.evaluate(docs);
         let (suppressed, notices) = self.review.apply(&mut report, docs);
         let checked = docs
@@ -106,6 +183,7 @@ impl Engine {
         Scan {
             report,
             load_errors,
+            skipped,
             suppressed,
             notices,
             checked,
@@ -113,28 +191,31 @@ impl Engine {
         }
     }
 
-    /// Loads inputs as [`Engine::check_paths`] does, without evaluating.
+    /// Loads inputs as [`Engine::check_paths`] does, without evaluating; inputs that no format
+    /// recognises are left out.
     pub fn load_inputs<P: AsRef<Path>>(&self, inputs: &[P]) -> (Vec<Document>, Vec<LoadError>) {
-        self.load_inputs_with(inputs, &mut |_| {})
+        let i = self.read_inputs(inputs, &mut |_| {});
+        (i.docs, i.errors)
     }
 
-    /// Files found in folders are skipped when an excluded path pattern matches them; files
-    /// named directly are always read.
-    fn load_inputs_with<P: AsRef<Path>>(
+    /// Files found in folders are read when some format claims their name and no excluded path
+    /// pattern matches them; files named directly are always tried.
+    pub(crate) fn read_inputs<P: AsRef<Path>>(
         &self,
         inputs: &[P],
         progress: &mut dyn FnMut(Progress),
-    ) -> (Vec<Document>, Vec<LoadError>) {
+    ) -> Inputs {
         let mut files: Vec<PathBuf> = Vec::new();
         let mut errors = Vec::new();
         let mut stdin = false;
+        let claims = |p: &Path| self.input_format.is_some() || self.formats.claims_name(p);
         for input in inputs {
             let p = input.as_ref();
             if p == Path::new("-") {
                 stdin = true;
             } else if p.is_dir() {
                 let mut found = Vec::new();
-                if let Err(e) = collect_files(p, &mut found, &is_manifest) {
+                if let Err(e) = collect_files(p, &mut found, &claims) {
                     errors.push(io_error(p, &e));
                 }
                 found.retain(|f| {
@@ -147,7 +228,10 @@ impl Engine {
             }
         }
         let total = files.len();
-        let mut docs = Vec::new();
+        let mut out = Inputs {
+            errors,
+            ..Inputs::default()
+        };
         // Files load in parallel, a batch at a time so that progress still moves on this thread;
         // results are joined in file order, so the output does not depend on the thread count.
         #[cfg(feature = "parallel")]
@@ -158,30 +242,25 @@ impl Engine {
         for chunk in files.chunks(batch) {
             progress(Progress::Loading { done, total });
             #[cfg(feature = "parallel")]
-            let loaded: Vec<Loaded> = {
+            let loaded: Vec<Result<Loaded, Skipped>> = {
                 use rayon::prelude::*;
-                chunk
-                    .par_iter()
-                    .map(|f| yaml::load_path(f, &self.load))
-                    .collect()
+                chunk.par_iter().map(|f| self.load_file(f)).collect()
             };
             #[cfg(not(feature = "parallel"))]
-            let loaded: Vec<Loaded> = chunk
-                .iter()
-                .map(|f| yaml::load_path(f, &self.load))
-                .collect();
+            let loaded: Vec<Result<Loaded, Skipped>> =
+                chunk.iter().map(|f| self.load_file(f)).collect();
             for l in loaded {
-                docs.extend(l.documents);
-                errors.extend(l.errors);
+                out.add(l);
             }
             done += chunk.len();
         }
         progress(Progress::Loading { done: total, total });
         if stdin {
-            let l = yaml::load_reader("-", std::io::stdin().lock(), &self.load);
-            docs.extend(l.documents);
-            errors.extend(l.errors);
+            match yaml::read_source("-", std::io::stdin().lock(), &self.load, 0) {
+                Ok(source) => out.add(self.load_source(&source, None)),
+                Err(e) => out.errors.push(e),
+            }
         }
-        (docs, errors)
+        out
     }
 }

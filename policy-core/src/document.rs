@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::value::{Node, Span, Str, Value};
+use crate::value::{List, MapBuilder, Node, NodeId, Span, Str, Value};
 
 /// A source text (a file, standard input, or a string given by an embedder).
 ///
@@ -215,22 +215,69 @@ pub struct LineCols {
     pub end_col: u32,
 }
 
-/// The identity of a Kubernetes-style object: what a finding names as its resource.
+/// The format name of Kubernetes objects (YAML or JSON manifests, AdmissionReviews).
+pub const KUBERNETES: &str = "kubernetes";
+
+/// What a finding names as its resource: a format-neutral identity that each input format fills.
+///
+/// Kubernetes fills it from `apiVersion`, `kind`, `metadata.namespace` and `metadata.name`; a
+/// Terraform resource would give its type (`aws_eks_cluster`), its name, its module as the scope
+/// and its address (`module.eks.aws_eks_cluster.main`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct ResourceId {
-    /// `apiVersion`, when present.
+    /// The input format that read it (`kubernetes`, ...).
+    pub format: Str,
+    /// `apiVersion`, or the format's version of the type, when there is one.
     pub api_version: Option<Str>,
-    /// `kind`, when present.
+    /// The type: a Kubernetes `kind`, a Terraform resource type. Rules select on it.
     pub kind: Option<Str>,
-    /// `metadata.namespace`, when present.
+    /// The scope: a Kubernetes namespace, a Terraform module.
     pub namespace: Option<Str>,
-    /// `metadata.name`, when present.
+    /// The name.
     pub name: Option<Str>,
+    /// A full address, when the format has one (`module.eks.aws_eks_cluster.main`).
+    pub address: Option<Str>,
 }
 
 impl ResourceId {
-    /// Reads the identity fields of an object.
+    /// An identity of format `format` and type `kind`; fill the rest with the `with_*` methods.
+    pub fn new(format: &str, kind: &str) -> Self {
+        ResourceId {
+            format: Str::from(format),
+            kind: Some(Str::from(kind)),
+            ..ResourceId::default()
+        }
+    }
+
+    /// Sets the name.
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = Some(Str::from(name));
+        self
+    }
+
+    /// Sets the scope (namespace, module).
+    pub fn with_scope(mut self, scope: &str) -> Self {
+        self.namespace = Some(Str::from(scope));
+        self
+    }
+
+    /// Sets the address.
+    pub fn with_address(mut self, address: &str) -> Self {
+        self.address = Some(Str::from(address));
+        self
+    }
+
+    /// Sets the type's version.
+    pub fn with_api_version(mut self, v: &str) -> Self {
+        self.api_version = Some(Str::from(v));
+        self
+    }
+
+    /// Reads the identity of a Kubernetes object.
     pub fn of(root: &Node) -> Self {
+        static FORMAT: std::sync::LazyLock<Str> =
+            std::sync::LazyLock::new(|| Str::from(KUBERNETES));
         let s = |n: Option<&Node>| {
             n.and_then(|n| match &n.value {
                 Value::String(s) => Some(s.clone()),
@@ -238,17 +285,22 @@ impl ResourceId {
             })
         };
         ResourceId {
+            format: FORMAT.clone(),
             api_version: s(root.get("apiVersion")),
             kind: s(root.get("kind")),
             namespace: s(root.get_path(&["metadata", "namespace"])),
             name: s(root.get_path(&["metadata", "name"])),
+            address: None,
         }
     }
 }
 
 impl fmt::Display for ResourceId {
-    /// `Kind/namespace/name`, leaving out what is missing.
+    /// The address when there is one, else `Kind/namespace/name` leaving out what is missing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(a) = &self.address {
+            return f.write_str(a);
+        }
         f.write_str(self.kind.as_deref().unwrap_or("<no kind>"))?;
         if let Some(ns) = &self.namespace {
             write!(f, "/{ns}")?;
@@ -264,27 +316,49 @@ pub struct Document {
     index: u32,
     root: Node,
     id: ResourceId,
+    /// What the object came wrapped in, kept for rules that ask (an AdmissionReview's
+    /// `request`).
+    context: Option<Node>,
 }
 
 impl Document {
-    /// A document read from `source`; `index` is its 0-based position in the source's stream
-    /// (items of a `kind: List` count one each).
+    /// A Kubernetes object read from `source`; `index` is its 0-based position in the source's
+    /// stream (items of a `kind: List` count one each).
     pub fn new(source: Arc<Source>, index: u32, root: Node) -> Self {
         let id = ResourceId::of(&root);
+        Document::with_identity(source, index, root, id)
+    }
+
+    /// A document of any format with the identity its format gave it. A root whose nodes have
+    /// no identity yet (built by hand with [`Node::new`]) is numbered here.
+    pub fn with_identity(source: Arc<Source>, index: u32, root: Node, id: ResourceId) -> Self {
+        let root = if root.id.is_document() {
+            root
+        } else {
+            number_nodes(root)
+        };
         Document {
             source,
             index,
             root,
             id,
+            context: None,
         }
     }
 
+    /// The same document with what it came wrapped in.
+    pub fn with_context(mut self, context: Node) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    /// What the object came wrapped in (an AdmissionReview's `request`), if anything.
+    pub fn context(&self) -> Option<&Node> {
+        self.context.as_ref()
+    }
+
     /// The same document at another position in its source.
-    #[cfg_attr(
-        not(feature = "parallel"),
-        allow(dead_code, reason = "used by the parallel loader")
-    )]
-    pub(crate) fn with_index(mut self, index: u32) -> Self {
+    pub fn with_index(mut self, index: u32) -> Self {
         self.index = index;
         self
     }
@@ -309,7 +383,12 @@ impl Document {
         &self.id
     }
 
-    /// `kind`, when it is a string.
+    /// The input format that read the document.
+    pub fn format(&self) -> &str {
+        &self.id.format
+    }
+
+    /// The type (`kind`), when it is known.
     pub fn kind(&self) -> Option<&str> {
         self.id.kind.as_deref()
     }
@@ -318,6 +397,28 @@ impl Document {
     pub fn span(&self) -> Span {
         self.root.span
     }
+}
+
+/// Numbers the nodes of a tree in pre-order from 1, so that findings can find their paths (see
+/// [`crate::eval::find_node`]). Loaders that build trees themselves number as they go.
+pub fn number_nodes(root: Node) -> Node {
+    fn walk(n: &Node, next: &mut u32) -> Node {
+        let id = NodeId(*next);
+        *next = next.saturating_add(1);
+        let value = match &n.value {
+            Value::Map(m) => {
+                let entries = m.iter().map(|(k, v)| (k.clone(), walk(v, next))).collect();
+                Value::Map(MapBuilder::from_distinct_entries(entries).finish())
+            }
+            Value::List(l) => {
+                Value::List(List::from_vec(l.iter().map(|v| walk(v, next)).collect()))
+            }
+            other => other.clone(),
+        };
+        Node::with_id(value, n.span, id)
+    }
+    let mut next = 1;
+    walk(&root, &mut next)
 }
 
 /// An input that could not be read or parsed: named by file, line and column.

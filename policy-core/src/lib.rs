@@ -8,6 +8,7 @@ pub mod builtins;
 pub mod controls;
 pub mod document;
 pub mod eval;
+pub mod input;
 pub mod ir;
 pub mod ruleset;
 pub mod scan;

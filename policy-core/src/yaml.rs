@@ -65,46 +65,60 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
 /// Loads a file. A file over [`LoadOptions::max_bytes`] fails before anything is read.
 /// The source is named by `path` as given.
 pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
+    match read_path(path, opts) {
+        Ok(source) => load_str(&source, opts),
+        Err(e) => failed(e),
+    }
+}
+
+/// Reads a file into a [`Source`] with the checks every input format needs: the size limit
+/// (before anything is read), UTF-8, and a dropped byte order mark. The source is named by
+/// `path` as given.
+pub fn read_path(path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadError> {
     let name = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) => return failed(io_error(&name, &e)),
-    };
+    let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
     if meta.is_dir() {
-        return failed(error_at(
+        return Err(error_at(
             &name,
             "cannot read a directory as a document".to_string(),
         ));
     }
     if let Some(err) = check_size(&name, meta.len(), opts, "file is") {
-        return failed(err);
+        return Err(err);
     }
-    match std::fs::File::open(path) {
-        // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
-        Ok(file) => read_and_load(&name, file, opts, meta.len()),
-        Err(e) => failed(io_error(&name, &e)),
-    }
+    // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
+    let file = std::fs::File::open(path).map_err(|e| io_error(&name, &e))?;
+    read_source(&name, file, opts, meta.len())
 }
 
 /// Loads from a reader (standard input, say): reads at most [`LoadOptions::max_bytes`] bytes
 /// (and one more, to tell that the input is too big), so memory stays bounded.
 pub fn load_reader(name: &str, r: impl Read, opts: &LoadOptions) -> Loaded {
-    read_and_load(name, r, opts, 0)
+    match read_source(name, r, opts, 0) {
+        Ok(source) => load_str(&source, opts),
+        Err(e) => failed(e),
+    }
 }
 
-/// [`load_reader`] with room for `size_hint` bytes reserved up front, so that reading a file of
-/// known size does not grow (and overshoot) the buffer.
-fn read_and_load(name: &str, r: impl Read, opts: &LoadOptions, size_hint: u64) -> Loaded {
+/// Reads a [`Source`] from a reader, bounded as [`load_reader`] is, with room for `size_hint`
+/// bytes reserved up front, so that reading a file of known size does not grow (and overshoot)
+/// the buffer.
+pub fn read_source(
+    name: &str,
+    r: impl Read,
+    opts: &LoadOptions,
+    size_hint: u64,
+) -> Result<Arc<Source>, LoadError> {
     let hint = usize::try_from(size_hint.min(opts.max_bytes)).unwrap_or(0);
     let mut buf = Vec::with_capacity(hint.saturating_add(1));
     if let Err(e) = r
         .take(opts.max_bytes.saturating_add(1))
         .read_to_end(&mut buf)
     {
-        return failed(io_error(name, &e));
+        return Err(io_error(name, &e));
     }
     if len_u64(buf.len()) > opts.max_bytes {
-        return failed(error_at(
+        return Err(error_at(
             name,
             format!(
                 "input is more than {max} bytes; the limit is {max} bytes (see max_bytes)",
@@ -114,13 +128,13 @@ fn read_and_load(name: &str, r: impl Read, opts: &LoadOptions, size_hint: u64) -
     }
     let text = match String::from_utf8(buf) {
         Ok(text) => text,
-        Err(e) => return failed(utf8_error(name, e.as_bytes(), e.utf8_error())),
+        Err(e) => return Err(utf8_error(name, e.as_bytes(), e.utf8_error())),
     };
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => Arc::from(rest),
         None => Arc::from(text),
     };
-    load_str(&Source::new(name, text), opts)
+    Ok(Source::new(name, text))
 }
 
 fn len_u64(n: usize) -> u64 {

@@ -7,14 +7,17 @@
 //!   "version": 1,
 //!   "tool": {"name": "fourc", "version": "0.1.0"},
 //!   "summary": {"documents": 12, "findings": 3, "errors": 0, "suppressed": 1, "notices": 1,
+//!               "skipped": 0,
 //!               "by_severity": {"critical": 0, "high": 2, "medium": 1, "low": 0, "info": 0},
 //!               "by_layer": {"cloud": 0, "cluster": 3, "container": 0, "code": 0}},
 //!   "findings": [{
 //!     "rule_id": "pss-baseline-privileged", "title": "...", "severity": "high",
 //!     "layer": "cluster", "controls": ["cluster.pod-security"], "message": "...",
-//!     "resource": {"api_version": "apps/v1", "kind": "Deployment", "namespace": "web", "name": "api"},
+//!     "resource": {"format": "kubernetes", "address": null, "api_version": "apps/v1",
+//!                  "kind": "Deployment", "namespace": "web", "name": "api"},
 //!     "location": {"file": "deploy.yaml", "line": 21, "column": 13, "end_line": 21, "end_column": 29},
 //!     "path": "spec.template.spec.containers[0].securityContext.privileged",
+//!     "note": null,
 //!     "remediation": "..."
 //!   }],
 //!   "suppressed": [{
@@ -26,7 +29,8 @@
 //!                "location": {"file": "fourc.yaml", "line": 20, "column": 5}}],
 //!   "errors": [{"kind": "load", "file": "bad.yaml", "line": 3, "column": 7, "message": "..."},
 //!              {"kind": "eval", "file": "x.yaml", "line": 1, "column": 1, "rule_id": "...",
-//!               "rule_location": "rules/x.fourc:9:11", "message": "..."}]
+//!               "rule_location": "rules/x.fourc:9:11", "message": "..."}],
+//!   "skipped": [{"file": "plan.json", "reason": "no input format recognises its content ..."}]
 //! }
 //! ```
 //!
@@ -34,6 +38,10 @@
 //! - `suppressed` are findings a waiver covers; `suppression.kind` is `config` (a waiver in
 //!   `fourc.yaml`) or `inline` (the `fourc.dev/waive` annotation); `owner`, `expires` and
 //!   `location` may be `null`.
+//! - `note` says how a value was arrived at when the document does not state it (a provider
+//!   default); `resource.format` names the input format, `resource.address` its full address
+//!   where the format has one.
+//! - `skipped` are inputs no input format recognises (not read); `summary.skipped` counts them.
 //! - `notices` are waiver problems: `kind` is `expired`, `stale`, `missing-reason` or
 //!   `unknown-rule`.
 //!
@@ -73,6 +81,8 @@ pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
         "controls": f.rule().controls.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         "message": f.message(),
         "resource": {
+            "format": &*f.resource().format,
+            "address": opt(f.resource().address.as_deref()),
             "api_version": opt(f.resource().api_version.as_deref()),
             "kind": opt(f.resource().kind.as_deref()),
             "namespace": opt(f.resource().namespace.as_deref()),
@@ -86,6 +96,7 @@ pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
             "end_column": f.location().end_col,
         },
         "path": f.path(),
+        "note": opt(f.note()),
         "remediation": opt(f.rule().remediation.as_deref()),
     });
     match v {
@@ -178,7 +189,12 @@ impl Serialize for Report<'_> {
                 })
             })
             .collect();
-        let mut m = s.serialize_map(Some(7))?;
+        let skipped: Vec<Json> = scan
+            .skipped
+            .iter()
+            .map(|k| json!({"file": k.path, "reason": k.reason}))
+            .collect();
+        let mut m = s.serialize_map(Some(8))?;
         m.serialize_entry("version", &JSON_SCHEMA_VERSION)?;
         m.serialize_entry(
             "tool",
@@ -192,6 +208,7 @@ impl Serialize for Report<'_> {
                 "errors": errors.len(),
                 "suppressed": scan.suppressed.len(),
                 "notices": notices.len(),
+                "skipped": skipped.len(),
                 "by_severity": sev,
                 "by_layer": layer,
             }),
@@ -203,6 +220,7 @@ impl Serialize for Report<'_> {
         m.serialize_entry("suppressed", &Lazy(&scan.suppressed, suppressed_json))?;
         m.serialize_entry("notices", &notices)?;
         m.serialize_entry("errors", &errors)?;
+        m.serialize_entry("skipped", &skipped)?;
         m.end()
     }
 }

@@ -178,6 +178,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
         }
     }
     errors(out, &p, scan);
+    skipped(out, &p, scan);
     if !out.is_empty() {
         out.push('\n');
     }
@@ -252,6 +253,17 @@ fn snippet(out: &mut Sink<'_>, p: &Paint, source: &Source, span: Span, sev: Seve
     let _ = writeln!(out, "{:>8} {gutter} {pad}{}", "", p.paint(code, &caret));
 }
 
+fn skipped(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
+    if scan.skipped.is_empty() {
+        return;
+    }
+    section(out, "skipped");
+    let word = p.paint("33", "skipped");
+    for s in &scan.skipped {
+        let _ = writeln!(out, "  {}: {word}: {}", s.path, s.reason);
+    }
+}
+
 fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     if scan.load_errors.is_empty() && scan.report.errors.is_empty() {
         return;
@@ -316,6 +328,10 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
         let _ = write!(line, "; by layer: {}", layers.join(", "));
     }
     let _ = write!(line, "; {} suppressed", scan.suppressed.len());
+    if !scan.skipped.is_empty() {
+        let k = scan.skipped.len();
+        let _ = write!(line, "; {k} input{} skipped", plural(k));
+    }
     if !scan.notices.is_empty() {
         let k = scan.notices.len();
         let _ = write!(line, "; {k} waiver warning{}", plural(k));
