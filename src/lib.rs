@@ -168,6 +168,7 @@ pub struct EngineBuilder {
     io_error: Option<(String, String)>,
     formats: policy_core::input::Formats,
     input_format: Option<String>,
+    views: policy_core::view::Views,
 }
 
 impl Default for EngineBuilder {
@@ -183,6 +184,7 @@ impl Default for EngineBuilder {
             io_error: None,
             formats: policy_core::input::Formats::standard(),
             input_format: None,
+            views: policy_core::view::Views::standard(),
         }
     }
 }
@@ -307,6 +309,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Registers a normalized view that rules select by its name (`on NAME as x`); a view of the
+    /// same name is replaced (see [`View`](core::view::View)).
+    pub fn view(mut self, view: Arc<dyn policy_core::view::View>) -> Self {
+        self.views.register(view);
+        self
+    }
+
     /// Reads every input with the format called `name`, whatever its name or content says
     /// (`--input-format`); an unknown name fails the build.
     pub fn force_input_format(mut self, name: &str) -> Self {
@@ -335,6 +344,7 @@ impl EngineBuilder {
         }
         check_pss_version(&self.params)?;
         let mut c = policy_lang::RuleCompiler::new();
+        c.views(self.views.names());
         if self.stdlib {
             for (path, text) in stdlib_rules::SOURCES {
                 let name = format!("{}/{path}", stdlib_rules::PREFIX);
@@ -377,6 +387,7 @@ impl EngineBuilder {
             Arc::new(compiled.program),
             RuleSetOptions {
                 params,
+                views: self.views,
                 ..RuleSetOptions::default()
             },
         )?;

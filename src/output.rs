@@ -90,6 +90,6 @@ pub(crate) fn shown_path(f: &Finding) -> &str {
     if f.path().is_empty() {
         "<document>"
     } else {
-        &f.path()
+        f.path()
     }
 }

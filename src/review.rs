@@ -81,7 +81,7 @@ impl Review {
         let mut active = Vec::with_capacity(report.findings.len());
         let mut suppressed = Vec::new();
         for f in std::mem::take(&mut report.findings) {
-            if self.namespace_excluded(&f.resource()) {
+            if self.namespace_excluded(f.resource()) {
                 continue;
             }
             let key = (f.source().name_arc().clone(), f.doc_index());
@@ -115,7 +115,7 @@ impl Review {
         report.findings = active;
         report
             .errors
-            .retain(|e| !self.namespace_excluded(&e.resource()));
+            .retain(|e| !self.namespace_excluded(e.resource()));
         for (i, w) in self.waivers.iter().enumerate() {
             let hits = expired_hits.get(i).copied().unwrap_or(0);
             if w.expired(self.today) {

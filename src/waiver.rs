@@ -132,10 +132,7 @@ impl Waiver {
             && field(&self.kind, f.resource().kind.as_deref())
             && field(&self.namespace, f.resource().namespace.as_deref())
             && field(&self.name, f.resource().name.as_deref())
-            && self
-                .path
-                .as_deref()
-                .is_none_or(|p| path_under(&f.path(), p))
+            && self.path.as_deref().is_none_or(|p| path_under(f.path(), p))
     }
 
     /// Whether the waiver has expired on `today`.

@@ -861,11 +861,13 @@ fn operand(v: &Val<'_>) -> Operand {
     }
 }
 
-/// Whether a rule selector matches a document of kind `kind` and apiVersion `api`.
-pub fn selector_matches(sel: &Selector, kind: Option<&str>, api: Option<&str>) -> bool {
+/// Whether a rule selector matches a document: a view that applies to its (format, type), its
+/// type (and apiVersion, when the selector names one), or any document.
+pub fn selector_matches(sel: &Selector, doc: &crate::Document, views: &crate::view::Views) -> bool {
+    let (kind, api) = (doc.kind(), doc.id().api_version.as_deref());
     match sel {
         Selector::Any => true,
-        Selector::View(v) => kind.is_some_and(|k| crate::views::view_kinds(v).contains(&k)),
+        Selector::View(v) => views.applies(v, doc),
         Selector::Kind {
             kind: want,
             api_version,

@@ -15,7 +15,7 @@ pub mod scan;
 pub mod testing;
 pub mod trace;
 pub mod value;
-pub mod views;
+pub mod view;
 pub mod yaml;
 
 pub use document::{

@@ -12,6 +12,7 @@ use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
 use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
 use crate::scan::Scan;
 use crate::value::{Node, Span, Str, Value};
+use crate::view::{Provenance, Views};
 
 /// A finding: a rule that fired on a document, pointing at the user's own file, line and column.
 #[derive(Clone, Debug)]
@@ -183,6 +184,8 @@ pub struct RuleSetOptions {
     pub limits: Limits,
     /// Parameter values overriding the declared defaults.
     pub params: Vec<(String, Value)>,
+    /// The views rules select by name (the standard ones by default).
+    pub views: Views,
 }
 
 /// A compiled rule set: immutable, `Send + Sync`, evaluated with [`RuleSet::evaluate`].
@@ -195,6 +198,9 @@ pub struct RuleSet {
     by_kind: HashMap<Str, Vec<u32>>,
     any: Vec<u32>,
     queried: Vec<Vec<Selector>>,
+    views: Views,
+    /// The registry indexes of the views some rule or query uses: only those are built.
+    used_views: Vec<usize>,
 }
 
 impl RuleSet {
@@ -233,11 +239,11 @@ impl RuleSet {
                 match s {
                     Selector::Any => is_any = true,
                     Selector::Kind { kind, .. } => kinds.push(kind.clone()),
-                    Selector::View(v) => kinds.extend(
-                        crate::views::view_kinds(v)
-                            .iter()
-                            .map(|k| Arc::<str>::from(*k)),
-                    ),
+                    Selector::View(v) => {
+                        if let Some(view) = options.views.by_name(v) {
+                            kinds.extend(view.applies_to().iter().map(|t| t.kind.clone()));
+                        }
+                    }
                 }
             }
             if is_any {
@@ -266,6 +272,18 @@ impl RuleSet {
                 queried.push(q.targets.clone());
             }
         }
+        let mut used_views: Vec<usize> = program
+            .rules
+            .iter()
+            .flat_map(|r| &r.selectors)
+            .chain(queried.iter().flatten())
+            .filter_map(|s| match s {
+                Selector::View(v) => options.views.index(v),
+                _ => None,
+            })
+            .collect();
+        used_views.sort_unstable();
+        used_views.dedup();
         Ok(RuleSet {
             program,
             params,
@@ -273,12 +291,24 @@ impl RuleSet {
             by_kind,
             any,
             queried,
+            views: options.views,
+            used_views,
         })
     }
 
     /// The compiled program.
     pub fn program(&self) -> &Arc<Program> {
         &self.program
+    }
+
+    /// The views and cross-document indexes of a scan of `docs`.
+    pub(crate) fn scan<'d>(&'d self, docs: &'d [Document]) -> Scan<'d> {
+        Scan::new(docs, &self.queried, &self.views, &self.used_views)
+    }
+
+    /// The views the rules select from.
+    pub fn views(&self) -> &Views {
+        &self.views
     }
 
     /// The metadata of every rule, in definition order.
@@ -311,7 +341,7 @@ impl RuleSet {
         docs: &[Document],
         keep: &(dyn Fn(&RuleMeta) -> bool + Sync),
     ) -> Report {
-        let scan = Scan::new(docs, &self.queried);
+        let scan = self.scan(docs);
         let per_doc = |i: usize| self.evaluate_doc(&scan, i, keep);
         // A handful of documents is evaluated on the caller's thread: handing them to the pool
         // would cost more than it saves.
@@ -369,7 +399,7 @@ impl RuleSet {
                 &mut hits,
             );
             for h in hits.drain(..) {
-                findings.push(self.finding(&rule.meta, doc, h));
+                findings.push(self.finding(&rule.meta, scan, i, h));
             }
             if let Err(fault) = res {
                 errors.push(self.eval_error(&rule.meta, doc, fault));
@@ -410,40 +440,74 @@ impl RuleSet {
         }
     }
 
-    fn finding(&self, meta: &Arc<RuleMeta>, doc: &Document, hit: Hit) -> Finding {
-        let mut span = eval::hit_span(&hit, doc.span());
-        let found = hit.node.as_ref().and_then(|n| eval::path_of(doc.root(), n));
-        let mut missing: &[Str] = &hit.missing;
-        let mut path = match found {
-            Some(p) => p,
-            None => {
-                // The nearest existing node is a normalized view, which is not in the document:
-                // translate the view field to its document path and point at the deepest part
-                // of that path the document has.
-                let translated = missing.split_first().and_then(|(first, rest)| {
-                    let kind = doc.kind()?;
-                    crate::views::workload_field_path(kind, first).map(|segs| (segs, rest))
-                });
-                match translated {
-                    Some((segs, rest)) if hit.node.is_some() => {
-                        missing = rest;
-                        let mut node = doc.root();
-                        let mut p = String::new();
-                        for seg in segs {
-                            if let Some(child) = node.get(seg) {
-                                node = child;
+    /// Turns a hit into a finding: its span and field path come from the node it points at (a
+    /// node of the document, or a view's built node through its provenance), with the names of
+    /// fields missing below it appended.
+    fn finding(&self, meta: &Arc<RuleMeta>, scan: &Scan<'_>, i: usize, hit: Hit) -> Finding {
+        let doc = scan.docs().get(i);
+        let (source, resource, index, doc_span) = match doc {
+            Some(d) => (d.source().clone(), d.id().clone(), d.index(), d.span()),
+            None => (Source::new("", ""), ResourceId::default(), 0, Span::NONE),
+        };
+        let mut span = doc_span;
+        let mut path = String::new();
+        let mut note = None;
+        let mut missing: &[crate::value::Str] = &hit.missing;
+        if let (Some(doc), Some(n)) = (doc, &hit.node) {
+            if n.id.is_document() {
+                if let Some((node, steps)) = eval::find_node(doc.root(), n.id, n.span) {
+                    span = node.span;
+                    path = eval::render_path(&steps);
+                }
+            } else {
+                match scan.provenance(i, n.id) {
+                    Some(Provenance::Derived { from, view }) => {
+                        let absent = missing.split_first().and_then(|(first, rest)| {
+                            let v = self.views.get(*view as usize)?;
+                            Some((v.absent_field(doc, first)?, rest))
+                        });
+                        if let Some((segs, rest)) = absent {
+                            // Point at the deepest part of the document's own path that exists.
+                            missing = rest;
+                            let mut node = doc.root();
+                            for seg in &segs {
+                                if let Some(child) = node.get(seg) {
+                                    node = child;
+                                }
+                                eval::push_key(&mut path, seg);
                             }
-                            eval::push_key(&mut p, seg);
-                        }
-                        if node.span.is_known() {
                             span = node.span;
+                        } else if let Some((node, steps)) =
+                            eval::find_node(doc.root(), *from, Span::NONE)
+                        {
+                            span = node.span;
+                            path = eval::render_path(&steps);
                         }
-                        p
                     }
-                    _ => String::new(),
+                    Some(Provenance::Defaulted {
+                        block,
+                        field,
+                        default,
+                    }) => {
+                        if let Some((node, steps)) = eval::find_node(doc.root(), *block, Span::NONE)
+                        {
+                            span = node.span;
+                            path = eval::render_path(&steps);
+                        }
+                        let at = if path.is_empty() {
+                            "the document".to_string()
+                        } else {
+                            format!("`{path}`")
+                        };
+                        note = Some(format!(
+                            "defaulted: {at} does not set `{field}`; the default is `{default}`"
+                        ));
+                        eval::push_key(&mut path, field);
+                    }
+                    None => {}
                 }
             }
-        };
+        }
         for k in missing {
             eval::push_key(&mut path, k);
         }
@@ -451,12 +515,12 @@ impl RuleSet {
         Finding {
             rule: meta.clone(),
             message,
-            resource: doc.id().clone(),
-            source: doc.source().clone(),
+            resource,
+            source,
             span,
             path,
-            doc_index: doc.index(),
-            note: None,
+            doc_index: index,
+            note,
         }
     }
 
@@ -474,11 +538,10 @@ pub(crate) fn bound_node<'s>(
     i: usize,
     doc: &Document,
 ) -> Option<&'s Node> {
-    let api = doc.id().api_version.as_deref();
     let sel = rule
         .selectors
         .iter()
-        .find(|s| eval::selector_matches(s, doc.kind(), api))?;
+        .find(|s| eval::selector_matches(s, doc, scan.views()))?;
     scan.bound(i, sel)
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::document::Document;
 use crate::eval::{Val, selector_matches};
 use crate::ir::Selector;
-use crate::value::{List, Node, Str, Value};
-use crate::views;
+use crate::value::{List, Node, NodeId, Str, Value};
+use crate::view::{self, Provenance, ViewBuilder, Views};
 
 /// The namespace a document without `metadata.namespace` lands in when applied.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -19,11 +19,38 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// Views and indexes for one scan.
 pub struct Scan<'a> {
     docs: &'a [Document],
-    /// The workload view of each document, when it has one.
-    workload: Vec<Option<Node>>,
+    views: &'a Views,
+    /// The views of each document that some rule uses, and the provenance of what they built.
+    built: Vec<DocViews>,
     /// Per queried target: every matching document, and the same per namespace and per name.
     targets: Vec<TargetIndex>,
     selectors: Vec<Vec<Selector>>,
+}
+
+/// The views of one document.
+#[derive(Default)]
+struct DocViews {
+    /// (registry index of the view, its value).
+    values: Vec<(usize, Node)>,
+    /// The provenance of every node the views built, by [`NodeId`] index.
+    provenance: Vec<Provenance>,
+}
+
+fn build_views(doc: &Document, views: &Views, used: &[usize]) -> DocViews {
+    let mut out = DocViews::default();
+    for &vi in used {
+        let Some(v) = views.get(vi) else {
+            continue;
+        };
+        if !view::applies(v.as_ref(), doc) {
+            continue;
+        }
+        let mut b = ViewBuilder::new(u32::try_from(vi).unwrap_or(u32::MAX), &mut out.provenance);
+        if let Some(n) = v.build(doc, &mut b) {
+            out.values.push((vi, n));
+        }
+    }
+    out
 }
 
 struct TargetIndex {
@@ -33,18 +60,25 @@ struct TargetIndex {
 }
 
 impl<'a> Scan<'a> {
-    /// Builds the views and the indexes for `queried` target lists.
-    pub fn new(docs: &'a [Document], queried: &[Vec<Selector>]) -> Self {
+    /// Builds the views in `used` (registry indexes) and the indexes for `queried` target lists.
+    pub fn new(
+        docs: &'a [Document],
+        queried: &[Vec<Selector>],
+        views: &'a Views,
+        used: &[usize],
+    ) -> Self {
+        let build = |d: &Document| build_views(d, views, used);
         #[cfg(feature = "parallel")]
-        let workload = {
+        let built = {
             use rayon::prelude::*;
-            docs.par_iter().map(views::workload).collect::<Vec<_>>()
+            docs.par_iter().map(build).collect::<Vec<_>>()
         };
         #[cfg(not(feature = "parallel"))]
-        let workload = docs.iter().map(views::workload).collect::<Vec<_>>();
+        let built = docs.iter().map(build).collect::<Vec<_>>();
         let mut scan = Scan {
             docs,
-            workload,
+            views,
+            built,
             targets: Vec::new(),
             selectors: Vec::new(),
         };
@@ -61,16 +95,31 @@ impl<'a> Scan<'a> {
         self.docs
     }
 
-    /// The workload view of document `i`.
-    pub fn workload(&self, i: usize) -> Option<&Node> {
-        self.workload.get(i).and_then(Option::as_ref)
+    /// The view registry.
+    pub fn views(&self) -> &'a Views {
+        self.views
+    }
+
+    /// The value of view `name` for document `i`, when the document has one.
+    pub fn view(&self, i: usize, name: &str) -> Option<&Node> {
+        let vi = self.views.index(name)?;
+        self.built
+            .get(i)?
+            .values
+            .iter()
+            .find(|(v, _)| *v == vi)
+            .map(|(_, n)| n)
+    }
+
+    /// The provenance of a node a view of document `i` built.
+    pub fn provenance(&self, i: usize, id: NodeId) -> Option<&Provenance> {
+        self.built.get(i)?.provenance.get(id.built_index()?)
     }
 
     /// The node a selector binds for document `i`: the view for a view selector, else the root.
     pub fn bound(&self, i: usize, sel: &Selector) -> Option<&Node> {
         match sel {
-            Selector::View(v) if &**v == views::WORKLOAD => self.workload(i),
-            Selector::View(_) => None,
+            Selector::View(v) => self.view(i, v),
             _ => self.docs.get(i).map(Document::root),
         }
     }
@@ -80,8 +129,7 @@ impl<'a> Scan<'a> {
         let mut by_ns: HashMap<Str, Vec<Node>> = HashMap::new();
         let mut by_name: HashMap<Str, Vec<(Option<Str>, usize)>> = HashMap::new();
         for (i, d) in self.docs.iter().enumerate() {
-            let api = d.id().api_version.as_deref();
-            let Some(sel) = sels.iter().find(|s| selector_matches(s, d.kind(), api)) else {
+            let Some(sel) = sels.iter().find(|s| selector_matches(s, d, self.views)) else {
                 continue;
             };
             let Some(node) = self.bound(i, sel) else {

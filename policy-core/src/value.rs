@@ -94,7 +94,7 @@ impl NodeId {
 
     /// The index of a built node in its document's provenance table.
     pub(crate) fn built_index(self) -> Option<usize> {
-        (self.0 & Self::BUILT != 0).then(|| (self.0 & !Self::BUILT) as usize)
+        (self.0 & Self::BUILT != 0).then_some((self.0 & !Self::BUILT) as usize)
     }
 }
 

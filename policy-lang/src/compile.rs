@@ -45,9 +45,15 @@ pub(crate) struct Compiler<'s> {
     let_defs: Vec<Option<ast::Expr>>,
     next_slot: u32,
     max_slot: u32,
+    /// The names of the views rules may select.
+    views: &'s [String],
 }
 
-pub(crate) fn compile(sources: &[SourceFile], files: Vec<ast::File>) -> (Program, Vec<Diagnostic>) {
+pub(crate) fn compile(
+    sources: &[SourceFile],
+    files: Vec<ast::File>,
+    views: &[String],
+) -> (Program, Vec<Diagnostic>) {
     let mut c = Compiler {
         sources,
         files,
@@ -60,6 +66,7 @@ pub(crate) fn compile(sources: &[SourceFile], files: Vec<ast::File>) -> (Program
         let_defs: Vec::new(),
         next_slot: 0,
         max_slot: 0,
+        views,
     };
     c.prog.sources = sources
         .iter()

@@ -66,9 +66,23 @@ pub fn module_name(relative_path: &str) -> String {
 }
 
 /// Collects rule sources and compiles them together.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RuleCompiler {
     sources: Vec<SourceFile>,
+    views: Vec<String>,
+}
+
+impl Default for RuleCompiler {
+    fn default() -> Self {
+        RuleCompiler {
+            sources: Vec::new(),
+            views: policy_core::view::Views::standard()
+                .names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        }
+    }
 }
 
 /// A compiled program and the warnings found on the way.
@@ -84,6 +98,17 @@ impl RuleCompiler {
     /// An empty compiler.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the names of the views rules may select (`on NAME as x`), those of the registry the
+    /// rules will run with; the standard views by default.
+    pub fn views<I, S>(&mut self, names: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.views = names.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Adds a rule source; its module name is derived from `name` with [`module_name`].
@@ -121,7 +146,7 @@ impl RuleCompiler {
                 }
             }
         }
-        let (program, more) = compile::compile(&self.sources, files);
+        let (program, more) = compile::compile(&self.sources, files, &self.views);
         diags.extend(more);
         let (errors, warnings): (Vec<_>, Vec<_>) =
             diags.into_iter().partition(|d| d.level() == Level::Error);

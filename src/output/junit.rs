@@ -90,8 +90,8 @@ pub fn junit(scan: &Scan) -> String {
                             let _ = writeln!(
                                 body,
                                 "      <error message=\"{}\" type=\"evaluation\">rule at {}</error>",
-                                escape(&e.message()),
-                                escape(&e.rule_location())
+                                escape(e.message()),
+                                escape(e.rule_location())
                             );
                         }
                     } else if !case.findings.is_empty() {

@@ -364,7 +364,7 @@ pub fn fingerprint(f: &Finding) -> String {
         r.kind.as_deref().unwrap_or(""),
         r.namespace.as_deref().unwrap_or(""),
         name,
-        &f.path(),
+        f.path(),
     ];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
@@ -421,7 +421,7 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
         suppressions,
         properties: ResultProperties {
             severity: f.rule().severity.as_str(),
-            path: &f.path(),
+            path: f.path(),
             resource: Resource {
                 api_version: r.api_version.as_deref(),
                 kind: r.kind.as_deref(),

@@ -210,7 +210,7 @@ fn finding(out: &mut Sink<'_>, p: &Paint, f: &Finding, help: bool) {
         f.resource(),
         shown_path(f)
     );
-    snippet(out, p, &f.source(), f.span(), f.rule().severity);
+    snippet(out, p, f.source(), f.span(), f.rule().severity);
     if let Some(r) = f.rule().remediation.as_ref().filter(|_| help) {
         let mut lines = r.lines();
         if let Some(first) = lines.next() {

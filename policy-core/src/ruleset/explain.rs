@@ -6,9 +6,7 @@ use super::{EvalError, Finding, RuleSet};
 use crate::document::Document;
 use crate::eval::{self, Hit, Machine, Val};
 use crate::ir::{RuleMeta, Selector};
-use crate::scan::Scan;
 use crate::trace::Trace;
-use crate::views;
 
 /// What one rule did on one document it matched, with the trace of what its conditions saw.
 #[derive(Clone, Debug)]
@@ -29,7 +27,7 @@ impl RuleSet {
     /// [`RuleSet::evaluate`], so cross-document lookups see the same set.
     pub fn explain(&self, docs: &[Document], id: &str) -> Option<Vec<Explanation>> {
         let rule = self.program.rules.iter().find(|r| &*r.meta.id == id)?;
-        let scan = Scan::new(docs, &self.queried);
+        let scan = self.scan(docs);
         let mut out = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
             let Some(bound) = super::bound_node(rule, &scan, i, doc) else {
@@ -46,7 +44,7 @@ impl RuleSet {
             );
             let findings = hits
                 .into_iter()
-                .map(|h| self.finding(&rule.meta, doc, h))
+                .map(|h| self.finding(&rule.meta, &scan, i, h))
                 .collect();
             let error = res
                 .err()
@@ -64,7 +62,6 @@ impl RuleSet {
     /// The rules whose `on` clause matches `doc`, in rule order: the checks a document is put
     /// through (a `where` filter is not evaluated). Reports list them as passed checks.
     pub fn applicable(&self, doc: &Document) -> Vec<&Arc<RuleMeta>> {
-        let api = doc.id().api_version.as_deref();
         let mut has_view: Option<bool> = None;
         let mut out = Vec::new();
         for ri in self.candidates(doc.kind()) {
@@ -72,11 +69,15 @@ impl RuleSet {
                 continue;
             };
             let matched = rule.selectors.iter().any(|s| {
-                eval::selector_matches(s, doc.kind(), api)
+                eval::selector_matches(s, doc, &self.views)
                     && match s {
-                        Selector::View(_) => {
-                            *has_view.get_or_insert_with(|| views::workload(doc).is_some())
-                        }
+                        Selector::View(v) => *has_view.get_or_insert_with(|| {
+                            let mut scratch = Vec::new();
+                            self.views.by_name(v).is_some_and(|view| {
+                                view.build(doc, &mut crate::view::ViewBuilder::new(0, &mut scratch))
+                                    .is_some()
+                            })
+                        }),
                         _ => true,
                     }
             });

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use policy_core::controls;
 use policy_core::ir::{Layer, RuleMeta, Selector, Severity};
-use policy_core::views;
 
 use super::{Compiler, suggest};
 use crate::ast::{self, MetaValue};
@@ -23,30 +22,36 @@ pub(super) const META_KEYS: &[&str] = &[
 ];
 
 impl Compiler<'_> {
+    /// What an `on` name selects: a view of the registry the rules are compiled for, a type
+    /// written as documents spell it (`Deployment`, or a snake_case type such as
+    /// `aws_eks_cluster`), or nothing (an error that suggests the view meant).
     pub(super) fn selector(&mut self, api: Option<&str>, name: &ast::Ident) -> Option<Selector> {
-        if views::VIEWS.contains(&name.name.as_str()) {
-            return Some(Selector::View(Arc::from(name.name.as_str())));
+        let n = name.name.as_str();
+        if self.views.iter().any(|v| v == n) {
+            return Some(Selector::View(Arc::from(n)));
         }
-        if name.name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        let hint = suggest(n, self.views.iter().map(String::as_str));
+        let kind = n.starts_with(|c: char| c.is_ascii_uppercase());
+        if kind || n.contains('_') {
             return Some(Selector::Kind {
-                kind: Arc::from(name.name.as_str()),
+                kind: Arc::from(n),
                 api_version: api.map(Arc::from),
             });
         }
-        let hint = suggest(&name.name, views::VIEWS.iter().copied());
         self.error(
             "fourc::unknown-view",
             &name.span,
-            format!("unknown view `{}`", name.name),
-            "not a view or a kind",
+            format!("unknown view `{n}`"),
+            "not a view or a type",
         );
         self.set_help(match hint {
             Some(h) => {
                 format!("did you mean `{h}`? kinds start with a capital letter (`Deployment`)")
             }
             None => format!(
-                "views are {}; kinds start with a capital letter (`Deployment`)",
-                views::VIEWS.join(", ")
+                "views are {}; kinds start with a capital letter (`Deployment`), and other types \
+                 are written in snake_case (`aws_eks_cluster`)",
+                self.views.join(", ")
             ),
         });
         None

@@ -1,0 +1,244 @@
+//! Extending fourc from outside its core: an input format and a view registered by an
+//! embedder, rules written `on` the format's type and on the view, findings at the right lines
+//! with field paths, and a defaulted value whose finding points at the block that omitted it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use fourc::Engine;
+use fourc::core::input::{Confidence, InputFormat};
+use fourc::core::view::{TypeKey, View, ViewBuilder};
+use fourc::core::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
+use fourc::core::{MapBuilder, Node, Span, Str, Value};
+
+/// A `[name]` section: its name, where it starts and ends, and its entries.
+type Section = (String, usize, usize, Vec<(Str, Node)>);
+
+/// A toy format: `*.svc` files of `[name]` sections with `key = value` lines. Each section is a
+/// document of type `toy_service`.
+struct Services;
+
+const FORMAT: &str = "services";
+
+impl InputFormat for Services {
+    fn name(&self) -> &str {
+        FORMAT
+    }
+
+    fn sniff(&self, path: Option<&Path>, _head: &[u8]) -> Confidence {
+        match path.and_then(|p| p.extension()) {
+            Some(e) if e == "svc" => Confidence::Name,
+            _ => Confidence::No,
+        }
+    }
+
+    fn load(&self, source: &Arc<Source>, _opts: &LoadOptions) -> Loaded {
+        let mut out = Loaded::default();
+        let text = source.text();
+        let mut sections: Vec<Section> = Vec::new();
+        let mut offset = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let start = offset;
+            offset += line.len();
+            let body = line.trim_end();
+            if body.is_empty() {
+                continue;
+            }
+            if let Some(name) = body.strip_prefix('[').and_then(|b| b.strip_suffix(']')) {
+                sections.push((name.to_string(), start, start + body.len(), Vec::new()));
+                continue;
+            }
+            let (Some((k, v)), Some(sec)) = (body.split_once('='), sections.last_mut()) else {
+                out.errors.push(LoadError {
+                    source_name: source.name_arc().clone(),
+                    line: u32::try_from(i + 1).unwrap(),
+                    col: 1,
+                    message: "expected `[name]` or `key = value`".to_string(),
+                });
+                continue;
+            };
+            let v = v.trim();
+            let value = v
+                .parse::<i64>()
+                .map_or_else(|_| Value::string(v), Value::Int);
+            let span = Span::of_range(start..start + body.len());
+            sec.2 = start + body.len();
+            sec.3.push((Str::from(k.trim()), Node::new(value, span)));
+        }
+        for (i, (name, start, end, entries)) in sections.into_iter().enumerate() {
+            let mut m = MapBuilder::new();
+            m.insert(
+                Str::from("name"),
+                Node::new(Value::string(&name), Span::of_range(start..end)),
+            );
+            for (k, v) in entries {
+                m.insert(k, v);
+            }
+            let root = Node::new(Value::Map(m.finish()), Span::of_range(start..end));
+            let id = ResourceId::new(FORMAT, "toy_service")
+                .with_name(&name)
+                .with_address(&format!("service.{name}"));
+            out.documents.push(Document::with_identity(
+                source.clone(),
+                u32::try_from(i).unwrap(),
+                root,
+                id,
+            ));
+        }
+        out
+    }
+}
+
+/// A toy view over those documents: `name`, `port` (pointing at the document's node) and `tls`,
+/// which defaults to `off` when the section omits it.
+struct ServiceView;
+
+impl View for ServiceView {
+    fn name(&self) -> &str {
+        "service"
+    }
+
+    fn applies_to(&self) -> &[TypeKey] {
+        static TYPES: LazyLock<Vec<TypeKey>> =
+            LazyLock::new(|| vec![TypeKey::new(FORMAT, "toy_service")]);
+        &TYPES
+    }
+
+    fn build(&self, doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+        let root = doc.root();
+        let mut m = MapBuilder::new();
+        for key in ["name", "port"] {
+            if let Some(n) = root.get(key) {
+                m.insert(Str::from(key), n.clone());
+            }
+        }
+        let tls = match root.get("tls") {
+            Some(n) => n.clone(),
+            None => b.defaulted(Value::string("off"), root, "tls"),
+        };
+        m.insert(Str::from("tls"), tls);
+        Some(b.derived(Value::Map(m.finish()), root))
+    }
+}
+
+const RULES: &str = r#"
+rule toy-plaintext {
+  title    "Services use TLS"
+  controls [code.tls]
+  severity high
+  on service as s
+  deny s.tls != "on"
+    at s.tls
+    message "service {s.name} accepts plaintext"
+}
+
+rule toy-low-port {
+  title    "Services listen above 1023"
+  controls [code.ports]
+  severity low
+  on toy_service as d
+  deny d.port < 1024
+    at d.port
+    message "service {d.name} listens on port {d.port}"
+}
+"#;
+
+const SERVICES: &str = "[web]\nport = 8080\ntls = off\n\n[db]\nport = 80\n";
+
+fn engine() -> Engine {
+    Engine::builder()
+        .stdlib(false)
+        .input_format(Arc::new(Services))
+        .view(Arc::new(ServiceView))
+        .rule_source("toy.fourc", RULES)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_registered_format_and_view_give_findings_at_the_right_lines() {
+    let scan = engine().check_str("shop.svc", SERVICES);
+    assert!(scan.load_errors.is_empty(), "{:?}", scan.load_errors);
+    assert!(scan.report.errors.is_empty(), "{:?}", scan.report.errors);
+    let got: Vec<(String, u32, u32, String, String, Option<String>)> = scan
+        .report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule().id.to_string(),
+                f.line(),
+                f.col(),
+                f.path().to_string(),
+                f.resource().to_string(),
+                f.note().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // The view's `tls` is the document's own node: the finding sits on its line.
+            (
+                "toy-plaintext".to_string(),
+                3,
+                1,
+                "tls".to_string(),
+                "service.web".to_string(),
+                None
+            ),
+            // `db` omits `tls`: the finding points at the section that omitted it, and says so.
+            (
+                "toy-plaintext".to_string(),
+                5,
+                1,
+                "tls".to_string(),
+                "service.db".to_string(),
+                Some(
+                    "defaulted: the document does not set `tls`; the default is `off`".to_string()
+                )
+            ),
+            // A rule on the format's type, with no view.
+            (
+                "toy-low-port".to_string(),
+                6,
+                1,
+                "port".to_string(),
+                "service.db".to_string(),
+                None
+            ),
+        ]
+    );
+    let f = &scan.report.findings[1];
+    assert_eq!(f.message(), "service db accepts plaintext");
+    assert_eq!(f.resource().format.as_ref(), FORMAT);
+}
+
+#[test]
+fn views_and_types_are_validated_against_the_registry() {
+    // Without the view registered, `on service` is an unknown view.
+    let err = Engine::builder()
+        .stdlib(false)
+        .input_format(Arc::new(Services))
+        .rule_source("toy.fourc", RULES)
+        .build()
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("unknown view `service`"),
+        "{err:?}"
+    );
+    // A Kubernetes file is still read by the standard format beside the toy one.
+    let scan = engine().check_str(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    assert_eq!(scan.report.documents, 1);
+    assert!(scan.skipped.is_empty());
+}
