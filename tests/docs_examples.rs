@@ -1,7 +1,8 @@
 //! The documentation's examples work as written: every `fourc.yaml` example of `docs/cli.md` and
 //! the README is accepted by `fourc check --config`, every `fourc` command of the README's command
 //! table and every `--param` example of `docs/cli.md` is a valid command line, every ```` ```fourc ````
-//! block of `docs/language.md` compiles.
+//! block of `docs/language.md` compiles, and what the README says about the toolchain and the
+//! licence matches the manifests.
 //!
 //! Fenced blocks are told apart by their language tag: ```` ```fourc ```` is rule source that must
 //! compile, ```` ```text ```` is a template or program output, and a ```` ```yaml ```` block is a
@@ -242,4 +243,72 @@ fn language_guide_rules_compile() {
         }
     }
     assert!(compiled >= 3, "only {compiled} fourc blocks in {doc}");
+}
+
+/// The `rust-version` of the workspace is at least every package's, dev-dependencies included,
+/// and the README and CI name it.
+#[test]
+fn rust_version_covers_every_dependency() {
+    let o = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let parse = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let mut ours = None;
+    let mut needed: Option<(Vec<u32>, String)> = None;
+    for p in meta["packages"].as_array().unwrap() {
+        let Some(rv) = p["rust_version"].as_str() else {
+            continue;
+        };
+        if p["name"] == "fourc" {
+            ours = Some(rv.to_string());
+        }
+        if needed.as_ref().is_none_or(|(n, _)| parse(rv) > *n) {
+            needed = Some((
+                parse(rv),
+                format!("{} {} needs {rv}", p["name"], p["version"]),
+            ));
+        }
+    }
+    let ours = ours.expect("the fourc package declares a rust-version");
+    let (needed, why) = needed.unwrap();
+    assert!(
+        parse(&ours) >= needed,
+        "rust-version is {ours}, but {why}: raise it in Cargo.toml, README.md and .ci/run"
+    );
+    let readme = read("README.md");
+    assert!(
+        readme.contains(&format!("stable, {ours} or newer")),
+        "README.md does not say `stable, {ours} or newer`"
+    );
+    assert!(
+        read(".ci/run").contains(&format!("stable >= {ours}")),
+        ".ci/run does not say `stable >= {ours}`"
+    );
+    assert!(
+        readme.contains("cargo install --path ."),
+        "README.md does not say how to install fourc"
+    );
+}
+
+/// The package declares Apache-2.0, and the repository carries its text.
+#[test]
+fn license_file_matches_the_declared_license() {
+    assert!(
+        read("Cargo.toml").contains("license = \"Apache-2.0\""),
+        "the workspace no longer declares Apache-2.0: update LICENSE and this test"
+    );
+    let license = read("LICENSE");
+    for part in [
+        "Apache License",
+        "Version 2.0, January 2004",
+        "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+        "END OF TERMS AND CONDITIONS",
+        "APPENDIX: How to apply the Apache License to your work.",
+    ] {
+        assert!(license.contains(part), "LICENSE lacks {part:?}");
+    }
 }
