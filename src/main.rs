@@ -134,7 +134,8 @@ enum Command {
         #[command(flatten)]
         rules: RuleArgs,
         /// Output format, optionally with a file: `text`, `json`, `sarif`, `junit`,
-        /// `sarif=out.sarif`; repeatable or comma-separated to write several.
+        /// `sarif=out.sarif`; repeatable or comma-separated to write several. When every format
+        /// names a file and none is `text`, the text report still goes to standard output.
         #[arg(long = "format", value_name = "FORMAT[=FILE]", default_value = "text")]
         formats: Vec<String>,
         /// Write the formats that name no file here instead of standard output.

@@ -13,10 +13,12 @@
     reason = "tests fail by panicking"
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod common;
 
 const RULES: [&str; 4] = [
     "--no-stdlib",
@@ -78,12 +80,7 @@ fn json(o: &Output) -> Value {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_output")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("cli_output", name)
 }
 
 // ---- renderings of examples/manifests ---------------------------------------------------------
@@ -281,6 +278,40 @@ fn several_formats_in_one_run() {
     assert!(stdout(&o).is_empty());
     let j: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
     assert_eq!(j["version"], 1);
+}
+
+/// As the README's command table says: `--format sarif=FILE` writes SARIF to the file and the
+/// text report to the terminal, the same report as a plain run's.
+#[test]
+fn formats_all_in_files_still_print_the_text_report() {
+    let dir = scratch("files_only");
+    let sarif = dir.join("out.sarif");
+    let junit = dir.join("out.xml");
+    let plain = check(&["examples/manifests"]);
+    let o = check(&[
+        "--format",
+        &format!("sarif={}", sarif.display()),
+        "examples/manifests",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("[out-privileged]"), "{}", stdout(&o));
+    assert_eq!(stdout(&o), stdout(&plain));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    // Several formats, each in its own file: the text report once.
+    let spec = format!("sarif={},junit={}", sarif.display(), junit.display());
+    let o = check(&["--format", &spec, "examples/manifests"]);
+    assert_eq!(stdout(&o), stdout(&plain));
+    // Text written to a file is not repeated on standard output.
+    let text = dir.join("out.txt");
+    let o = check(&[
+        "--format",
+        &format!("text={},{spec}", text.display()),
+        "examples/manifests",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), stdout(&plain));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Conformance with Polaris's check fixtures (`../shared/corpus/polaris/INDEX.tsv`, 302 cases):
+//! Conformance with Polaris's check fixtures (302 cases, vendored at
+//! `tests/data/conformance/polaris/`, see the README there):
 //! for every Polaris check that maps onto a fourc control, the file's objects are scanned
 //! together by the whole standard library, and the case agrees when Polaris's `fail` comes with at
 //! least one finding of a mapped rule and its `pass` with none.
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use fourc::{Engine, PssLevel};
 
 /// The corpus folder, relative to the workspace root.
-const CORPUS: &str = "../shared/corpus/polaris";
+const CORPUS: &str = "tests/data/conformance/polaris";
 
 /// The agreement reached: the test fails below it.
 const FLOOR: usize = 183;
@@ -354,8 +355,8 @@ fn read_index(dir: &Path) -> Vec<Case> {
     let index = dir.join("INDEX.tsv");
     let text = std::fs::read_to_string(&index).unwrap_or_else(|e| {
         panic!(
-            "the Polaris corpus is missing: cannot read {} ({e}); it is expected beside the \
-             workspace, at ../shared/corpus/polaris",
+            "the Polaris corpus is missing: cannot read {} ({e}); it is vendored in the \
+             repository, see tests/data/conformance/README.md",
             index.display()
         )
     });

@@ -1,6 +1,8 @@
 //! Conformance with Kubernetes' own Pod Security Standards fixtures: every case of the
-//! pod-security-admission corpus (`../shared/corpus/pod-security-admission/INDEX.tsv`), at its
-//! level and version, through the standard library's Pod Security rules.
+//! pod-security-admission corpus, vendored at `tests/data/conformance/pod-security-admission/`
+//! (see the README there), at its level and version, through the standard library's Pod Security
+//! rules. The corpus stores each distinct pod once (`pods/<hash>.yaml`); every case is judged
+//! under its upstream fixture path (the index's `file` column), so a failure names the fixture.
 //!
 //! A `pass` fixture must draw no finding from any Pod Security rule of that level and version. A
 //! `fail` fixture must draw a finding from the rule implementing the named check, the rule tagged
@@ -26,7 +28,7 @@ use std::path::{Path, PathBuf};
 use fourc::{Engine, Finding, PssLevel, TAG_PSS_RESTRICTED};
 
 /// The corpus folder, relative to the workspace root.
-const CORPUS: &str = "../shared/corpus/pod-security-admission";
+const CORPUS: &str = "tests/data/conformance/pod-security-admission";
 
 /// The agreement reached: the test fails below it.
 const FLOOR: usize = 4537;
@@ -42,7 +44,10 @@ const TAG_PSA: &str = "psa:";
 
 struct Case {
     id: String,
+    /// The fixture's upstream path: the name it is judged under.
     file: String,
+    /// The vendored pod, relative to the corpus folder.
+    pod: String,
     check: String,
     expected_fail: bool,
     level: String,
@@ -58,7 +63,7 @@ fn read_index(dir: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(&index).unwrap_or_else(|e| {
         panic!(
             "the pod-security-admission corpus is missing: cannot read {} ({e}); \
-             it is expected beside the workspace, at ../shared/corpus/pod-security-admission",
+             it is vendored in the repository, see tests/data/conformance/README.md",
             index.display()
         )
     });
@@ -70,9 +75,10 @@ fn read_index(dir: &Path) -> Vec<Case> {
             .position(|h| *h == name)
             .unwrap_or_else(|| panic!("INDEX.tsv has no `{name}` column"))
     };
-    let (id, file, check, expected, level, version) = (
+    let (id, file, pod, check, expected, level, version) = (
         col("case_id"),
         col("file"),
+        col("pod"),
         col("check"),
         col("expected"),
         col("level"),
@@ -91,6 +97,7 @@ fn read_index(dir: &Path) -> Vec<Case> {
             Case {
                 id: get(id),
                 file: get(file),
+                pod: get(pod),
                 check: get(check),
                 expected_fail: expected == "fail",
                 level: get(level),
@@ -145,9 +152,9 @@ fn judge(
     case: &Case,
     unlocated: &mut Vec<String>,
 ) -> Result<(), String> {
-    let path = dir.join(&case.file);
+    let path = dir.join(&case.pod);
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read {} ({}): {e}", path.display(), case.file))?;
     let scan = engine.check_str(&case.file, &text);
     if let Some(e) = scan.load_errors.first() {
         return Err(format!("load error: {e}"));

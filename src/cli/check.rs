@@ -31,7 +31,10 @@ struct Target {
     file: Option<PathBuf>,
 }
 
-/// `text,json=r.json` and repeated flags to targets; at most one may use standard output.
+/// `text,json=r.json` and repeated flags to targets; at most one may use standard output. When
+/// every format names its own file (`=FILE`, no `--output`) and none is `text`, the text report
+/// still goes to standard output, so a run that writes SARIF for a code scanning service shows
+/// its findings in the terminal too.
 fn targets(specs: &[String], output: Option<&Path>) -> Result<Vec<Target>, String> {
     let mut out: Vec<Target> = Vec::new();
     for spec in specs.iter().flat_map(|s| s.split(',')) {
@@ -57,6 +60,16 @@ fn targets(specs: &[String], output: Option<&Path>) -> Result<Vec<Target>, Strin
             ));
         }
         out.push(Target { format, file });
+    }
+    if output.is_none()
+        && out
+            .iter()
+            .all(|t| t.file.is_some() && t.format != Format::Text)
+    {
+        out.push(Target {
+            format: Format::Text,
+            file: None,
+        });
     }
     Ok(out)
 }
