@@ -28,6 +28,8 @@
 mod build;
 #[cfg(feature = "parallel")]
 mod chunks;
+mod json;
+mod lists;
 mod map;
 mod resolve;
 #[cfg(test)]
@@ -76,6 +78,10 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
             "cannot read a directory as a document".to_string(),
         ));
     }
+    #[cfg(unix)]
+    if std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
+        return load_fifo(&name, path, opts);
+    }
     if let Some(err) = check_size(&name, meta.len(), opts, "file is") {
         return failed(err);
     }
@@ -83,6 +89,91 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
         // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
         Ok(file) => read_and_load(&name, file, opts, meta.len()),
         Err(e) => failed(io_error(&name, &e)),
+    }
+}
+
+/// `O_NONBLOCK` where its value is known without a C library binding.
+#[cfg(unix)]
+fn o_nonblock() -> Option<i32> {
+    let linux = cfg!(any(target_os = "linux", target_os = "android"))
+        && cfg!(any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm",
+            target_arch = "riscv64",
+            target_arch = "s390x",
+            target_arch = "powerpc64",
+            target_arch = "loongarch64"
+        ));
+    let bsd = cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ));
+    if linux {
+        Some(0o4000)
+    } else if bsd {
+        Some(0x0004)
+    } else {
+        None
+    }
+}
+
+/// Loads a FIFO named as an input (`<(helm template ...)` is one). Opening a FIFO blocks until
+/// it has a writer, so it is opened without blocking: with no writer it is an error at once;
+/// with one, reading waits for data as a pipe on standard input would.
+#[cfg(unix)]
+fn load_fifo(name: &str, path: &Path, opts: &LoadOptions) -> Loaded {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(flag) = o_nonblock() else {
+        return failed(error_at(
+            name,
+            "cannot read: a FIFO (named pipe); pass its content on standard input (`-`)"
+                .to_string(),
+        ));
+    };
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flag)
+        .open(path)
+    {
+        Ok(file) => read_and_load(name, PipeReader { file, total: 0 }, opts, 0),
+        Err(e) => failed(io_error(name, &e)),
+    }
+}
+
+/// Reads a FIFO opened without blocking: waits out "would block"; the end with nothing read
+/// means the FIFO had no writer.
+#[cfg(unix)]
+struct PipeReader {
+    file: std::fs::File,
+    total: usize,
+}
+
+#[cfg(unix)]
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.file.read(buf) {
+                Ok(0) if self.total == 0 && !buf.is_empty() => {
+                    return Err(std::io::Error::other(
+                        "a FIFO (named pipe) with no writer: nothing to read",
+                    ));
+                }
+                Ok(n) => {
+                    self.total = self.total.saturating_add(n);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
 use super::map::{Entries, MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
@@ -111,6 +111,8 @@ struct Builder<'a> {
     opts: &'a LoadOptions,
     /// Added to saphyr's line numbers: the line where the parsed part of the source starts.
     line_offset: u32,
+    /// Columns the parsed text lost against the source (see [`ColFix`]).
+    col_fixes: &'a [ColFix],
     keys: HashSet<Str>,
     /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
     /// A miss (or a crafted collision) only falls back to `keys`.
@@ -130,8 +132,28 @@ struct Builder<'a> {
     out: Loaded,
 }
 
+/// A place where the parsed text is shorter than the source: on 1-based line `line` of the
+/// parsed text, from 1-based column `from` on, columns are `delta` characters further right in
+/// the source (a JSON surrogate pair decoded to one character, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ColFix {
+    pub(super) line: u32,
+    pub(super) from: u32,
+    pub(super) delta: u32,
+}
+
+/// How many times one part is parsed again after a tab after `key:` was taken as separation
+/// (see [`tab_after_value_indicator`]); past that, the error stands.
+const MAX_TAB_FIXES: usize = 256;
+
+/// saphyr-parser's message for `key:<TAB>value`.
+const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+
 /// Parses `source` as a YAML stream into documents.
 pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    if let Some(loaded) = super::json::load(source, opts) {
+        return loaded;
+    }
     #[cfg(feature = "parallel")]
     if let Some(loaded) = super::chunks::load(source, opts) {
         return loaded;
@@ -148,10 +170,84 @@ pub(super) fn load_part(
     line_offset: u32,
     opts: &LoadOptions,
 ) -> (Loaded, usize) {
+    load_text(source, text, line_offset, &[], opts)
+}
+
+/// [`load_part`] for a text whose columns may differ from the source's as `col_fixes` say.
+///
+/// A tab between `key:` and its value is separation whitespace to go-yaml (its scanner eats
+/// tabs after a simple key's `:`), but saphyr-parser rejects `key:<TAB>value`. When that is the
+/// error, the tab is read as the space it stands for and the text parsed again (at most
+/// [`MAX_TAB_FIXES`] times): the tab is never part of a value, and columns do not move.
+pub(super) fn load_text(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    col_fixes: &[ColFix],
+    opts: &LoadOptions,
+) -> (Loaded, usize) {
+    let mut patched: Option<String> = None;
+    for _ in 0..MAX_TAB_FIXES {
+        let current = patched.as_deref().unwrap_or(text);
+        let (out, nodes, tab) = parse(source, current, line_offset, col_fixes, opts);
+        let Some(at) = tab.and_then(|(line, col)| tab_after_value_indicator(current, line, col))
+        else {
+            return (out, nodes);
+        };
+        let mut next = current.to_string();
+        next.replace_range(at..at.saturating_add(1), " ");
+        patched = Some(next);
+    }
+    let current = patched.as_deref().unwrap_or(text);
+    let (out, nodes, _) = parse(source, current, line_offset, col_fixes, opts);
+    (out, nodes)
+}
+
+/// The byte offset of the tab to read as a space when saphyr-parser stopped at 1-based `line`,
+/// 0-based character `col` of `text` with [`TAB_AFTER_COLON`]: the tab right after the `:` of
+/// a key, where go-yaml takes tabs as separation. `None` when the text there is not that (a
+/// `:` that starts its line is the value indicator of an explicit `?` key, where go-yaml
+/// rejects a tab too).
+fn tab_after_value_indicator(text: &str, line: usize, col: usize) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line.saturating_sub(2))
+            .map(|(i, _)| i.saturating_add(1))?
+    };
+    let rest = text.get(line_start..)?;
+    let stop = rest
+        .char_indices()
+        .nth(col)
+        .map_or(rest.len(), |(i, _)| i)
+        .saturating_add(line_start);
+    let before = text.get(line_start..stop)?;
+    let blanks = before.len() - before.trim_end_matches(['\t', ' ']).len();
+    let colon = stop.checked_sub(blanks)?.checked_sub(1)?;
+    let key_part = text.get(line_start..colon)?;
+    if text.get(colon..=colon) != Some(":") || key_part.trim().is_empty() {
+        return None;
+    }
+    let tab = text.get(colon..stop)?.find('\t')?;
+    Some(colon.saturating_add(tab))
+}
+
+/// One parse of `text`; also where it stopped if the error was [`TAB_AFTER_COLON`] (saphyr's
+/// 1-based line and 0-based column in `text`).
+fn parse(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    col_fixes: &[ColFix],
+    opts: &LoadOptions,
+) -> (Loaded, usize, Option<(usize, usize)>) {
+    let mut tab = None;
     let mut b = Builder {
         source,
         opts,
         line_offset,
+        col_fixes,
         keys: HashSet::new(),
         key_cache: vec![None; KEY_CACHE],
         value_cache: vec![None; VALUE_CACHE],
@@ -180,27 +276,39 @@ pub(super) fn load_part(
                 }
             }
             Err(e) => {
+                if e.info() == TAB_AFTER_COLON {
+                    tab = Some((e.marker().line(), e.marker().col()));
+                }
                 b.scan_error(&e);
                 break;
             }
         }
     }
-    (b.out, b.nodes)
+    (b.out, b.nodes, tab)
 }
 
 impl Builder<'_> {
-    fn start_of(&self, s: &YSpan) -> Pos {
+    /// The source position of a saphyr marker.
+    fn pos(&self, m: &Marker) -> Pos {
+        let line = to_u32(m.line());
+        let col = to_u32(m.col().saturating_add(1));
+        let shift = self
+            .col_fixes
+            .iter()
+            .filter(|f| f.line == line && f.from <= col)
+            .fold(0u32, |n, f| n.saturating_add(f.delta));
         Pos {
-            line: to_u32(s.start.line()).saturating_add(self.line_offset),
-            col: to_u32(s.start.col().saturating_add(1)),
+            line: line.saturating_add(self.line_offset),
+            col: col.saturating_add(shift),
         }
     }
 
+    fn start_of(&self, s: &YSpan) -> Pos {
+        self.pos(&s.start)
+    }
+
     fn end_of(&self, s: &YSpan) -> Pos {
-        Pos {
-            line: to_u32(s.end.line()).saturating_add(self.line_offset),
-            col: to_u32(s.end.col().saturating_add(1)),
-        }
+        self.pos(&s.end)
     }
 
     fn clear_stack(&mut self) {
@@ -219,11 +327,7 @@ impl Builder<'_> {
     }
 
     fn scan_error(&mut self, e: &ScanError) {
-        let m = e.marker();
-        let pos = Pos {
-            line: to_u32(m.line()).saturating_add(self.line_offset),
-            col: to_u32(m.col().saturating_add(1)),
-        };
+        let pos = self.pos(e.marker());
         let info = e.info().trim().trim_end_matches('.');
         let message = if info == "recursion limit exceeded" {
             "nesting deeper than 255 levels of flow collections".to_string()
@@ -339,7 +443,7 @@ impl Builder<'_> {
         let core = tag.as_deref().and_then(resolve::core_tag);
         self.count(1, start, false)?;
         if self.in_key_position() {
-            let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+            let merge = self.is_merge_key(&text, style, tag.as_deref(), start)?;
             let key = self.key_text(&text, style, core, start)?;
             if anchor != 0 {
                 let node = Node::new(Value::String(key.clone()), span(start, end));
@@ -360,6 +464,32 @@ impl Builder<'_> {
             );
         }
         self.attach(node, 1)
+    }
+
+    /// Whether a key scalar is a merge key `<<` (see [`super::map`] for the rules and why).
+    fn is_merge_key(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        pos: Pos,
+    ) -> Result<bool, Fail> {
+        if text != "<<" {
+            return Ok(false);
+        }
+        let plain = style == ScalarStyle::Plain;
+        match tag {
+            None => Ok(plain),
+            Some(t) if resolve::is_merge_tag(t) => Ok(true),
+            Some(t) if resolve::is_non_specific(t) && plain => Ok(true),
+            Some(t) if resolve::is_non_specific(t) => Err(Fail::doc(
+                pos,
+                "ambiguous merge: a quoted `<<` under the tag `!` merges in go-yaml v2 (kubectl) \
+                 and is a plain key in go-yaml v3"
+                    .to_string(),
+            )),
+            Some(_) => Ok(false),
+        }
     }
 
     fn set_key(&mut self, key: Str, start: Pos, end: Pos, merge: bool) {
@@ -491,7 +621,7 @@ impl Builder<'_> {
                 let start = start.min(self.items.len());
                 Value::List(List::from_exact_iter(self.items.drain(start..)))
             }
-            Kind::Map(m) => Value::Map(m.finish(&mut self.entries)),
+            Kind::Map(m) => Value::Map(m.finish(&mut self.entries)?),
         };
         let node = Node::new(value, span(frame.start, end));
         if frame.anchor != 0 {
@@ -553,11 +683,9 @@ impl Builder<'_> {
 
     /// The source text a span covers (for messages).
     fn text_at(&self, sp: &YSpan) -> String {
-        let at = |m: &saphyr_parser::Marker| {
-            self.source.byte_offset(
-                to_u32(m.line()).saturating_add(self.line_offset),
-                to_u32(m.col().saturating_add(1)),
-            )
+        let at = |m: &Marker| {
+            let p = self.pos(m);
+            self.source.byte_offset(p.line, p.col)
         };
         match (at(&sp.start), at(&sp.end)) {
             (Some(a), Some(b)) => self.source.text().get(a..b).unwrap_or_default().to_string(),
@@ -597,7 +725,7 @@ impl Builder<'_> {
                     },
                 );
                 if key.merge {
-                    m.add_merge(&self.entries, node)
+                    m.add_merge(&self.entries, &key, node)
                 } else {
                     m.add_entry(&mut self.entries, key, node)
                 }
@@ -605,34 +733,25 @@ impl Builder<'_> {
         }
     }
 
-    /// A finished document: one [`Document`], several for a `kind: List`, or an error.
+    /// A finished document: one [`Document`], one per item for a list object (see
+    /// [`super::lists`]), or an error.
     fn emit(&mut self, root: Node) {
         match &root.value {
             // An empty document (only comments, a bare `---`) or an explicit null.
             Value::Null => {}
-            Value::Map(m) => {
-                let is_list = m.get("kind").and_then(Node::as_str) == Some("List");
-                match m.get("items").map(|n| &n.value) {
-                    Some(Value::List(items)) if is_list => {
-                        for item in items.iter() {
-                            if matches!(item.value, Value::Map(_)) {
-                                self.push_document(item.clone());
-                            } else {
-                                let what = describe(&item.value);
-                                self.error(
-                                    Pos {
-                                        line: item.span.line,
-                                        col: item.span.col,
-                                    },
-                                    format!(
-                                        "item of a `kind: List` is not an object; found {what}"
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    None | Some(Value::Null) if is_list => {}
-                    _ => self.push_document(root),
+            Value::Map(_) => {
+                let flat = super::lists::flatten(root);
+                for e in flat.errors {
+                    self.error(
+                        Pos {
+                            line: e.line,
+                            col: e.col,
+                        },
+                        e.message,
+                    );
+                }
+                for object in flat.objects {
+                    self.push_document(object);
                 }
             }
             other => {
