@@ -80,6 +80,13 @@ const CASES: &[(&str, Expect)] = &[
         },
     ),
     (
+        "items-on-a-pod.yaml",
+        Found {
+            rules: &[PRIVILEGED],
+            not: &[],
+        },
+    ),
+    (
         "yaml11-booleans.yaml",
         Found {
             rules: &[PRIVILEGED, HOST_NETWORK],

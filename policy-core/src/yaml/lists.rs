@@ -1,10 +1,14 @@
 //! Flattening list objects into the objects they carry.
 //!
-//! kubectl applies the items of a list object one by one, and flattens a list inside a list:
-//! a `kind: List` (or `PodList`, `DeploymentList`: any kind ending in `List`) with an `items`
-//! array stands for its items, whatever the nesting. A policy gate that checked such a
-//! document as one opaque object would miss every item in it, so a finished root is flattened
-//! here, recursively (with an explicit stack) down to [`MAX_LIST_DEPTH`] levels of lists.
+//! kubectl applies the items of a list object one by one, and flattens a list inside a list.
+//! Which objects are lists is decided by apimachinery's unstructured JSON decoder
+//! (`unstructuredJSONScheme.decode` in `k8s.io/apimachinery/pkg/apis/meta/v1/unstructured`):
+//! any object with an `items` field decodes as an `UnstructuredList`, whatever its kind, and
+//! kubectl's builder then visits only the items. So `kind: List`, a typed list (`PodList`,
+//! `DeploymentList`) and a `kind: Pod` that also carries a top-level `items` array all stand
+//! for their items here. A policy gate that checked such a document as one opaque object
+//! would miss every item in it, so a finished root is flattened, recursively (with an explicit
+//! stack) down to [`MAX_LIST_DEPTH`] levels of lists.
 //!
 //! This works on a finished [`Node`] tree, not on the YAML, so it applies alike to YAML and JSON
 //! and can move to a Kubernetes normalization step.
@@ -30,8 +34,8 @@ pub(super) struct Flat {
 
 /// What a node is to the flattening.
 enum Shape<'a> {
-    /// A list object: its kind and items.
-    List(&'a str, &'a List),
+    /// A list object: its kind (if it has one) and items.
+    List(Option<&'a str>, &'a List),
     /// A `kind: List` with no items (`items` missing or null): nothing.
     Empty,
     /// Anything else: itself.
@@ -44,9 +48,7 @@ fn shape(node: &Node) -> Shape<'_> {
     };
     let kind = m.get("kind").and_then(Node::as_str);
     match (kind, m.get("items").map(|n| &n.value)) {
-        (Some(kind), Some(Value::List(items))) if kind.ends_with("List") => {
-            Shape::List(kind, items)
-        }
+        (kind, Some(Value::List(items))) => Shape::List(kind, items),
         (Some("List"), None | Some(Value::Null)) => Shape::Empty,
         _ => Shape::Object,
     }
@@ -79,10 +81,16 @@ pub(super) fn flatten(root: Node) -> Flat {
                         flat.errors.push(ListError {
                             line: item.span.line,
                             col: item.span.col,
-                            message: format!(
-                                "item of a `kind: {kind}` is not an object; found {}",
-                                super::build::describe(&item.value)
-                            ),
+                            message: match kind {
+                                Some(kind) => format!(
+                                    "item of a `kind: {kind}` is not an object; found {}",
+                                    super::build::describe(&item.value)
+                                ),
+                                None => format!(
+                                    "item of an `items` list is not an object; found {}",
+                                    super::build::describe(&item.value)
+                                ),
+                            },
                         });
                     }
                 }

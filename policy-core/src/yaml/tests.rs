@@ -948,6 +948,24 @@ items:
 }
 
 #[test]
+fn any_object_with_an_items_list_stands_for_its_items() {
+    // apimachinery decodes any object with `items` as a list: kubectl applies the items only
+    let l = load(
+        "kind: Pod\nmetadata: {name: decoy}\nitems:\n- kind: Pod\n  metadata: {name: real}\n- 1\n---\nitems: [{kind: Secret, metadata: {name: s}}, x]\n",
+    );
+    let ids: Vec<String> = l.documents.iter().map(|d| d.id().to_string()).collect();
+    assert_eq!(ids, ["Pod/real", "Secret/s"]);
+    let errs: Vec<&str> = l.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errs,
+        [
+            "item of a `kind: Pod` is not an object; found an int",
+            "item of an `items` list is not an object; found a string"
+        ]
+    );
+}
+
+#[test]
 fn nested_lists_beyond_the_depth_limit_are_an_error() {
     let depth = super::lists::MAX_LIST_DEPTH + 1;
     let mut text = String::new();
