@@ -15,10 +15,18 @@
 //!   string kubectl would send (`"true"`, `"16"`, `"null"`). A map or list as a key is an error.
 //! - A duplicate key is an error (a classic way to hide a value from one tool and not another),
 //!   and so is nesting deeper than [`LoadOptions::max_depth`].
-//! - `<<` merge keys work; explicit keys win over merged ones.
+//! - `<<` merge keys are read as go-yaml v2 (kubectl) reads them where go-yaml v2 and v3 agree,
+//!   and are an error where they do not (a second `<<` in one mapping, a `<<` overriding an
+//!   explicit key before it); `!!merge <<` merges. The source followed is go-yaml's `decode.go`
+//!   (see the `map` module).
 //! - Aliases share the anchored tree; each counts at its expanded size against
 //!   [`LoadOptions::max_nodes`], so an alias bomb fails fast.
-//! - A mapping value's span starts at its key; a `kind: List` yields one document per item.
+//! - A mapping value's span starts at its key; a list object (`kind: List`, `PodList`, any object
+//!   with an `items` array) yields one document per item, nested lists flattened (the `lists`
+//!   module).
+//! - A stream of JSON objects without `---` (JSON Lines) is one document per object, and JSON
+//!   surrogate-pair escapes decode as Go's `encoding/json` decodes them (the `json` module).
+//! - A tab between `key:` and its value is separation, as in go-yaml.
 //! - An error loses only its document, except a syntax error or the node limit, which end the
 //!   stream (documents before it are kept).
 //!
@@ -47,7 +55,7 @@ use crate::document::Document;
 /// Loads every document of a YAML (or JSON) stream held by `source`.
 ///
 /// Empty documents are skipped; a root that is not an object is an error naming its line; each
-/// item of a `kind: List` becomes its own document.
+/// item of a list object becomes its own document.
 pub fn load_str(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
     build::load(source, opts)
 }
