@@ -113,6 +113,10 @@ struct Builder<'a> {
     line_offset: u32,
     /// Columns the parsed text lost against the source (see [`ColFix`]).
     col_fixes: &'a [ColFix],
+    /// Tabs read as spaces (see [`load_text`]): 1-based line and column in the parsed text.
+    tabs: &'a [(u32, u32)],
+    /// Which of `tabs` fell inside a scalar.
+    tabs_inside: Vec<usize>,
     keys: HashSet<Str>,
     /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
     /// A miss (or a crafted collision) only falls back to `keys`.
@@ -142,12 +146,10 @@ pub(super) struct ColFix {
     pub(super) delta: u32,
 }
 
-/// How many times one part is parsed again after a tab after `key:` was taken as separation
-/// (see [`tab_after_value_indicator`]); past that, the error stands.
-const MAX_TAB_FIXES: usize = 256;
-
-/// saphyr-parser's message for `key:<TAB>value`.
-const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+/// How many times one part is parsed with fewer tabs read as spaces before they are given up
+/// (see [`load_text`]); each pass drops every tab the last one found inside a scalar, so two
+/// passes are the most a real text needs.
+const MAX_TAB_PASSES: usize = 8;
 
 /// Parses `source` as a YAML stream into documents.
 pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
@@ -176,9 +178,12 @@ pub(super) fn load_part(
 /// [`load_part`] for a text whose columns may differ from the source's as `col_fixes` say.
 ///
 /// A tab between `key:` and its value is separation whitespace to go-yaml (its scanner eats
-/// tabs after a simple key's `:`), but saphyr-parser rejects `key:<TAB>value`. When that is the
-/// error, the tab is read as the space it stands for and the text parsed again (at most
-/// [`MAX_TAB_FIXES`] times): the tab is never part of a value, and columns do not move.
+/// tabs after a simple key's `:`), but saphyr-parser rejects `key:<TAB>value` when the value
+/// starts with a letter, digit, `_` or `-`. So each such tab ([`tab_candidates`]) is read as a
+/// space, and the parse checks that none of them was inside a scalar (a quoted or block scalar
+/// may hold `a:<TAB>b` as text); any that was is kept as a tab and the text parsed again. A tab
+/// and a space are one column each, so positions do not move, and a tab outside every scalar
+/// separates tokens, so reading it as a space changes no value.
 pub(super) fn load_text(
     source: &Arc<Source>,
     text: &str,
@@ -186,68 +191,96 @@ pub(super) fn load_text(
     col_fixes: &[ColFix],
     opts: &LoadOptions,
 ) -> (Loaded, usize) {
-    let mut patched: Option<String> = None;
-    for _ in 0..MAX_TAB_FIXES {
-        let current = patched.as_deref().unwrap_or(text);
-        let (out, nodes, tab) = parse(source, current, line_offset, col_fixes, opts);
-        let Some(at) = tab.and_then(|(line, col)| tab_after_value_indicator(current, line, col))
-        else {
-            return (out, nodes);
+    let mut tabs = tab_candidates(text);
+    for _ in 0..MAX_TAB_PASSES {
+        if tabs.is_empty() {
+            break;
+        }
+        let mut patched = text.as_bytes().to_vec();
+        for t in &tabs {
+            if let Some(b) = patched.get_mut(t.byte) {
+                *b = b' ';
+            }
+        }
+        // A tab and a space are both one byte of ASCII: the text stays UTF-8.
+        let Ok(patched) = String::from_utf8(patched) else {
+            break;
         };
-        let mut next = current.to_string();
-        next.replace_range(at..at.saturating_add(1), " ");
-        patched = Some(next);
+        let at: Vec<(u32, u32)> = tabs.iter().map(|t| (t.line, t.col)).collect();
+        let (out, nodes, mut inside) = parse(source, &patched, line_offset, col_fixes, &at, opts);
+        if inside.is_empty() {
+            return (out, nodes);
+        }
+        inside.sort_unstable();
+        tabs = tabs
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| inside.binary_search(i).is_err())
+            .map(|(_, t)| t)
+            .collect();
     }
-    let current = patched.as_deref().unwrap_or(text);
-    let (out, nodes, _) = parse(source, current, line_offset, col_fixes, opts);
+    let (out, nodes, _) = parse(source, text, line_offset, col_fixes, &[], opts);
     (out, nodes)
 }
 
-/// The byte offset of the tab to read as a space when saphyr-parser stopped at 1-based `line`,
-/// 0-based character `col` of `text` with [`TAB_AFTER_COLON`]: the tab right after the `:` of
-/// a key, where go-yaml takes tabs as separation. `None` when the text there is not that (a
-/// `:` that starts its line is the value indicator of an explicit `?` key, where go-yaml
-/// rejects a tab too).
-fn tab_after_value_indicator(text: &str, line: usize, col: usize) -> Option<usize> {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(line.saturating_sub(2))
-            .map(|(i, _)| i.saturating_add(1))?
-    };
-    let rest = text.get(line_start..)?;
-    let stop = rest
-        .char_indices()
-        .nth(col)
-        .map_or(rest.len(), |(i, _)| i)
-        .saturating_add(line_start);
-    let before = text.get(line_start..stop)?;
-    let blanks = before.len() - before.trim_end_matches(['\t', ' ']).len();
-    let colon = stop.checked_sub(blanks)?.checked_sub(1)?;
-    let key_part = text.get(line_start..colon)?;
-    if text.get(colon..=colon) != Some(":") || key_part.trim().is_empty() {
-        return None;
-    }
-    let tab = text.get(colon..stop)?.find('\t')?;
-    Some(colon.saturating_add(tab))
+/// A tab right after the `:` of a key, as saphyr-parser rejects it: its byte offset and its
+/// 1-based line and column in the parsed text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TabAfterColon {
+    byte: usize,
+    line: u32,
+    col: u32,
 }
 
-/// One parse of `text`; also where it stopped if the error was [`TAB_AFTER_COLON`] (saphyr's
-/// 1-based line and 0-based column in `text`).
+/// Every `:` followed by tabs only and then a letter, digit, `_` or `-`, where the `:` is not
+/// the first thing on its line (that is the value indicator of an explicit `?` key, after which
+/// go-yaml rejects a tab too): the first tab of each, in text order.
+fn tab_candidates(text: &str) -> Vec<TabAfterColon> {
+    let mut found = Vec::new();
+    let mut line: u32 = 1;
+    let mut counted = 0;
+    for (i, _) in text.match_indices(":\t") {
+        let before = text.get(counted..i).unwrap_or_default();
+        line = line.saturating_add(to_u32(before.matches('\n').count()));
+        counted = i;
+        let line_start = text
+            .get(..i)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n.saturating_add(1));
+        let key = text.get(line_start..i).unwrap_or_default();
+        let after = text.get(i.saturating_add(1)..).unwrap_or_default();
+        let next = after.trim_start_matches('\t').chars().next();
+        if key.trim().is_empty()
+            || !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            continue;
+        }
+        found.push(TabAfterColon {
+            byte: i.saturating_add(1),
+            line,
+            col: to_u32(key.chars().count().saturating_add(2)),
+        });
+    }
+    found
+}
+
+/// One parse of `text`; also which of `tabs` (1-based line and column in `text`, in text order)
+/// fell inside a scalar.
 fn parse(
     source: &Arc<Source>,
     text: &str,
     line_offset: u32,
     col_fixes: &[ColFix],
+    tabs: &[(u32, u32)],
     opts: &LoadOptions,
-) -> (Loaded, usize, Option<(usize, usize)>) {
-    let mut tab = None;
+) -> (Loaded, usize, Vec<usize>) {
     let mut b = Builder {
         source,
         opts,
         line_offset,
         col_fixes,
+        tabs,
+        tabs_inside: Vec::new(),
         keys: HashSet::new(),
         key_cache: vec![None; KEY_CACHE],
         value_cache: vec![None; VALUE_CACHE],
@@ -276,15 +309,12 @@ fn parse(
                 }
             }
             Err(e) => {
-                if e.info() == TAB_AFTER_COLON {
-                    tab = Some((e.marker().line(), e.marker().col()));
-                }
                 b.scan_error(&e);
                 break;
             }
         }
     }
-    (b.out, b.nodes, tab)
+    (b.out, b.nodes, b.tabs_inside)
 }
 
 impl Builder<'_> {
@@ -440,6 +470,7 @@ impl Builder<'_> {
                 col: to_u32(width.saturating_add(1)),
             };
         }
+        self.note_tabs_inside(sp);
         let core = tag.as_deref().and_then(resolve::core_tag);
         self.count(1, start, false)?;
         if self.in_key_position() {
@@ -464,6 +495,18 @@ impl Builder<'_> {
             );
         }
         self.attach(node, 1)
+    }
+
+    /// Records which tabs read as spaces lie inside the scalar spanning `sp`.
+    fn note_tabs_inside(&mut self, sp: &YSpan) {
+        if self.tabs.is_empty() {
+            return;
+        }
+        let raw = |m: &Marker| (to_u32(m.line()), to_u32(m.col().saturating_add(1)));
+        let (from, to) = (raw(&sp.start), raw(&sp.end));
+        let first = self.tabs.partition_point(|t| *t < from);
+        let last = self.tabs.partition_point(|t| *t < to);
+        self.tabs_inside.extend(first..last);
     }
 
     /// Whether a key scalar is a merge key `<<` (see [`super::map`] for the rules and why).

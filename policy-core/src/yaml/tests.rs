@@ -1064,4 +1064,17 @@ fn tabs_after_a_key_are_separation() {
     assert_eq!(get(&root, &["b"]).as_str(), Some("k:\tv\n"));
     // a tab as indentation stays an error
     assert_eq!(load("a:\n\tb: 1\n").errors.len(), 1);
+    // quoted and block scalars holding `k:<TAB>v` keep their tabs, beside separating tabs
+    let root = one("a:\tb\nq: \"k:\tv\"\ns: 'k:\tv'\nl: |\n  k:\tv\nz:\tz\n");
+    assert_eq!(get(&root, &["a"]).as_str(), Some("b"));
+    assert_eq!(get(&root, &["q"]).as_str(), Some("k:\tv"));
+    assert_eq!(get(&root, &["s"]).as_str(), Some("k:\tv"));
+    assert_eq!(get(&root, &["l"]).as_str(), Some("k:\tv\n"));
+    assert_eq!(get(&root, &["z"]).as_str(), Some("z"));
+    // no limit on how many: every key of a big tab-separated file
+    let big: String = (0..2000).map(|i| format!("k{i}:\tv{i}\n")).collect();
+    let root = one(&big);
+    assert_eq!(get(&root, &["k1999"]).as_str(), Some("v1999"));
+    // an explicit key's `:` starts its line: a tab after it stays an error, as in go-yaml
+    assert_eq!(load("? a\n:\tb\n").errors.len(), 1);
 }
