@@ -49,9 +49,12 @@ pub mod output;
 mod review;
 mod scan;
 pub mod waiver;
+mod walk;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+
+use walk::collect_files;
 
 pub use config::{Config, ConfigError, ConfigErrors};
 pub use date::Date;
@@ -212,10 +215,11 @@ impl EngineBuilder {
     pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
         let mut files = Vec::new();
-        if let Err(e) = collect_files(dir, &mut files, &|p| {
+        let errors = collect_files(dir, &mut files, &|p| {
             p.extension().is_some_and(|e| e == policy_lang::EXTENSION)
-        }) {
-            self.io_error = Some((dir.display().to_string(), e.to_string()));
+        });
+        if let Some(e) = errors.first() {
+            self.io_error = Some((e.path.display().to_string(), e.error.to_string()));
             return self;
         }
         for f in files {
@@ -467,32 +471,6 @@ fn io_error(p: &Path, e: &std::io::Error) -> LoadError {
         col: 0,
         message: format!("cannot read: {e}"),
     }
-}
-
-/// Collects files under `dir` that satisfy `keep`, recursively, skipping hidden entries, sorted.
-fn collect_files(
-    dir: &Path,
-    out: &mut Vec<PathBuf>,
-    keep: &dyn Fn(&Path) -> bool,
-) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            !p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect_files(&p, out, keep)?;
-        } else if keep(&p) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

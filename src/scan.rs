@@ -215,8 +215,8 @@ impl Engine {
                 stdin = true;
             } else if p.is_dir() {
                 let mut found = Vec::new();
-                if let Err(e) = collect_files(p, &mut found, &claims) {
-                    errors.push(io_error(p, &e));
+                for e in collect_files(p, &mut found, &claims) {
+                    errors.push(io_error(&e.path, &e.error));
                 }
                 found.retain(|f| {
                     let rel = f.strip_prefix(p).unwrap_or(f);

@@ -15,10 +15,18 @@
 //!   string kubectl would send (`"true"`, `"16"`, `"null"`). A map or list as a key is an error.
 //! - A duplicate key is an error (a classic way to hide a value from one tool and not another),
 //!   and so is nesting deeper than [`LoadOptions::max_depth`].
-//! - `<<` merge keys work; explicit keys win over merged ones.
+//! - `<<` merge keys are read as go-yaml v2 (kubectl) reads them where go-yaml v2 and v3 agree,
+//!   and are an error where they do not (a second `<<` in one mapping, a `<<` overriding an
+//!   explicit key before it); `!!merge <<` merges. The source followed is go-yaml's `decode.go`
+//!   (see the `map` module).
 //! - Aliases share the anchored tree; each counts at its expanded size against
 //!   [`LoadOptions::max_nodes`], so an alias bomb fails fast.
-//! - A mapping value's span starts at its key; a `kind: List` yields one document per item.
+//! - A mapping value's span starts at its key; a list object (`kind: List`, `PodList`, any object
+//!   with an `items` array) yields one document per item, nested lists flattened (the `lists`
+//!   module).
+//! - A stream of JSON objects without `---` (JSON Lines) is one document per object, and JSON
+//!   surrogate-pair escapes decode as Go's `encoding/json` decodes them (the `json` module).
+//! - A tab between `key:` and its value is separation, as in go-yaml.
 //! - An error loses only its document, except a syntax error or the node limit, which end the
 //!   stream (documents before it are kept).
 //!
@@ -28,6 +36,8 @@
 mod build;
 #[cfg(feature = "parallel")]
 mod chunks;
+mod json;
+mod lists;
 mod map;
 mod resolve;
 #[cfg(test)]
@@ -45,7 +55,7 @@ use crate::document::Document;
 /// Loads every document of a YAML (or JSON) stream held by `source`.
 ///
 /// Empty documents are skipped; a root that is not an object is an error naming its line; each
-/// item of a `kind: List` becomes its own document.
+/// item of a list object becomes its own document.
 pub fn load_str(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
     build::load(source, opts)
 }
@@ -83,12 +93,101 @@ pub fn read_path(path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadErr
             "cannot read a directory as a document".to_string(),
         ));
     }
+    #[cfg(unix)]
+    if std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()) {
+        return read_fifo(&name, path, opts);
+    }
     if let Some(err) = check_size(&name, meta.len(), opts, "file is") {
         return Err(err);
     }
     // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
     let file = std::fs::File::open(path).map_err(|e| io_error(&name, &e))?;
     read_source(&name, file, opts, meta.len())
+}
+
+/// `O_NONBLOCK` where its value is known without a C library binding.
+#[cfg(unix)]
+fn o_nonblock() -> Option<i32> {
+    let linux = cfg!(any(target_os = "linux", target_os = "android"))
+        && cfg!(any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm",
+            target_arch = "riscv64",
+            target_arch = "s390x",
+            target_arch = "powerpc64",
+            target_arch = "loongarch64"
+        ));
+    let bsd = cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ));
+    if linux {
+        Some(0o4000)
+    } else if bsd {
+        Some(0x0004)
+    } else {
+        None
+    }
+}
+
+/// Loads a FIFO named as an input (`<(helm template ...)` is one). Opening a FIFO blocks until
+/// it has a writer, so it is opened without blocking: with no writer it is an error at once;
+/// with one, reading waits for data as a pipe on standard input would.
+#[cfg(unix)]
+fn read_fifo(name: &str, path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(flag) = o_nonblock() else {
+        return Err(error_at(
+            name,
+            "cannot read: a FIFO (named pipe); pass its content on standard input (`-`)"
+                .to_string(),
+        ));
+    };
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flag)
+        .open(path)
+    {
+        Ok(file) => read_source(name, PipeReader { file, total: 0 }, opts, 0),
+        Err(e) => Err(io_error(name, &e)),
+    }
+}
+
+/// Reads a FIFO opened without blocking: waits out "would block"; the end with nothing read
+/// means the FIFO had no writer.
+#[cfg(unix)]
+struct PipeReader {
+    file: std::fs::File,
+    total: usize,
+}
+
+#[cfg(unix)]
+impl Read for PipeReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.file.read(buf) {
+                Ok(0) if self.total == 0 && !buf.is_empty() => {
+                    return Err(std::io::Error::other(
+                        "a FIFO (named pipe) with no writer: nothing to read",
+                    ));
+                }
+                Ok(n) => {
+                    self.total = self.total.saturating_add(n);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 /// Loads from a reader (standard input, say): reads at most [`LoadOptions::max_bytes`] bytes

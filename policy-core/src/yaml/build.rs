@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
 use super::map::{Entries, MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
@@ -103,6 +103,12 @@ struct Builder<'a> {
     opts: &'a LoadOptions,
     /// Added to saphyr's line numbers: the line where the parsed part of the source starts.
     line_offset: u32,
+    /// Columns the parsed text lost against the source (see [`ColFix`]).
+    col_fixes: &'a [ColFix],
+    /// Tabs read as spaces (see [`load_text`]): 1-based line and column in the parsed text.
+    tabs: &'a [(u32, u32)],
+    /// Which of `tabs` fell inside a scalar.
+    tabs_inside: Vec<usize>,
     keys: HashSet<Str>,
     /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
     /// A miss (or a crafted collision) only falls back to `keys`.
@@ -124,8 +130,26 @@ struct Builder<'a> {
     out: Loaded,
 }
 
+/// A place where the parsed text is shorter than the source: on 1-based line `line` of the
+/// parsed text, from 1-based column `from` on, columns are `delta` characters further right in
+/// the source (a JSON surrogate pair decoded to one character, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ColFix {
+    pub(super) line: u32,
+    pub(super) from: u32,
+    pub(super) delta: u32,
+}
+
+/// How many times one part is parsed with fewer tabs read as spaces before they are given up
+/// (see [`load_text`]); each pass drops every tab the last one found inside a scalar, so two
+/// passes are the most a real text needs.
+const MAX_TAB_PASSES: usize = 8;
+
 /// Parses `source` as a YAML stream into documents.
 pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    if let Some(loaded) = super::json::load(source, opts) {
+        return loaded;
+    }
     #[cfg(feature = "parallel")]
     if let Some(loaded) = super::chunks::load(source, opts) {
         return loaded;
@@ -142,10 +166,115 @@ pub(super) fn load_part(
     line_offset: u32,
     opts: &LoadOptions,
 ) -> (Loaded, usize) {
+    load_text(source, text, line_offset, &[], opts)
+}
+
+/// [`load_part`] for a text whose columns may differ from the source's as `col_fixes` say.
+///
+/// A tab between `key:` and its value is separation whitespace to go-yaml (its scanner eats
+/// tabs after a simple key's `:`), but saphyr-parser rejects `key:<TAB>value` when the value
+/// starts with a letter, digit, `_` or `-`. So each such tab ([`tab_candidates`]) is read as a
+/// space, and the parse checks that none of them was inside a scalar (a quoted or block scalar
+/// may hold `a:<TAB>b` as text); any that was is kept as a tab and the text parsed again. A tab
+/// and a space are one column each, so positions do not move, and a tab outside every scalar
+/// separates tokens, so reading it as a space changes no value.
+pub(super) fn load_text(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    col_fixes: &[ColFix],
+    opts: &LoadOptions,
+) -> (Loaded, usize) {
+    let mut tabs = tab_candidates(text);
+    for _ in 0..MAX_TAB_PASSES {
+        if tabs.is_empty() {
+            break;
+        }
+        let mut patched = text.as_bytes().to_vec();
+        for t in &tabs {
+            if let Some(b) = patched.get_mut(t.byte) {
+                *b = b' ';
+            }
+        }
+        // A tab and a space are both one byte of ASCII: the text stays UTF-8.
+        let Ok(patched) = String::from_utf8(patched) else {
+            break;
+        };
+        let at: Vec<(u32, u32)> = tabs.iter().map(|t| (t.line, t.col)).collect();
+        let (out, nodes, mut inside) = parse(source, &patched, line_offset, col_fixes, &at, opts);
+        if inside.is_empty() {
+            return (out, nodes);
+        }
+        inside.sort_unstable();
+        tabs = tabs
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| inside.binary_search(i).is_err())
+            .map(|(_, t)| t)
+            .collect();
+    }
+    let (out, nodes, _) = parse(source, text, line_offset, col_fixes, &[], opts);
+    (out, nodes)
+}
+
+/// A tab right after the `:` of a key, as saphyr-parser rejects it: its byte offset and its
+/// 1-based line and column in the parsed text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TabAfterColon {
+    byte: usize,
+    line: u32,
+    col: u32,
+}
+
+/// Every `:` followed by tabs only and then a letter, digit, `_` or `-`, where the `:` is not
+/// the first thing on its line (that is the value indicator of an explicit `?` key, after which
+/// go-yaml rejects a tab too): the first tab of each, in text order.
+fn tab_candidates(text: &str) -> Vec<TabAfterColon> {
+    let mut found = Vec::new();
+    let mut line: u32 = 1;
+    let mut counted = 0;
+    for (i, _) in text.match_indices(":\t") {
+        let before = text.get(counted..i).unwrap_or_default();
+        line = line.saturating_add(to_u32(before.matches('\n').count()));
+        counted = i;
+        let line_start = text
+            .get(..i)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n.saturating_add(1));
+        let key = text.get(line_start..i).unwrap_or_default();
+        let after = text.get(i.saturating_add(1)..).unwrap_or_default();
+        let next = after.trim_start_matches('\t').chars().next();
+        if key.trim().is_empty()
+            || !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            continue;
+        }
+        found.push(TabAfterColon {
+            byte: i.saturating_add(1),
+            line,
+            col: to_u32(key.chars().count().saturating_add(2)),
+        });
+    }
+    found
+}
+
+/// One parse of `text`; also which of `tabs` (1-based line and column in `text`, in text order)
+/// fell inside a scalar.
+fn parse(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    col_fixes: &[ColFix],
+    tabs: &[(u32, u32)],
+    opts: &LoadOptions,
+) -> (Loaded, usize, Vec<usize>) {
     let mut b = Builder {
         source,
         opts,
         line_offset,
+        col_fixes,
+        tabs,
+        tabs_inside: Vec::new(),
         keys: HashSet::new(),
         key_cache: vec![None; KEY_CACHE],
         value_cache: vec![None; VALUE_CACHE],
@@ -180,7 +309,7 @@ pub(super) fn load_part(
             }
         }
     }
-    (b.out, b.nodes)
+    (b.out, b.nodes, b.tabs_inside)
 }
 
 impl Builder<'_> {
@@ -207,18 +336,27 @@ impl Builder<'_> {
         id
     }
 
-    fn start_of(&self, s: &YSpan) -> Pos {
+    /// The source position of a saphyr marker.
+    fn pos(&self, m: &Marker) -> Pos {
+        let line = to_u32(m.line());
+        let col = to_u32(m.col().saturating_add(1));
+        let shift = self
+            .col_fixes
+            .iter()
+            .filter(|f| f.line == line && f.from <= col)
+            .fold(0u32, |n, f| n.saturating_add(f.delta));
         Pos {
-            line: to_u32(s.start.line()).saturating_add(self.line_offset),
-            col: to_u32(s.start.col().saturating_add(1)),
+            line: line.saturating_add(self.line_offset),
+            col: col.saturating_add(shift),
         }
     }
 
+    fn start_of(&self, s: &YSpan) -> Pos {
+        self.pos(&s.start)
+    }
+
     fn end_of(&self, s: &YSpan) -> Pos {
-        Pos {
-            line: to_u32(s.end.line()).saturating_add(self.line_offset),
-            col: to_u32(s.end.col().saturating_add(1)),
-        }
+        self.pos(&s.end)
     }
 
     fn clear_stack(&mut self) {
@@ -237,11 +375,7 @@ impl Builder<'_> {
     }
 
     fn scan_error(&mut self, e: &ScanError) {
-        let m = e.marker();
-        let pos = Pos {
-            line: to_u32(m.line()).saturating_add(self.line_offset),
-            col: to_u32(m.col().saturating_add(1)),
-        };
+        let pos = self.pos(e.marker());
         let info = e.info().trim().trim_end_matches('.');
         let message = if info == "recursion limit exceeded" {
             "nesting deeper than 255 levels of flow collections".to_string()
@@ -355,10 +489,11 @@ impl Builder<'_> {
                 col: to_u32(width.saturating_add(1)),
             };
         }
+        self.note_tabs_inside(sp);
         let core = tag.as_deref().and_then(resolve::core_tag);
         self.count(1, start, false)?;
         if self.in_key_position() {
-            let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+            let merge = self.is_merge_key(&text, style, tag.as_deref(), start)?;
             let key = self.key_text(&text, style, core, start)?;
             if anchor != 0 {
                 let node = Node::new(Value::String(key.clone()), self.span(start, end));
@@ -380,6 +515,44 @@ impl Builder<'_> {
             );
         }
         self.attach(node, 1, end)
+    }
+
+    /// Records which tabs read as spaces lie inside the scalar spanning `sp`.
+    fn note_tabs_inside(&mut self, sp: &YSpan) {
+        if self.tabs.is_empty() {
+            return;
+        }
+        let raw = |m: &Marker| (to_u32(m.line()), to_u32(m.col().saturating_add(1)));
+        let (from, to) = (raw(&sp.start), raw(&sp.end));
+        let first = self.tabs.partition_point(|t| *t < from);
+        let last = self.tabs.partition_point(|t| *t < to);
+        self.tabs_inside.extend(first..last);
+    }
+
+    /// Whether a key scalar is a merge key `<<` (see [`super::map`] for the rules and why).
+    fn is_merge_key(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        pos: Pos,
+    ) -> Result<bool, Fail> {
+        if text != "<<" {
+            return Ok(false);
+        }
+        let plain = style == ScalarStyle::Plain;
+        match tag {
+            None => Ok(plain),
+            Some(t) if resolve::is_merge_tag(t) => Ok(true),
+            Some(t) if resolve::is_non_specific(t) && plain => Ok(true),
+            Some(t) if resolve::is_non_specific(t) => Err(Fail::doc(
+                pos,
+                "ambiguous merge: a quoted `<<` under the tag `!` merges in go-yaml v2 (kubectl) \
+                 and is a plain key in go-yaml v3"
+                    .to_string(),
+            )),
+            Some(_) => Ok(false),
+        }
     }
 
     fn set_key(&mut self, key: Str, start: Pos, end: Pos, merge: bool) {
@@ -513,7 +686,7 @@ impl Builder<'_> {
                 let start = start.min(self.items.len());
                 Value::List(List::from_exact_iter(self.items.drain(start..)))
             }
-            Kind::Map(m) => Value::Map(m.finish(&mut self.entries)),
+            Kind::Map(m) => Value::Map(m.finish(self.source, &mut self.entries)?),
         };
         let node = Node::with_id(value, self.span(frame.start, end), frame.id);
         if frame.anchor != 0 {
@@ -576,11 +749,9 @@ impl Builder<'_> {
 
     /// The source text a span covers (for messages).
     fn text_at(&self, sp: &YSpan) -> String {
-        let at = |m: &saphyr_parser::Marker| {
-            self.source.byte_offset(
-                to_u32(m.line()).saturating_add(self.line_offset),
-                to_u32(m.col().saturating_add(1)),
-            )
+        let at = |m: &Marker| {
+            let p = self.pos(m);
+            self.source.byte_offset(p.line, p.col)
         };
         match (at(&sp.start), at(&sp.end)) {
             (Some(a), Some(b)) => self.source.text().get(a..b).unwrap_or_default().to_string(),
@@ -617,7 +788,7 @@ impl Builder<'_> {
                 let node =
                     Node::with_id(node.value, Span::new(key_start, node.span.end()), node.id);
                 if key.merge {
-                    m.add_merge(self.source, &self.entries, node)
+                    m.add_merge(self.source, &self.entries, &key, node)
                 } else {
                     m.add_entry(self.source, &mut self.entries, key, node)
                 }
@@ -625,32 +796,20 @@ impl Builder<'_> {
         }
     }
 
-    /// A finished document: one [`Document`], several for a `kind: List`, or an error.
+    /// A finished document: one [`Document`], one per item for a list object (see
+    /// [`super::lists`]), or an error.
     fn emit(&mut self, root: Node) {
         match &root.value {
             // An empty document (only comments, a bare `---`) or an explicit null.
             Value::Null => {}
-            Value::Map(m) => {
-                let is_list = m.get("kind").and_then(Node::as_str) == Some("List");
-                match m.get("items").map(|n| &n.value) {
-                    Some(Value::List(items)) if is_list => {
-                        for item in items.iter() {
-                            if matches!(item.value, Value::Map(_)) {
-                                self.push_document(item.clone());
-                            } else {
-                                let what = describe(&item.value);
-                                let pos = self.start_pos(&item.span);
-                                self.error(
-                                    pos,
-                                    format!(
-                                        "item of a `kind: List` is not an object; found {what}"
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    None | Some(Value::Null) if is_list => {}
-                    _ => self.push_document(root),
+            Value::Map(_) => {
+                let flat = super::lists::flatten(root);
+                for e in flat.errors {
+                    let pos = self.start_pos(&e.span);
+                    self.error(pos, e.message);
+                }
+                for object in flat.objects {
+                    self.push_document(object);
                 }
             }
             other => {

@@ -4,6 +4,30 @@
 //! are the tail of the stack from its `start`, since a nested mapping is always finished before
 //! its parent gets another entry. A finished mapping moves its tail into one exact-size
 //! allocation, so building a tree costs no reallocation and leaves no spare capacity behind.
+//!
+//! # Merge keys, read as the API server receives them
+//!
+//! kubectl turns YAML into JSON with sigs.k8s.io/yaml, whose YAML decoder is a fork of
+//! go-yaml v2.4.0 (`sigs.k8s.io/yaml/goyaml.v2`); kustomize and other tools use go-yaml v3.
+//! The source followed here is go-yaml's `decode.go`: in v2, `(*decoder).mapping` walks the
+//! entries in document order and `(*decoder).merge` writes each merged map into the mapping
+//! being built, overriding what is there, a `<<` list applied last to first ("earlier nodes
+//! take precedence"); explicit keys later in the mapping override again. In v3 (3.0.1, as
+//! vendored in `sigs.k8s.io/yaml/goyaml.v3`), `mapping` applies explicit keys first and the
+//! merge afterwards, skipping keys already set (`mergedFields`), so an explicit key wins
+//! wherever it is, and only the last `<<` counts; its `uniqueKeys` check rejects a second `<<`
+//! outright.
+//!
+//! fourc follows the two where they agree and rejects the file where they do not:
+//! - a `<<` merges its map (or each map of its list, earlier maps winning) at its place;
+//!   an explicit key after the `<<` overrides a merged one (v2 and v3 agree);
+//! - an explicit key *before* the `<<` that the merge would set is an error, "ambiguous merge"
+//!   (v2 keeps the merged value, v3 the explicit one);
+//! - a second `<<` in one mapping, or a `<<` beside a quoted `"<<"` key, is a duplicate key
+//!   (v2 merges both in order, v3 rejects or keeps only the last);
+//! - `<<` merges when plain and untagged, tagged `!!merge` (plain or quoted), or plain under
+//!   the non-specific tag `!` (both libraries); a quoted `"<<"` is an ordinary key; a quoted
+//!   `! "<<"` is an error (v2 merges it, v3 does not).
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,11 +49,18 @@ pub(super) struct PendingKey {
     pub(super) merge: bool,
 }
 
-/// Maps pulled in by a `<<` merge key; `at` is how many explicit entries preceded it.
-struct MergeSource {
+/// The maps pulled in by the mapping's `<<` key.
+struct Merge {
+    /// How many explicit entries precede the `<<`.
     at: usize,
-    map: Map,
+    /// Where the `<<` key is (for errors).
+    pos: Pos,
+    /// The merged maps, earliest (winning) first.
+    maps: Vec<Map>,
 }
+
+/// The key a merge is written with.
+const MERGE_KEY: &str = "<<";
 
 /// A mapping being built; its entries are `entries[start..]` of the shared stack.
 pub(super) struct MapFrame {
@@ -37,7 +68,7 @@ pub(super) struct MapFrame {
     /// Key to entry position (relative to `start`), built once the map outgrows a linear scan.
     index: Option<HashMap<Str, usize>>,
     pub(super) key: Option<PendingKey>,
-    merges: Vec<MergeSource>,
+    merge: Option<Merge>,
 }
 
 impl MapFrame {
@@ -47,7 +78,7 @@ impl MapFrame {
             start: entries.len(),
             index: None,
             key: None,
-            merges: Vec::new(),
+            merge: None,
         }
     }
 
@@ -67,14 +98,10 @@ impl MapFrame {
             None => mine.iter().position(|(k, _)| *k == key.key),
         };
         if let Some(first) = existing.and_then(|i| mine.get(i)) {
-            return Err(Fail::doc(
-                key.start,
-                format!(
-                    "duplicate key `{}` (first at line {})",
-                    key.key,
-                    source.line_col(first.1.span.start()).0
-                ),
-            ));
+            return Err(duplicate(&key.key, key.start, line_of(source, &first.1)));
+        }
+        if let Some(merge) = self.merge.as_ref().filter(|_| &*key.key == MERGE_KEY) {
+            return Err(duplicate(&key.key, key.start, merge.pos.line));
         }
         let len = mine.len();
         if let Some(index) = &mut self.index {
@@ -95,24 +122,31 @@ impl MapFrame {
         Ok(())
     }
 
-    /// Records the value of a `<<` key: a map, or a list of maps.
+    /// Records the value of a `<<` key: a map, or a list of maps. A second `<<` in the mapping,
+    /// or one beside a quoted `"<<"` key, is a duplicate key.
     pub(super) fn add_merge(
         &mut self,
         source: &Source,
         entries: &Entries,
+        key: &PendingKey,
         node: Node,
     ) -> Result<(), Fail> {
-        let at = entries.len().saturating_sub(self.start);
+        let mine = entries.get(self.start..).unwrap_or_default();
+        if let Some(merge) = &self.merge {
+            return Err(duplicate(MERGE_KEY, key.start, merge.pos.line));
+        }
+        if let Some((_, first)) = mine.iter().find(|(k, _)| &**k == MERGE_KEY) {
+            return Err(duplicate(MERGE_KEY, key.start, line_of(source, first)));
+        }
+        let at = mine.len();
         let pos = pos_of(source, &node.span);
-        match node.value {
-            Value::Map(map) => self.merges.push(MergeSource { at, map }),
+        let maps = match node.value {
+            Value::Map(map) => vec![map],
             Value::List(list) => {
+                let mut maps = Vec::with_capacity(list.len());
                 for item in list.iter() {
                     match &item.value {
-                        Value::Map(map) => self.merges.push(MergeSource {
-                            at,
-                            map: map.clone(),
-                        }),
+                        Value::Map(map) => maps.push(map.clone()),
                         other => {
                             return Err(Fail::doc(
                                 pos_of(source, &item.span),
@@ -124,6 +158,7 @@ impl MapFrame {
                         }
                     }
                 }
+                maps
             }
             other => {
                 return Err(Fail::doc(
@@ -134,39 +169,67 @@ impl MapFrame {
                     ),
                 ));
             }
-        }
+        };
+        self.merge = Some(Merge {
+            at,
+            pos: key.start,
+            maps,
+        });
         Ok(())
     }
 
-    /// Freezes a mapping, taking its entries off the shared stack and applying `<<` merges:
-    /// explicit keys win over merged ones, and an earlier merged map wins over a later one.
-    /// Merged entries take the place of their `<<`.
-    pub(super) fn finish(self, entries: &mut Entries) -> Map {
+    /// Freezes a mapping, taking its entries off the shared stack and applying its `<<` merge
+    /// (see the module docs): merged entries take the place of the `<<`, an earlier merged map
+    /// wins over a later one, an explicit key after the `<<` wins over a merged one, and a
+    /// merged key that an explicit key before the `<<` already set is an error.
+    pub(super) fn finish(self, source: &Source, entries: &mut Entries) -> Result<Map, Fail> {
         let start = self.start.min(entries.len());
-        if self.merges.is_empty() {
-            return Map::from_entries(entries.drain(start..));
-        }
+        let Some(merge) = self.merge else {
+            return Ok(Map::from_entries(entries.drain(start..)));
+        };
         let mine: Vec<(Str, Node)> = entries.drain(start..).collect();
-        let explicit: HashSet<Str> = mine.iter().map(|(k, _)| k.clone()).collect();
+        let at = merge.at.min(mine.len());
+        let (before, after) = mine.split_at(at);
+        let earlier: HashMap<&Str, u32> = before
+            .iter()
+            .map(|(k, v)| (k, line_of(source, v)))
+            .collect();
+        let later: HashSet<&Str> = after.iter().map(|(k, _)| k).collect();
         let mut seen: HashSet<Str> = HashSet::new();
-        let mut out: Vec<(Str, Node)> = Vec::with_capacity(mine.len());
-        let mut merges = self.merges.into_iter().peekable();
-        let mut merge_into = |out: &mut Vec<(Str, Node)>, src: MergeSource| {
-            for (k, v) in src.map.iter() {
-                if !explicit.contains(k) && seen.insert(k.clone()) {
-                    out.push((k.clone(), v.clone()));
+        let mut merged: Vec<(Str, Node)> = Vec::new();
+        for map in &merge.maps {
+            for (k, v) in map.iter() {
+                if let Some(line) = earlier.get(k) {
+                    return Err(Fail::doc(
+                        merge.pos,
+                        format!(
+                            "ambiguous merge: `<<` sets `{k}`, which line {line} already set \
+                             (go-yaml v2, as kubectl reads it, keeps the merged value; go-yaml v3 \
+                             keeps the explicit one); move the `<<` before the key or drop one"
+                        ),
+                    ));
+                }
+                if !later.contains(k) && seen.insert(k.clone()) {
+                    merged.push((k.clone(), v.clone()));
                 }
             }
-        };
-        for (i, entry) in mine.into_iter().enumerate() {
-            while let Some(src) = merges.next_if(|s| s.at <= i) {
-                merge_into(&mut out, src);
-            }
-            out.push(entry);
         }
-        for src in merges {
-            merge_into(&mut out, src);
-        }
-        Map::from_entries(out)
+        let mut out: Vec<(Str, Node)> = Vec::with_capacity(mine.len() + merged.len());
+        out.extend(before.iter().cloned());
+        out.extend(merged);
+        out.extend(after.iter().cloned());
+        Ok(Map::from_entries(out))
     }
+}
+
+/// The line a node starts on.
+fn line_of(source: &Source, n: &Node) -> u32 {
+    source.line_col(n.span.start()).0
+}
+
+fn duplicate(key: &str, pos: Pos, first_line: u32) -> Fail {
+    Fail::doc(
+        pos,
+        format!("duplicate key `{key}` (first at line {first_line})"),
+    )
 }

@@ -59,6 +59,24 @@ pub(super) fn core_tag(tag: &Tag) -> Option<CoreTag> {
     }
 }
 
+/// `!!merge` (`tag:yaml.org,2002:merge`): a `<<` key under it merges whatever its style.
+pub(super) fn is_merge_tag(tag: &Tag) -> bool {
+    let suffix = if tag.handle == CORE_PREFIX {
+        tag.suffix.as_str()
+    } else {
+        match tag.suffix.strip_prefix(CORE_PREFIX) {
+            Some(s) => s,
+            None => return false,
+        }
+    };
+    suffix == "merge"
+}
+
+/// The non-specific tag `!`.
+pub(super) fn is_non_specific(tag: &Tag) -> bool {
+    tag.handle.is_empty() && tag.suffix == "!"
+}
+
 /// Resolves an untagged plain scalar.
 pub(super) fn resolve_plain(s: &str, compat: YamlCompat) -> Scalar {
     match compat {

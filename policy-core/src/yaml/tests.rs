@@ -398,10 +398,12 @@ late:
     // merged nodes keep the spans of the anchored text
     let b = get(&root, &["one", "b"]);
     assert_eq!(at(b), pos_of(text, "b: 2", 0));
-    // several `<<` keys merge in order, and merging is not a duplicate
-    let root = one("a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: *a\n  <<: *b\n");
-    assert_eq!(get(&root, &["c", "x"]).value, Value::Int(1));
-    assert_eq!(get(&root, &["c", "z"]).value, Value::Int(2));
+    // a second `<<` is a duplicate key (see merge_a_second_merge_key_is_a_duplicate)
+    let l = load("a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: *a\n  <<: *b\n");
+    assert_eq!(
+        only_error(&l).message,
+        "duplicate key `<<` (first at line 4)"
+    );
     // a quoted `<<` is an ordinary key
     let root = one("\"<<\": {a: 1}\n");
     assert!(get(&root, &["<<", "a"]).value == Value::Int(1));
@@ -840,4 +842,256 @@ fn a_large_stream_loads_in_parallel_exactly_as_sequentially() {
     // Directives apply to the next document only: such streams load sequentially.
     let directive = format!("%YAML 1.2\n---\nkind: A\n---\n{text}");
     assert_eq!(load_on(2, &directive, &opts), load_on(1, &directive, &opts));
+}
+
+// Issue 10: each trick below hid `privileged: true` from fourc while kubectl sent it.
+
+#[test]
+fn merge_a_second_merge_key_is_a_duplicate() {
+    let text = "a: &a {privileged: false}\nb: &b {privileged: true}\nc:\n  <<: *a\n  <<: *b\n";
+    let l = load(text);
+    let e = only_error(&l);
+    assert_eq!(e.message, "duplicate key `<<` (first at line 4)");
+    assert_eq!((e.line, e.col), (5, 3));
+    // a merge beside a quoted `"<<"` key (go-yaml v3 rejects it as a duplicate), either order
+    for text in [
+        "a: &a {x: 1}\nc:\n  <<: *a\n  \"<<\": 2\n",
+        "a: &a {x: 1}\nc:\n  \"<<\": 2\n  <<: *a\n",
+    ] {
+        let l = load(text);
+        assert_eq!(
+            only_error(&l).message,
+            "duplicate key `<<` (first at line 3)",
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn merge_tagged_merge_keys_merge() {
+    for text in [
+        "a: &a {privileged: true}\nc:\n  !!merge <<: *a\n",
+        "a: &a {privileged: true}\nc:\n  !!merge \"<<\": *a\n",
+        "a: &a {privileged: true}\nc:\n  ! <<: *a\n",
+        "a: &a {privileged: true}\nc:\n  !<tag:yaml.org,2002:merge> <<: *a\n",
+    ] {
+        let root = one(text);
+        assert_eq!(
+            get(&root, &["c", "privileged"]).value,
+            Value::Bool(true),
+            "{text}"
+        );
+        assert!(map(get(&root, &["c"])).get("<<").is_none(), "{text}");
+    }
+    // go-yaml v2 merges a quoted `<<` under `!`, v3 does not
+    let l = load("a: &a {privileged: true}\nc:\n  ! \"<<\": *a\n");
+    let e = only_error(&l);
+    assert!(e.message.starts_with("ambiguous merge"), "{e:?}");
+    assert_eq!((e.line, e.col), (3, 3));
+}
+
+#[test]
+fn merge_after_an_explicit_key_it_sets_is_ambiguous() {
+    let text = "p: &p {privileged: true}\nsc:\n  privileged: false\n  <<: *p\n";
+    let l = load(text);
+    let e = only_error(&l);
+    assert!(
+        e.message
+            .starts_with("ambiguous merge: `<<` sets `privileged`, which line 3 already set"),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string().split(": ").next(), Some("t.yaml:4:3"));
+    // a list merge too
+    let l = load("p: &p {privileged: true}\nsc:\n  privileged: false\n  <<: [{a: 1}, *p]\n");
+    assert!(only_error(&l).message.starts_with("ambiguous merge"));
+    // a `<<` after keys it does not set is fine, and an explicit key after it wins (both
+    // go-yaml v2 and v3)
+    let root = one("p: &p {privileged: true, a: 1}\nsc:\n  b: 2\n  <<: *p\n  privileged: false\n");
+    assert_eq!(get(&root, &["sc", "privileged"]).value, Value::Bool(false));
+    assert_eq!(get(&root, &["sc", "a"]).value, Value::Int(1));
+    assert_eq!(get(&root, &["sc", "b"]).value, Value::Int(2));
+}
+
+#[test]
+fn nested_lists_flatten_recursively() {
+    let text = "\
+kind: List
+items:
+- kind: List
+  items:
+  - kind: PodList
+    items:
+    - kind: Pod
+      metadata: {name: deep}
+  - kind: ConfigMap
+    metadata: {name: two}
+  - 7
+- kind: DeploymentList
+  items: []
+- kind: Pod
+  metadata: {name: three}
+---
+{\"kind\": \"List\", \"items\": [{\"kind\": \"List\", \"items\": [{\"kind\": \"Pod\", \"metadata\": {\"name\": \"json\"}}]}]}
+---
+kind: PodList
+items:
+- kind: Pod
+  metadata: {name: four}
+";
+    let l = load(text);
+    let ids: Vec<String> = l.documents.iter().map(|d| d.id().to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "Pod/deep",
+            "ConfigMap/two",
+            "Pod/three",
+            "Pod/json",
+            "Pod/four"
+        ]
+    );
+    let e = only_error(&l);
+    assert_eq!(
+        (e.line, e.col, e.message.as_str()),
+        (
+            11,
+            5,
+            "item of a `kind: List` is not an object; found an int"
+        )
+    );
+    // a `*List` whose items are not a list is an object like any other
+    let root = one("kind: PodList\nitems: {a: 1}\n");
+    assert_eq!(get(&root, &["kind"]).as_str(), Some("PodList"));
+}
+
+#[test]
+fn any_object_with_an_items_list_stands_for_its_items() {
+    // apimachinery decodes any object with `items` as a list: kubectl applies the items only
+    let l = load(
+        "kind: Pod\nmetadata: {name: decoy}\nitems:\n- kind: Pod\n  metadata: {name: real}\n- 1\n---\nitems: [{kind: Secret, metadata: {name: s}}, x]\n",
+    );
+    let ids: Vec<String> = l.documents.iter().map(|d| d.id().to_string()).collect();
+    assert_eq!(ids, ["Pod/real", "Secret/s"]);
+    let errs: Vec<&str> = l.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errs,
+        [
+            "item of a `kind: Pod` is not an object; found an int",
+            "item of an `items` list is not an object; found a string"
+        ]
+    );
+}
+
+#[test]
+fn nested_lists_beyond_the_depth_limit_are_an_error() {
+    let depth = super::lists::MAX_LIST_DEPTH + 1;
+    let mut text = String::new();
+    for _ in 0..depth {
+        text.push_str("{kind: List, items: [");
+    }
+    text.push_str("{kind: Pod}");
+    for _ in 0..depth {
+        text.push_str("]}");
+    }
+    let l = load(&text);
+    assert!(l.documents.is_empty());
+    assert!(
+        only_error(&l)
+            .message
+            .starts_with("lists nested more than 16 deep"),
+        "{:?}",
+        l.errors
+    );
+    // at the limit it flattens
+    let inner = text.replacen("{kind: List, items: [", "", 1);
+    let inner = &inner[..inner.len() - 2];
+    assert_eq!(load(inner).documents.len(), 1, "{:?}", load(inner).errors);
+}
+
+#[test]
+fn json_surrogate_pairs_decode() {
+    let text = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"r\\ud83d\\ude80\", \"x\": \"\\ud800\"}, \"spec\": {\"hostNetwork\": true}}\n";
+    let root = one(text);
+    assert_eq!(
+        get(&root, &["metadata", "name"]).as_str(),
+        Some("r\u{1F680}")
+    );
+    assert_eq!(get(&root, &["metadata", "x"]).as_str(), Some("\u{FFFD}"));
+    // spans after the pair are the source's columns
+    let hn = get(&root, &["spec", "hostNetwork"]);
+    assert_eq!(at(hn), pos_of(text, "\"hostNetwork\"", 0));
+    // in YAML (not a JSON stream) a surrogate escape stays an error, as in go-yaml
+    let l = load("kind: Pod\nname: \"\\ud83d\\ude80\"\n");
+    assert!(
+        only_error(&l)
+            .message
+            .contains("invalid Unicode character escape")
+    );
+}
+
+#[test]
+fn json_lines_are_separate_documents() {
+    let text = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}}\n{\"kind\": \"Pod\",\n \"metadata\": {\"name\": \"b\"}, \"spec\": {\"hostNetwork\": true}}  {\"kind\": \"Pod\", \"metadata\": {\"name\": \"c\"}}\n";
+    let l = load(text);
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    let ids: Vec<String> = l.documents.iter().map(|d| d.id().to_string()).collect();
+    assert_eq!(ids, ["Pod/a", "Pod/b", "Pod/c"]);
+    let idx: Vec<u32> = l.documents.iter().map(|d| d.index()).collect();
+    assert_eq!(idx, [0, 1, 2]);
+    let hn = get(l.documents[1].root(), &["spec", "hostNetwork"]);
+    assert_eq!(at(hn), pos_of(text, "\"hostNetwork\"", 0));
+    assert_eq!(
+        at(l.documents[2].root()),
+        pos_of(
+            text,
+            "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"c\"",
+            0
+        )
+    );
+    // an error in one object keeps the others
+    let l = load("{\"kind\": \"Pod\", \"a\": 1, \"a\": 2}\n{\"kind\": \"Secret\"}\n");
+    assert_eq!(l.documents.len(), 1);
+    assert_eq!(
+        only_error(&l).message,
+        "duplicate key `a` (first at line 1)"
+    );
+}
+
+#[test]
+fn tabs_after_a_key_are_separation() {
+    let text = "kind: Pod\nspec:\n  hostNetwork:\ttrue\n  containers:\n  - name:\t\tapp\n    securityContext: {privileged:\ttrue}\n";
+    let root = one(text);
+    assert_eq!(
+        get(&root, &["spec", "hostNetwork"]).value,
+        Value::Bool(true)
+    );
+    let c = list(get(&root, &["spec", "containers"]))
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(get(c, &["name"]).as_str(), Some("app"));
+    assert_eq!(
+        get(c, &["securityContext", "privileged"]).value,
+        Value::Bool(true)
+    );
+    assert_eq!(at(get(&root, &["spec", "hostNetwork"])), (3, 3));
+    // a tab inside a value is kept
+    let root = one("a:\t\"x\ty\"\nb: |\n  k:\tv\n");
+    assert_eq!(get(&root, &["a"]).as_str(), Some("x\ty"));
+    assert_eq!(get(&root, &["b"]).as_str(), Some("k:\tv\n"));
+    // a tab as indentation stays an error
+    assert_eq!(load("a:\n\tb: 1\n").errors.len(), 1);
+    // quoted and block scalars holding `k:<TAB>v` keep their tabs, beside separating tabs
+    let root = one("a:\tb\nq: \"k:\tv\"\ns: 'k:\tv'\nl: |\n  k:\tv\nz:\tz\n");
+    assert_eq!(get(&root, &["a"]).as_str(), Some("b"));
+    assert_eq!(get(&root, &["q"]).as_str(), Some("k:\tv"));
+    assert_eq!(get(&root, &["s"]).as_str(), Some("k:\tv"));
+    assert_eq!(get(&root, &["l"]).as_str(), Some("k:\tv\n"));
+    assert_eq!(get(&root, &["z"]).as_str(), Some("z"));
+    // no limit on how many: every key of a big tab-separated file
+    let big: String = (0..2000).map(|i| format!("k{i}:\tv{i}\n")).collect();
+    let root = one(&big);
+    assert_eq!(get(&root, &["k1999"]).as_str(), Some("v1999"));
+    // an explicit key's `:` starts its line: a tab after it stays an error, as in go-yaml
+    assert_eq!(load("? a\n:\tb\n").errors.len(), 1);
 }
