@@ -169,16 +169,16 @@ pub(crate) fn build(builder: fourc::EngineBuilder) -> Result<Engine, u8> {
     }
 }
 
+/// Whether diagnostics on standard error are coloured: a terminal, and `NO_COLOR` unset.
+fn stderr_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && !check::no_color()
+}
+
 fn config_errors(errs: &[ConfigError]) -> u8 {
+    let color = stderr_color();
     for e in errs {
-        if e.location().is_some() {
-            eprintln!("{:?}", miette::Report::new(e.clone()));
-        } else {
-            eprintln!("error: {e}");
-            if let Some(h) = e.help_text() {
-                eprintln!("  help: {h}");
-            }
-        }
+        eprint!("{}", e.render(color));
     }
     let n = errs.len();
     eprintln!(
@@ -189,7 +189,8 @@ fn config_errors(errs: &[ConfigError]) -> u8 {
 }
 
 fn report_diagnostics(diags: &[fourc::Diagnostic]) {
+    let color = stderr_color();
     for d in diags {
-        eprintln!("{:?}", miette::Report::new(d.clone()));
+        eprintln!("{}", d.render(color));
     }
 }

@@ -362,6 +362,38 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The error as people read it: message, the settings line with a caret, help; with ANSI
+    /// colour when `color` is set.
+    pub fn render(&self, color: bool) -> String {
+        let Some(at) = &self.at else {
+            let mut out = format!("error: {}\n", self.message);
+            if let Some(h) = &self.help {
+                out.push_str(&format!("  help: {h}\n"));
+            }
+            return out;
+        };
+        let (start, end) = at.byte_range(self.label_len);
+        let marks = [policy_core::snippet::Mark {
+            start,
+            len: end - start,
+            text: "here",
+        }];
+        policy_core::snippet::render(
+            &policy_core::snippet::Snippet {
+                level: "error",
+                code: None,
+                message: &self.message,
+                name: at.file(),
+                text: at.source.text(),
+                marks: &marks,
+                help: self.help.as_deref(),
+            },
+            color,
+        )
+    }
+}
+
 impl miette::Diagnostic for ConfigError {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help

@@ -12,6 +12,7 @@ pub mod input;
 pub mod ir;
 pub mod ruleset;
 pub mod scan;
+pub mod snippet;
 pub mod testing;
 pub mod trace;
 pub mod value;

@@ -27,8 +27,9 @@ pub struct Label {
 
 /// One compile error or warning, with where it is and what to do about it.
 ///
-/// Embedders read it as data ([`Diagnostic::message`], [`Diagnostic::labels`], ...); the CLI
-/// renders it with miette, source line and caret included.
+/// Embedders read it as data ([`Diagnostic::message`], [`Diagnostic::labels`], ...) or render
+/// it, source line and caret included, with [`Diagnostic::render`] (it also implements
+/// `miette::Diagnostic` for tools that use miette).
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     level: Level,
@@ -115,6 +116,35 @@ impl Diagnostic {
     /// The name of the rule source.
     pub fn source_name(&self) -> &str {
         &self.source_name
+    }
+
+    /// The diagnostic as people read it: message, source line, caret under each label, help;
+    /// with ANSI colour when `color` is set. No renderer needs to be added to get it.
+    pub fn render(&self, color: bool) -> String {
+        let marks: Vec<policy_core::snippet::Mark<'_>> = self
+            .labels
+            .iter()
+            .map(|l| policy_core::snippet::Mark {
+                start: l.start,
+                len: l.len,
+                text: &l.text,
+            })
+            .collect();
+        policy_core::snippet::render(
+            &policy_core::snippet::Snippet {
+                level: match self.level {
+                    Level::Error => "error",
+                    Level::Warning => "warning",
+                },
+                code: Some(self.code),
+                message: &self.message,
+                name: &self.source_name,
+                text: &self.source_text,
+                marks: &marks,
+                help: self.help.as_deref(),
+            },
+            color,
+        )
     }
 
     /// 1-based line and column of the first label.

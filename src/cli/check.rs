@@ -86,7 +86,7 @@ fn threshold(f: FailOn) -> Option<Severity> {
 }
 
 /// Whether `NO_COLOR` asks for no colour (set and not empty).
-fn no_color() -> bool {
+pub(crate) fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
