@@ -64,7 +64,7 @@ fn compile(c: &mut Criterion) {
     let text = generated_rules(1000);
     g.bench_function("rules_1000", |b| {
         b.iter(|| {
-            let mut c = fourc::lang::RuleCompiler::new();
+            let mut c = policy_lang::RuleCompiler::new();
             c.add_module("generated", "generated.fourc", &text);
             let compiled = c.compile().unwrap();
             assert_eq!(compiled.program.rules.len(), 1000);

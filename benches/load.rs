@@ -19,7 +19,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fourc::{LoadOptions, Source, core::yaml};
+use fourc::{LoadOptions, Source};
 use saphyr::LoadableYamlNode;
 
 fn load(c: &mut Criterion) {
@@ -34,7 +34,7 @@ fn load(c: &mut Criterion) {
         g.bench_function(format!("fourc_yaml_{n}_threads_{threads}"), |b| {
             b.iter(|| {
                 let loaded = pool.install(|| {
-                    yaml::load_str(
+                    fourc::input::load_yaml(
                         &Source::new("corpus.yaml", text.as_str()),
                         &LoadOptions::default(),
                     )

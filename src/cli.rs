@@ -6,7 +6,6 @@ pub(crate) mod rules;
 
 use std::path::{Path, PathBuf};
 
-use fourc::core::yaml;
 use fourc::{
     BuildError, Config, ConfigError, Date, Engine, LoadOptions, PssLevel, Severity, Source,
     YamlCompat,
@@ -129,7 +128,7 @@ fn yaml_value(name: &str, text: &str) -> Result<fourc::Value, u8> {
         ..LoadOptions::default()
     };
     let src = Source::new("--param", format!("v: {text}"));
-    let loaded = yaml::load_str(&src, &opts);
+    let loaded = fourc::input::load_yaml(&src, &opts);
     let value = loaded
         .documents
         .first()
@@ -138,7 +137,7 @@ fn yaml_value(name: &str, text: &str) -> Result<fourc::Value, u8> {
     match (loaded.errors.first(), value) {
         (None, Some(v)) => Ok(v),
         (e, _) => {
-            let why = e.map(|e| e.message.clone()).unwrap_or_default();
+            let why = e.map(|e| e.message().to_string()).unwrap_or_default();
             eprintln!("error: the value of `--param {name}` is not YAML: {why}");
             Err(EXIT_USAGE)
         }

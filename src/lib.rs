@@ -1,45 +1,4 @@
-//! fourc: a declarative policy engine for cloud native security.
-//!
-//! The Kubernetes "4C" model (Cloud, Cluster, Container, Code) as checks that run anywhere: a
-//! small rule language compiled before any document is read, an evaluator over documents loaded
-//! with exact source positions, and a standard library of rules for the 4C recommendations.
-//!
-//! This crate is the facade embedders link: one [`Engine`] built with [`EngineBuilder`].
-//!
-//! ```
-//! use fourc::Engine;
-//!
-//! let engine = Engine::builder()
-//!     .stdlib(false)
-//!     .rule_source("custom.fourc", r#"
-//! rule team-label {
-//!   title    "Workloads carry a team label"
-//!   controls [cluster.resources]
-//!   severity low
-//!   on workload as w
-//!   deny not exists(w.metadata.labels.team)
-//!     at w.metadata.labels.team
-//!     message "{w.kind} {w.metadata.name} has no team label"
-//! }
-//! "#)
-//!     .build()
-//!     .expect("the rule compiles");
-//!
-//! let scan = engine.check_str("deploy.yaml", "
-//! apiVersion: apps/v1
-//! kind: Deployment
-//! metadata:
-//!   name: web
-//! spec:
-//!   template:
-//!     spec:
-//!       containers: [{name: app, image: nginx:1.27}]
-//! ");
-//! assert_eq!(scan.report.findings.len(), 1);
-//! let f = &scan.report.findings[0];
-//! assert_eq!(f.message(), "Deployment web has no team label");
-//! assert_eq!((f.line(), f.col()), (4, 1)); // `metadata:`, the nearest existing field
-//! ```
+#![doc = include_str!("../README.md")]
 
 pub mod catalog;
 pub mod config;
@@ -61,13 +20,42 @@ pub use date::Date;
 pub use scan::{Checked, Progress, Scan, Skipped};
 
 use policy_core::RuleSetOptions;
-use policy_core::testing::TestReport;
+pub use policy_core::testing::{CaseResult, TestReport};
 pub use policy_core::{
-    self as core, Document, EvalError, Explanation, Finding, Layer, LineCols, LoadError,
-    LoadOptions, Loaded, Node, ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source,
-    Span, Value, YamlCompat,
+    Document, EvalError, Explanation, Finding, Layer, LineCols, LoadError, LoadOptions, Loaded,
+    ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value, YamlCompat,
 };
-pub use policy_lang::{self as lang, CompileErrors, Diagnostic};
+pub use policy_lang::{CompileErrors, Diagnostic, Label, Level};
+
+/// Input formats: what fourc reads, and how an embedder adds a format of its own
+/// ([`EngineBuilder::input_format`]).
+pub mod input {
+    pub use policy_core::input::{Confidence, Formats, InputFormat, Kubernetes, SNIFF_BYTES, head};
+    /// Reads YAML or JSON text into documents with spans (the reader the Kubernetes format uses;
+    /// formats of JSON or YAML reports reuse it).
+    pub use policy_core::yaml::load_str as load_yaml;
+}
+
+/// Normalized views: one shape for many document types, and how an embedder adds a view
+/// ([`EngineBuilder::view`]).
+pub mod view {
+    pub use policy_core::view::{
+        Provenance, TypeKey, View, ViewBuilder, Views, WORKLOAD, Workload,
+    };
+}
+
+/// The value model of documents and parameters: a [`Node`] is a value with its
+/// span and identity.
+pub mod value {
+    pub use policy_core::value::{List, Map, MapBuilder, Node, NodeId, Span, Str, Value};
+}
+
+/// The 4C control catalogue: every recommendation of the model as a control.
+pub mod controls {
+    pub use policy_core::controls::{CONTROLS, Control, find};
+}
+
+pub use value::Node;
 
 /// Why an engine could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -307,14 +295,14 @@ impl EngineBuilder {
     }
 
     /// Registers an input format: files it recognises are read with it (see
-    /// [`InputFormat`](core::input::InputFormat)).
+    /// [`InputFormat`](input::InputFormat)).
     pub fn input_format(mut self, format: Arc<dyn policy_core::input::InputFormat>) -> Self {
         self.formats.register(format);
         self
     }
 
     /// Registers a normalized view that rules select by its name (`on NAME as x`); a view of the
-    /// same name is replaced (see [`View`](core::view::View)).
+    /// same name is replaced (see [`View`](view::View)).
     pub fn view(mut self, view: Arc<dyn policy_core::view::View>) -> Self {
         self.views.register(view);
         self
@@ -453,8 +441,9 @@ impl Engine {
         &self.load
     }
 
-    /// Evaluates already loaded documents.
-    pub fn evaluate(&self, docs: &[Document]) -> Report {
+    /// The rules' findings on already loaded documents, before exclusions and waivers (what a
+    /// benchmark or a differential test compares); [`Engine::evaluate`] is what a scan reports.
+    pub fn evaluate_unreviewed(&self, docs: &[Document]) -> Report {
         self.rules.evaluate(docs)
     }
 
@@ -465,12 +454,7 @@ impl Engine {
 }
 
 fn io_error(p: &Path, e: &std::io::Error) -> LoadError {
-    LoadError {
-        source_name: Arc::from(p.display().to_string()),
-        line: 0,
-        col: 0,
-        message: format!("cannot read: {e}"),
-    }
+    LoadError::new(&p.display().to_string(), 0, 0, format!("cannot read: {e}"))
 }
 
 #[cfg(test)]

@@ -160,15 +160,25 @@ impl Engine {
         self.finish(inputs)
     }
 
-    /// Evaluates, applies exclusions and waivers, and lists what was checked.
+    /// Evaluates already loaded documents as [`Engine::check_paths`] does: exclusions and
+    /// waivers applied, every document listed as checked. (The rules' raw findings, before
+    /// exclusions and waivers, are [`Engine::evaluate_unreviewed`].)
+    pub fn evaluate(&self, docs: &[Document]) -> Scan {
+        self.review(docs, Vec::new(), Vec::new())
+    }
+
     fn finish(&self, inputs: Inputs) -> Scan {
-        let Inputs {
-            docs,
-            errors: load_errors,
-            skipped,
-        } = inputs;
-        let docs = &docs[..];
-        let mut report = self.evaluate(docs);
+        self.review(&inputs.docs, inputs.errors, inputs.skipped)
+    }
+
+    /// Evaluates, applies exclusions and waivers, and lists what was checked.
+    fn review(
+        &self,
+        docs: &[Document],
+        load_errors: Vec<LoadError>,
+        skipped: Vec<Skipped>,
+    ) -> Scan {
+        let mut report = self.rules.evaluate(docs);
         let (suppressed, notices) = self.review.apply(&mut report, docs);
         let checked = docs
             .iter()

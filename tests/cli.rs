@@ -233,7 +233,7 @@ fn bundled_examples_show_every_cluster_control() {
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    for control in fourc::core::controls::CONTROLS
+    for control in fourc::controls::CONTROLS
         .iter()
         .filter(|c| c.key.starts_with("cluster."))
     {

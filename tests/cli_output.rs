@@ -802,7 +802,7 @@ fn rules_lists_every_control_with_its_coverage() {
     // Over the standard library, every control of the catalogue has a line.
     let o = fourc(&["rules", "--no-config"]);
     let out = stdout(&o);
-    for c in fourc::core::controls::CONTROLS {
+    for c in fourc::controls::CONTROLS {
         assert!(
             out.lines().any(|l| l.starts_with(c.key)),
             "{} missing:\n{out}",

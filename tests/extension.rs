@@ -13,10 +13,10 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use fourc::Engine;
-use fourc::core::input::{Confidence, InputFormat};
-use fourc::core::view::{TypeKey, View, ViewBuilder};
-use fourc::core::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
-use fourc::core::{MapBuilder, Node, Span, Str, Value};
+use fourc::input::{Confidence, InputFormat};
+use fourc::value::{MapBuilder, Node, Span, Str, Value};
+use fourc::view::{TypeKey, View, ViewBuilder};
+use fourc::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
 
 /// A `[name]` section: its name, where it starts and ends, and its entries.
 type Section = (String, usize, usize, Vec<(Str, Node)>);
@@ -56,12 +56,12 @@ impl InputFormat for Services {
                 continue;
             }
             let (Some((k, v)), Some(sec)) = (body.split_once('='), sections.last_mut()) else {
-                out.errors.push(LoadError {
-                    source_name: source.name_arc().clone(),
-                    line: u32::try_from(i + 1).unwrap(),
-                    col: 1,
-                    message: "expected `[name]` or `key = value`".to_string(),
-                });
+                out.errors.push(LoadError::new(
+                    source.name(),
+                    u32::try_from(i + 1).unwrap(),
+                    1,
+                    "expected `[name]` or `key = value`",
+                ));
                 continue;
             };
             let v = v.trim();

@@ -40,7 +40,7 @@ fn the_catalogue_describes_every_rule_and_control() {
             m.id
         );
     }
-    for c in fourc::core::controls::CONTROLS {
+    for c in fourc::controls::CONTROLS {
         assert!(
             md.contains(&format!("| `{}` |", c.key)),
             "{} is missing",

@@ -8,7 +8,7 @@
     reason = "benchmark and test support: failing loudly is the point"
 )]
 
-use fourc::{Document, Engine, LoadOptions, Source, core::yaml};
+use fourc::{Document, Engine, LoadOptions, Source};
 
 #[path = "corpus.rs"]
 pub mod corpus;
@@ -35,7 +35,7 @@ pub fn corpus_yaml(n: usize) -> String {
 
 /// Loads YAML text with positions, as the CLI does.
 pub fn load(name: &str, text: &str) -> Vec<Document> {
-    let loaded = yaml::load_str(&Source::new(name, text), &LoadOptions::default());
+    let loaded = fourc::input::load_yaml(&Source::new(name, text), &LoadOptions::default());
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
     loaded.documents
 }

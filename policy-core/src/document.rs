@@ -425,14 +425,44 @@ pub fn number_nodes(root: Node) -> Node {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{source_name}:{line}:{col}: {message}")]
 pub struct LoadError {
+    pub(crate) source_name: Str,
+    pub(crate) line: u32,
+    pub(crate) col: u32,
+    pub(crate) message: String,
+}
+
+impl LoadError {
+    /// An error in source `source_name` at 1-based `line` and `col` (0 and 0 when it is not
+    /// tied to a position, as for an unreadable file). `message` is lowercase, with no final
+    /// period.
+    pub fn new(source_name: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
+        LoadError {
+            source_name: Str::from(source_name),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
     /// The source name (a path, `-` for standard input).
-    pub source_name: Str,
-    /// 1-based line, 0 when the error is not tied to a position (an unreadable file).
-    pub line: u32,
-    /// 1-based column.
-    pub col: u32,
-    /// What went wrong, lowercase, no final period.
-    pub message: String,
+    pub fn source_name(&self) -> &str {
+        &self.source_name
+    }
+
+    /// The 1-based line, 0 when the error is not tied to a position.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// The 1-based column.
+    pub fn col(&self) -> u32 {
+        self.col
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 /// How scalars are resolved.

@@ -100,6 +100,7 @@ impl NodeId {
 
 /// A value: the JSON data model plus integers distinct from floats.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Value {
     /// An explicit `null` (`~`, `null`, or an empty value in YAML).
     Null,
@@ -180,7 +181,58 @@ impl Node {
     }
 }
 
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::string(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(Arc::from(s))
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    /// A list: `Value::from(vec!["registry.example/", "ghcr.io/team/"])`.
+    fn from(items: Vec<T>) -> Self {
+        Value::List(List::from_vec(
+            items
+                .into_iter()
+                .map(|v| Node::computed(v.into()))
+                .collect(),
+        ))
+    }
+}
+
 impl Value {
+    /// A map of `entries`, in their order (a later duplicate key replaces an earlier one).
+    pub fn map<K: AsRef<str>, V: Into<Value>>(entries: impl IntoIterator<Item = (K, V)>) -> Value {
+        let mut b = MapBuilder::new();
+        for (k, v) in entries {
+            b.insert(Arc::from(k.as_ref()), Node::computed(v.into()));
+        }
+        Value::Map(b.finish())
+    }
+
     /// The string value, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {

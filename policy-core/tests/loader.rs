@@ -277,8 +277,8 @@ fn mutated_manifests_never_panic_and_errors_name_a_position() {
         let s: String = text.into_iter().collect();
         let loaded = load_bytes("m.yaml", s.as_bytes(), &LoadOptions::default());
         for e in &loaded.errors {
-            assert!(e.line >= 1, "error without a position: {e} in\n{s}");
-            assert_eq!(&*e.source_name, "m.yaml");
+            assert!(e.line() >= 1, "error without a position: {e} in\n{s}");
+            assert_eq!(e.source_name(), "m.yaml");
         }
     }
 }

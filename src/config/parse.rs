@@ -41,16 +41,16 @@ pub(super) fn parse(src: &Arc<Source>) -> Result<Config, ConfigErrors> {
     };
     for e in &loaded.errors {
         let at = src
-            .byte_offset(e.line, e.col)
-            .filter(|_| e.line > 0)
+            .byte_offset(e.line(), e.col())
+            .filter(|_| e.line() > 0)
             .map(|b| {
                 let end = src
-                    .byte_offset(e.line, e.col.saturating_add(1))
+                    .byte_offset(e.line(), e.col().saturating_add(1))
                     .unwrap_or(b);
                 Location::new(src.clone(), Span::of_range(b..end))
             });
         p.errors
-            .push(ConfigError::new(e.message.clone()).at(at.as_ref(), Some(1)));
+            .push(ConfigError::new(e.message().to_string()).at(at.as_ref(), Some(1)));
     }
     let mut config = Config::default();
     let mut docs = loaded.documents.iter();

@@ -131,10 +131,10 @@ fn error_jsons(scan: &Scan) -> Vec<Json> {
         .map(|e| {
             json!({
                 "kind": "load",
-                "file": &*e.source_name,
-                "line": e.line,
-                "column": e.col,
-                "message": e.message,
+                "file": e.source_name(),
+                "line": e.line(),
+                "column": e.col(),
+                "message": e.message(),
             })
         })
         .collect();

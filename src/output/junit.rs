@@ -138,8 +138,8 @@ pub fn junit(scan: &Scan) -> String {
             let _ = writeln!(
                 suites,
                 "    <testcase name=\"load\" classname=\"fourc\" file=\"{}\">\n      <error message=\"{}\" type=\"load\">{}</error>\n    </testcase>",
-                escape(&e.source_name),
-                escape(&e.message),
+                escape(e.source_name()),
+                escape(e.message()),
                 escape(&e.to_string())
             );
         }

@@ -435,14 +435,14 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
 fn notifications(scan: &Scan) -> Vec<Notification> {
     let mut out = Vec::new();
     for e in &scan.load_errors {
-        let span = point(e.line, e.col);
+        let span = point(e.line(), e.col());
         out.push(Notification {
             level: "error",
             message: Message {
-                text: e.message.clone(),
+                text: e.message().to_string(),
             },
             locations: vec![Location {
-                physical_location: physical(&e.source_name, span),
+                physical_location: physical(e.source_name(), span),
                 logical_locations: Vec::new(),
             }],
         });

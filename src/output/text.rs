@@ -271,14 +271,17 @@ fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     section(out, "errors");
     let error = p.paint("31", "error");
     for e in &scan.load_errors {
-        if e.line > 0 {
+        if e.line() > 0 {
             let _ = writeln!(
                 out,
                 "  {}:{}:{}: {error}: {}",
-                e.source_name, e.line, e.col, e.message
+                e.source_name(),
+                e.line(),
+                e.col(),
+                e.message()
             );
         } else {
-            let _ = writeln!(out, "  {}: {error}: {}", e.source_name, e.message);
+            let _ = writeln!(out, "  {}: {error}: {}", e.source_name(), e.message());
         }
     }
     for e in &scan.report.errors {
