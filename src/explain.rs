@@ -26,10 +26,10 @@ const MAX_VALUE: usize = 72;
 
 /// Explains rule `id` on `docs`; `None` when the engine has no such rule.
 pub fn explain(engine: &Engine, id: &str, docs: &[Document]) -> Option<String> {
+    let meta = &engine.catalog().get(id)?.meta;
     let rules = engine.rules();
     let explanations = rules.explain(docs, id)?;
     let prog = rules.program();
-    let meta = rules.rules().find(|m| &*m.id == id)?;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -20,6 +20,7 @@ pub use date::Date;
 pub use scan::{Checked, Progress, Scan, Skipped};
 
 use policy_core::RuleSetOptions;
+pub use policy_core::backend::{Catalog, Entry, Locator, PathStep, RuleBackend};
 pub use policy_core::testing::{CaseResult, TestReport};
 pub use policy_core::{
     Document, EvalError, Explanation, Finding, Layer, LineCols, LoadError, LoadOptions, Loaded,
@@ -160,6 +161,7 @@ pub struct EngineBuilder {
     formats: policy_core::input::Formats,
     input_format: Option<String>,
     views: policy_core::view::Views,
+    backends: Vec<Arc<dyn RuleBackend>>,
 }
 
 impl Default for EngineBuilder {
@@ -176,6 +178,7 @@ impl Default for EngineBuilder {
             formats: policy_core::input::Formats::standard(),
             input_format: None,
             views: policy_core::view::Views::standard(),
+            backends: Vec::new(),
         }
     }
 }
@@ -308,6 +311,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a rule backend: rules in another language, evaluated beside the rule language's in
+    /// the same scan and report. Its rules join the catalogue, so selection, severity
+    /// overrides, waivers and `fourc rules` treat them as any other rule.
+    pub fn backend(mut self, backend: Arc<dyn RuleBackend>) -> Self {
+        self.backends.push(backend);
+        self
+    }
+
     /// Reads every input with the format called `name`, whatever its name or content says
     /// (`--input-format`); an unknown name fails the build.
     pub fn force_input_format(mut self, name: &str) -> Self {
@@ -346,22 +357,28 @@ impl EngineBuilder {
         for (module, name, text) in &self.sources {
             c.add_module(module, name, text);
         }
-        let mut compiled = c.compile()?;
-        // Checked against every compiled rule, before any is left out.
-        let plan = config::Plan::new(
+        let compiled = c.compile()?;
+        // Checked against every rule of every backend, before any is left out.
+        let ids: Vec<&str> = compiled
+            .program
+            .rules
+            .iter()
+            .map(|r| &*r.meta.id)
+            .chain(
+                self.backends
+                    .iter()
+                    .flat_map(|b| b.rules().iter().map(|m| &*m.id)),
+            )
+            .collect();
+        let mut plan = config::Plan::new(
             &self.settings,
             &compiled.program,
+            &ids,
             self.today.unwrap_or_else(Date::today),
         )?;
-        let keep = |m: &RuleMeta| {
-            let restricted_only = m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED);
-            self.pss_level == PssLevel::Restricted || !restricted_only
-        };
-        compiled.program.rules.retain(|r| keep(&r.meta));
-        plan.apply(&mut compiled.program);
         // Settings' parameters first, so values given to `param` win.
         check_pss_version(&plan.params)?;
-        let mut params = plan.params;
+        let mut params = std::mem::take(&mut plan.params);
         params.extend(self.params);
         if compiled
             .program
@@ -375,16 +392,26 @@ impl EngineBuilder {
                 Value::string(self.pss_level.as_str()),
             ));
         }
-        let rules = RuleSet::new(
+        let rules = Arc::new(RuleSet::new(
             Arc::new(compiled.program),
             RuleSetOptions {
                 params,
                 views: self.views,
                 ..RuleSetOptions::default()
             },
-        )?;
+        )?);
+        let mut backends: Vec<Arc<dyn RuleBackend>> = vec![rules.clone()];
+        backends.extend(self.backends);
+        let level = self.pss_level;
+        let catalog = Catalog::new(&backends, &|m: &RuleMeta| {
+            let restricted_only = m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED);
+            let kept = level == PssLevel::Restricted || !restricted_only;
+            kept.then(|| plan.select(m)).flatten()
+        });
         Ok(Engine {
             rules,
+            backends,
+            catalog,
             formats: self.formats,
             input_format: self.input_format,
             load: self.load,
@@ -412,7 +439,10 @@ fn check_pss_version(params: &[(String, Value)]) -> Result<(), BuildError> {
 /// A compiled engine: immutable, `Send + Sync`, shareable across threads.
 #[derive(Debug)]
 pub struct Engine {
-    rules: RuleSet,
+    /// The rule language's backend (also the first of `backends`).
+    rules: Arc<RuleSet>,
+    backends: Vec<Arc<dyn RuleBackend>>,
+    catalog: Catalog,
     formats: policy_core::input::Formats,
     input_format: Option<String>,
     load: LoadOptions,
@@ -443,8 +473,54 @@ impl Engine {
 
     /// The rules' findings on already loaded documents, before exclusions and waivers (what a
     /// benchmark or a differential test compares); [`Engine::evaluate`] is what a scan reports.
+    /// Every backend runs the rules of the catalogue it holds; findings carry the catalogue's
+    /// metadata (with severity overrides).
     pub fn evaluate_unreviewed(&self, docs: &[Document]) -> Report {
-        self.rules.evaluate(docs)
+        let mut all = Report {
+            documents: docs.len(),
+            ..Report::default()
+        };
+        for (b, backend) in self.backends.iter().enumerate() {
+            let mask = self.catalog.mask(b, backend.rules().len());
+            if !mask.contains(&true) {
+                continue;
+            }
+            let report = backend.evaluate(docs, &mask);
+            all.findings.extend(report.findings.into_iter().map(|f| {
+                match self.catalog.get(&f.rule().id) {
+                    Some(e) if !Arc::ptr_eq(&e.meta, f.rule()) => f.with_rule(e.meta.clone()),
+                    _ => f,
+                }
+            }));
+            all.errors.extend(report.errors.into_iter().map(
+                |e| match self.catalog.get(&e.rule().id) {
+                    Some(c) if !Arc::ptr_eq(&c.meta, e.rule()) => e.with_rule(c.meta.clone()),
+                    _ => e,
+                },
+            ));
+        }
+        if self.backends.len() > 1 {
+            policy_core::ruleset::sort_report(&mut all);
+        }
+        all
+    }
+
+    /// The rules this engine runs, of every backend, with the settings applied.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The rules a document is put through (whose `on` clause matches it), from every backend.
+    pub fn applicable(&self, doc: &Document) -> Vec<Arc<RuleMeta>> {
+        let mut out = Vec::new();
+        for (b, backend) in self.backends.iter().enumerate() {
+            for i in backend.applicable(doc) {
+                if let Some(m) = self.catalog.meta(b, i) {
+                    out.push(m.clone());
+                }
+            }
+        }
+        out
     }
 
     /// Runs the rules' `test` blocks. File fixtures are resolved relative to their rule file.

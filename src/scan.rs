@@ -178,7 +178,7 @@ impl Engine {
         load_errors: Vec<LoadError>,
         skipped: Vec<Skipped>,
     ) -> Scan {
-        let mut report = self.rules.evaluate(docs);
+        let mut report = self.evaluate_unreviewed(docs);
         let (suppressed, notices) = self.review.apply(&mut report, docs);
         let checked = docs
             .iter()
@@ -187,7 +187,7 @@ impl Engine {
                 source: d.source().clone(),
                 doc_index: d.index(),
                 span: d.span(),
-                rules: self.rules.applicable(d).into_iter().cloned().collect(),
+                rules: self.applicable(d),
             })
             .collect();
         Scan {
@@ -197,7 +197,7 @@ impl Engine {
             suppressed,
             notices,
             checked,
-            rules: self.rules.rules().cloned().collect(),
+            rules: self.catalog.rules().cloned().collect(),
         }
     }
 

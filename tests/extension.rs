@@ -242,3 +242,120 @@ fn views_and_types_are_validated_against_the_registry() {
     assert_eq!(scan.report.documents, 1);
     assert!(scan.skipped.is_empty());
 }
+
+/// A toy rule backend: one rule that reports every Kubernetes object whose `spec.replicas` is
+/// above 3, located by field path (as a backend that returns paths, like Rego, does).
+struct ReplicaBackend {
+    rules: Vec<Arc<fourc::RuleMeta>>,
+}
+
+impl ReplicaBackend {
+    fn new() -> Self {
+        // The rule's metadata, as the rule language would give it, from a one-rule source.
+        let engine = Engine::builder()
+            .stdlib(false)
+            .rule_source(
+                "meta.fourc",
+                r#"
+rule toy-replicas {
+  title    "Few replicas"
+  controls [cluster.resources]
+  severity low
+  on Deployment as d
+  deny false
+}
+"#,
+            )
+            .build()
+            .unwrap();
+        ReplicaBackend {
+            rules: engine.catalog().rules().cloned().collect(),
+        }
+    }
+}
+
+impl fourc::RuleBackend for ReplicaBackend {
+    fn name(&self) -> &str {
+        "replicas"
+    }
+
+    fn rules(&self) -> &[Arc<fourc::RuleMeta>] {
+        &self.rules
+    }
+
+    fn evaluate(&self, docs: &[Document], enabled: &[bool]) -> fourc::Report {
+        let mut report = fourc::Report {
+            documents: docs.len(),
+            ..fourc::Report::default()
+        };
+        if !enabled.first().copied().unwrap_or(false) {
+            return report;
+        }
+        for d in docs {
+            let replicas = d.root().get_path(&["spec", "replicas"]);
+            if let Some(Value::Int(n)) = replicas.map(|n| &n.value)
+                && *n > 3
+            {
+                let at = fourc::Locator::Path(vec![
+                    fourc::PathStep::Key(Str::from("spec")),
+                    fourc::PathStep::Key(Str::from("replicas")),
+                ]);
+                report.findings.push(fourc::Finding::locate(
+                    self.rules[0].clone(),
+                    d,
+                    &at,
+                    format!("{n} replicas"),
+                ));
+            }
+        }
+        report
+    }
+
+    fn applicable(&self, doc: &Document) -> Vec<usize> {
+        if doc.kind() == Some("Deployment") {
+            vec![0]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+const DEPLOYMENT: &str =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n";
+
+#[test]
+fn a_registered_backend_joins_the_catalogue_and_the_report() {
+    let engine = Engine::builder()
+        .stdlib(false)
+        .backend(Arc::new(ReplicaBackend::new()))
+        .config(fourc::Config::default().severity("toy-replicas", fourc::Severity::High))
+        .build()
+        .unwrap();
+    assert!(engine.catalog().get("toy-replicas").is_some());
+    let scan = engine.check_str("deploy.yaml", DEPLOYMENT);
+    let f = &scan.report.findings[0];
+    assert_eq!(scan.report.findings.len(), 1);
+    // Located by path: `replicas: 5` on line 6.
+    assert_eq!((f.line(), f.col(), f.path()), (6, 3, "spec.replicas"));
+    // The catalogue's severity override applies to another backend's rule.
+    assert_eq!(f.rule().severity, fourc::Severity::High);
+    assert_eq!(scan.checked[0].rules.len(), 1);
+    // `fourc rules` and `rules show` work on the catalogue, whatever the backend.
+    assert!(fourc::catalog::list(&engine).contains("toy-replicas"));
+    let shown = fourc::catalog::show(&engine, "toy-replicas").unwrap();
+    assert!(shown.contains("severity     high"), "{shown}");
+
+    // Rule selection applies to it too.
+    let off = Engine::builder()
+        .stdlib(false)
+        .backend(Arc::new(ReplicaBackend::new()))
+        .disable_rule("toy-replicas")
+        .build()
+        .unwrap();
+    assert!(
+        off.check_str("deploy.yaml", DEPLOYMENT)
+            .report
+            .findings
+            .is_empty()
+    );
+}

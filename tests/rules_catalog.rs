@@ -8,7 +8,7 @@
 #[test]
 fn the_rule_catalogue_matches_the_standard_library() {
     let engine = fourc::Engine::builder().build().unwrap();
-    let fresh = fourc::catalog::markdown(engine.rules());
+    let fresh = fourc::catalog::markdown(&engine);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
     if std::env::var_os("FOURC_UPDATE_DOCS").is_some() {
         std::fs::write(path, &fresh).unwrap();
@@ -32,7 +32,7 @@ fn the_rule_catalogue_matches_the_standard_library() {
 #[test]
 fn the_catalogue_describes_every_rule_and_control() {
     let engine = fourc::Engine::builder().build().unwrap();
-    let md = fourc::catalog::markdown(engine.rules());
+    let md = fourc::catalog::markdown(&engine);
     for m in engine.rules().rules() {
         assert!(
             md.contains(&format!("### `{}`", m.id)),

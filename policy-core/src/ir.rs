@@ -355,6 +355,9 @@ pub struct RuleMeta {
     pub span: SrcSpan,
     /// The whole rule definition, from `rule` to its closing brace (for `fourc rules show`).
     pub definition: SrcSpan,
+    /// Where a rule of another backend is defined (`policies/replicas.rego:12`); `None` for a
+    /// rule of the rule language, which `span` and `definition` locate.
+    pub origin: Option<Str>,
 }
 
 /// A compiled rule.

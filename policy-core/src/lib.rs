@@ -4,6 +4,7 @@
 //! `policy-core` has no parser for the rule language: `policy-lang` compiles rule text into the
 //! IR defined in [`ir`], and [`RuleSet`] evaluates it.
 
+pub mod backend;
 pub mod builtins;
 pub mod controls;
 pub mod document;

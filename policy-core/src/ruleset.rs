@@ -79,6 +79,12 @@ impl Finding {
         self.doc_index
     }
 
+    /// The same finding attributed to `rule` (the catalogue's metadata, with overrides).
+    pub fn with_rule(mut self, rule: Arc<RuleMeta>) -> Finding {
+        self.rule = rule;
+        self
+    }
+
     /// How the value was arrived at when the document does not state it (`defaulted: ...`).
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
@@ -142,6 +148,31 @@ impl EvalError {
     pub fn doc_index(&self) -> u32 {
         self.doc_index
     }
+
+    /// The same error attributed to `rule` (the catalogue's metadata, with overrides).
+    pub fn with_rule(mut self, rule: Arc<RuleMeta>) -> EvalError {
+        self.rule = rule;
+        self
+    }
+
+    /// An error of rule `rule` on `doc`, for backends other than the rule language: `message`
+    /// says what went wrong, `rule_location` where in the rule (`file:line:col`).
+    pub fn new(
+        rule: Arc<RuleMeta>,
+        doc: &Document,
+        message: String,
+        rule_location: String,
+    ) -> Self {
+        EvalError {
+            rule,
+            message,
+            rule_location,
+            resource: doc.id().clone(),
+            source: doc.source().clone(),
+            span: doc.span(),
+            doc_index: doc.index(),
+        }
+    }
 }
 
 /// What a scan produced, sorted by file, line, column and rule id whatever the thread count.
@@ -201,6 +232,7 @@ pub struct RuleSet {
     views: Views,
     /// The registry indexes of the views some rule or query uses: only those are built.
     used_views: Vec<usize>,
+    metas: Vec<Arc<RuleMeta>>,
 }
 
 impl RuleSet {
@@ -284,6 +316,7 @@ impl RuleSet {
             .collect();
         used_views.sort_unstable();
         used_views.dedup();
+        let metas = program.rules.iter().map(|r| r.meta.clone()).collect();
         Ok(RuleSet {
             program,
             params,
@@ -293,6 +326,7 @@ impl RuleSet {
             queried,
             views: options.views,
             used_views,
+            metas,
         })
     }
 
@@ -313,7 +347,7 @@ impl RuleSet {
 
     /// The metadata of every rule, in definition order.
     pub fn rules(&self) -> impl Iterator<Item = &Arc<RuleMeta>> {
-        self.program.rules.iter().map(|r| &r.meta)
+        self.metas.iter()
     }
 
     /// The value a parameter has in this rule set.
@@ -332,17 +366,26 @@ impl RuleSet {
 
     /// Evaluates every rule on every document.
     pub fn evaluate(&self, docs: &[Document]) -> Report {
-        self.evaluate_filtered(docs, &|_| true)
+        self.evaluate_masked(docs, &vec![true; self.metas.len()])
+    }
+
+    /// The metadata of every rule, in definition order (the indexes of
+    /// [`RuleSet::evaluate_masked`]).
+    pub fn metas(&self) -> &[Arc<RuleMeta>] {
+        &self.metas
     }
 
     /// Evaluates the rules for which `keep` is true on every document.
-    pub fn evaluate_filtered(
-        &self,
-        docs: &[Document],
-        keep: &(dyn Fn(&RuleMeta) -> bool + Sync),
-    ) -> Report {
+    pub fn evaluate_filtered(&self, docs: &[Document], keep: &dyn Fn(&RuleMeta) -> bool) -> Report {
+        let mask: Vec<bool> = self.metas.iter().map(|m| keep(m)).collect();
+        self.evaluate_masked(docs, &mask)
+    }
+
+    /// Evaluates the rules `i` for which `enabled[i]` is true (rule order, as
+    /// [`RuleSet::metas`]) on every document.
+    pub fn evaluate_masked(&self, docs: &[Document], enabled: &[bool]) -> Report {
         let scan = self.scan(docs);
-        let per_doc = |i: usize| self.evaluate_doc(&scan, i, keep);
+        let per_doc = |i: usize| self.evaluate_doc(&scan, i, enabled);
         // A handful of documents is evaluated on the caller's thread: handing them to the pool
         // would cost more than it saves.
         #[cfg(feature = "parallel")]
@@ -371,7 +414,7 @@ impl RuleSet {
         &self,
         scan: &Scan<'_>,
         i: usize,
-        keep: &(dyn Fn(&RuleMeta) -> bool + Sync),
+        enabled: &[bool],
     ) -> (Vec<Finding>, Vec<EvalError>) {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
@@ -384,7 +427,7 @@ impl RuleSet {
             let Some(rule) = self.program.rules.get(ri as usize) else {
                 continue;
             };
-            if !keep(&rule.meta) {
+            if !enabled.get(ri as usize).copied().unwrap_or(false) {
                 continue;
             }
             let Some(bound) = bound_node(rule, scan, i, doc) else {

@@ -9,7 +9,7 @@ use crate::{Compat, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_USAGE, Rule
 fn unknown_rule(engine: &Engine, id: &str) -> u8 {
     eprintln!("error: unknown rule `{id}`");
     let close: Vec<&str> = engine
-        .rules()
+        .catalog()
         .rules()
         .map(|m| &*m.id)
         .filter(|r| r.contains(id) || id.contains(*r))
@@ -30,12 +30,12 @@ pub(crate) fn rules(show: Option<String>, args: &RuleArgs, markdown: bool) -> u8
         Err(code) => return code,
     };
     let text = match show {
-        Some(id) => match fourc::catalog::show(engine.rules(), &id) {
+        Some(id) => match fourc::catalog::show(&engine, &id) {
             Some(t) => t,
             None => return unknown_rule(&engine, &id),
         },
-        None if markdown => fourc::catalog::markdown(engine.rules()),
-        None => fourc::catalog::list(engine.rules()),
+        None if markdown => fourc::catalog::markdown(&engine),
+        None => fourc::catalog::list(&engine),
     };
     print!("{text}");
     EXIT_CLEAN
@@ -47,7 +47,7 @@ pub(crate) fn explain(id: &str, paths: &[PathBuf], args: &RuleArgs, compat: Comp
         Ok(e) => e,
         Err(code) => return code,
     };
-    if !engine.rules().rules().any(|m| &*m.id == id) {
+    if engine.catalog().get(id).is_none() {
         return unknown_rule(&engine, id);
     }
     let (docs, errors) = engine.load_inputs(paths);

@@ -2,7 +2,6 @@
 //! parameters must have their declared types. The result is a [`Plan`] the builder applies.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSetBuilder};
 use policy_core::controls;
@@ -12,7 +11,7 @@ use super::{At, Config, ConfigError, ConfigErrors};
 use crate::date::Date;
 use crate::review::Review;
 use crate::waiver::Target;
-use crate::{Severity, Value};
+use crate::{RuleMeta, Severity, Value};
 
 /// Validated settings, ready to apply to a compiled program.
 #[derive(Debug, Default)]
@@ -33,10 +32,11 @@ impl Plan {
     pub(crate) fn new(
         config: &Config,
         program: &Program,
+        rule_ids: &[&str],
         today: Date,
     ) -> Result<Plan, ConfigErrors> {
         let mut errors = Vec::new();
-        let ids: HashSet<&str> = program.rules.iter().map(|r| &*r.meta.id).collect();
+        let ids: HashSet<&str> = rule_ids.iter().copied().collect();
         let rule_ok = |r: &At<String>, errors: &mut Vec<ConfigError>| {
             let ok = ids.contains(r.value.as_str());
             if !ok {
@@ -148,32 +148,20 @@ impl Plan {
         }
     }
 
-    /// Leaves out the rules the settings leave out and rewrites overridden severities.
-    pub(crate) fn apply(&self, program: &mut Program) {
+    /// Whether the settings keep a rule, and at which severity (`None`: left out).
+    pub(crate) fn select(&self, m: &RuleMeta) -> Option<Severity> {
         let allow_all = self.enable_rules.is_empty() && self.enable_controls.is_empty();
-        program.rules.retain(|r| {
-            let m = &r.meta;
-            let enabled = allow_all
-                || self.enable_rules.contains(&*m.id)
-                || m.controls
+        let enabled = allow_all
+            || self.enable_rules.contains(&*m.id)
+            || m.controls
+                .iter()
+                .any(|c| self.enable_controls.contains(&**c));
+        let disabled = self.disable_rules.contains(&*m.id)
+            || (!m.controls.is_empty()
+                && m.controls
                     .iter()
-                    .any(|c| self.enable_controls.contains(&**c));
-            let disabled = self.disable_rules.contains(&*m.id)
-                || (!m.controls.is_empty()
-                    && m.controls
-                        .iter()
-                        .all(|c| self.disable_controls.contains(&**c)));
-            enabled && !disabled
-        });
-        for r in &mut program.rules {
-            if let Some(s) = self.severity.get(&*r.meta.id)
-                && *s != r.meta.severity
-            {
-                let mut meta = (*r.meta).clone();
-                meta.severity = *s;
-                r.meta = Arc::new(meta);
-            }
-        }
+                    .all(|c| self.disable_controls.contains(&**c)));
+        (enabled && !disabled).then(|| self.severity.get(&*m.id).copied().unwrap_or(m.severity))
     }
 }
 

@@ -62,7 +62,16 @@ impl RuleSet {
     /// The rules whose `on` clause matches `doc`, in rule order: the checks a document is put
     /// through (a `where` filter is not evaluated). Reports list them as passed checks.
     pub fn applicable(&self, doc: &Document) -> Vec<&Arc<RuleMeta>> {
-        let mut has_view: Option<bool> = None;
+        self.applicable_indexes(doc)
+            .into_iter()
+            .filter_map(|i| self.metas().get(i))
+            .collect()
+    }
+
+    /// [`RuleSet::applicable`] as rule indexes.
+    pub fn applicable_indexes(&self, doc: &Document) -> Vec<usize> {
+        // Whether each view (by name) has a value for this document, built once.
+        let mut has_view: Vec<(&str, bool)> = Vec::new();
         let mut out = Vec::new();
         for ri in self.candidates(doc.kind()) {
             let Some(rule) = self.program.rules.get(ri as usize) else {
@@ -71,18 +80,23 @@ impl RuleSet {
             let matched = rule.selectors.iter().any(|s| {
                 eval::selector_matches(s, doc, &self.views)
                     && match s {
-                        Selector::View(v) => *has_view.get_or_insert_with(|| {
+                        Selector::View(v) => {
+                            if let Some((_, has)) = has_view.iter().find(|(n, _)| n == &&**v) {
+                                return *has;
+                            }
                             let mut scratch = Vec::new();
-                            self.views.by_name(v).is_some_and(|view| {
+                            let has = self.views.by_name(v).is_some_and(|view| {
                                 view.build(doc, &mut crate::view::ViewBuilder::new(0, &mut scratch))
                                     .is_some()
-                            })
-                        }),
+                            });
+                            has_view.push((v, has));
+                            has
+                        }
                         _ => true,
                     }
             });
             if matched {
-                out.push(&rule.meta);
+                out.push(ri as usize);
             }
         }
         out

@@ -235,6 +235,7 @@ impl Compiler<'_> {
             references,
             span: self.sp(&r.id.span),
             definition: self.sp(&r.span),
+            origin: None,
         })
     }
 }

@@ -1,0 +1,219 @@
+//! Rule backends over one catalogue.
+//!
+//! A backend owns rules written in some language (the rule language is the first; Rego through
+//! an embedded engine can be another) and evaluates them over the documents of a scan. What it
+//! owns it describes with [`RuleMeta`] (id, title, controls, layer, severity, parameters,
+//! remediation, references, origin), and every backend's rules together form the catalogue that
+//! rule selection, severity overrides, waivers, `fourc rules` and the docs generator work on.
+//!
+//! A backend reports each hit located by node (a node of the document, with its identity), by
+//! field path (resolved here to the deepest node of the document that exists, so a backend that
+//! returns paths, as Rego does, still gets file, line and column), or at the document:
+//! [`Finding::locate`] turns a [`Locator`] into a finding.
+
+use std::sync::Arc;
+
+use crate::document::Document;
+use crate::eval;
+use crate::ir::{RuleMeta, Severity};
+use crate::ruleset::{Finding, Report, RuleSet};
+use crate::value::{Node, Str, Value};
+
+/// One step of a field path a backend returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// A map key.
+    Key(Str),
+    /// A list position.
+    Index(usize),
+}
+
+/// Where a backend's hit points.
+#[derive(Clone, Debug)]
+pub enum Locator {
+    /// A node of the document (it carries its identity).
+    Node(Node),
+    /// A field path from the document's root; the part that exists gives the line.
+    Path(Vec<PathStep>),
+    /// The whole document.
+    Document,
+}
+
+impl Finding {
+    /// A finding of rule `rule` on `doc`, at what `at` designates: a node is found by its
+    /// identity; a path is followed as far as the document has it, and the missing rest is
+    /// named in the field path.
+    pub fn locate(rule: Arc<RuleMeta>, doc: &Document, at: &Locator, message: String) -> Finding {
+        let mut span = doc.span();
+        let mut path = String::new();
+        match at {
+            Locator::Node(n) => {
+                if let Some((node, steps)) = eval::find_node(doc.root(), n.id, n.span) {
+                    span = node.span;
+                    path = eval::render_path(&steps);
+                }
+            }
+            Locator::Path(steps) => {
+                let mut node = Some(doc.root());
+                for s in steps {
+                    let next = node.and_then(|n| match (s, &n.value) {
+                        (PathStep::Key(k), Value::Map(m)) => m.get(k),
+                        (PathStep::Index(i), Value::List(l)) => l.get(*i),
+                        _ => None,
+                    });
+                    if let Some(n) = next
+                        && n.span.is_known()
+                    {
+                        span = n.span;
+                    }
+                    node = next;
+                    match s {
+                        PathStep::Key(k) => eval::push_key(&mut path, k),
+                        PathStep::Index(i) => path.push_str(&format!("[{i}]")),
+                    }
+                }
+            }
+            Locator::Document => {}
+        }
+        Finding {
+            rule,
+            message,
+            resource: doc.id().clone(),
+            source: doc.source().clone(),
+            span,
+            path,
+            doc_index: doc.index(),
+            note: None,
+        }
+    }
+}
+
+/// A set of rules in one language, evaluated over whole scans.
+pub trait RuleBackend: Send + Sync {
+    /// The backend's name (`fourc`, `rego`).
+    fn name(&self) -> &str;
+
+    /// Every rule the backend holds, in a stable order; hits and `enabled` index into it.
+    fn rules(&self) -> &[Arc<RuleMeta>];
+
+    /// Evaluates the rules for which `enabled[i]` is true on every document, all documents
+    /// together (cross-document rules see the whole set). Findings may carry the backend's own
+    /// metadata: the engine puts the catalogue's (with overrides) in their place.
+    fn evaluate(&self, docs: &[Document], enabled: &[bool]) -> Report;
+
+    /// The rules (indexes into [`RuleBackend::rules`]) that apply to a document: the checks it
+    /// is put through, which reports list as passed when they do not fire.
+    fn applicable(&self, doc: &Document) -> Vec<usize>;
+}
+
+impl std::fmt::Debug for dyn RuleBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RuleBackend({}, {} rules)",
+            self.name(),
+            self.rules().len()
+        )
+    }
+}
+
+impl RuleBackend for RuleSet {
+    fn name(&self) -> &str {
+        "fourc"
+    }
+
+    fn rules(&self) -> &[Arc<RuleMeta>] {
+        self.metas()
+    }
+
+    fn evaluate(&self, docs: &[Document], enabled: &[bool]) -> Report {
+        self.evaluate_masked(docs, enabled)
+    }
+
+    fn applicable(&self, doc: &Document) -> Vec<usize> {
+        self.applicable_indexes(doc)
+    }
+}
+
+/// One rule of the catalogue: its metadata as the engine runs it (settings applied), and which
+/// backend holds it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The metadata, with the severity the settings give.
+    pub meta: Arc<RuleMeta>,
+    /// The backend, by registration index.
+    pub backend: usize,
+    /// The rule's index in its backend.
+    pub index: usize,
+}
+
+/// The rules of every backend that an engine runs, in backend order then rule order.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    entries: Vec<Entry>,
+}
+
+impl Catalog {
+    /// The catalogue of `backends`, keeping the rules `select` keeps, with the severity it gives
+    /// (`None` leaves a rule out).
+    pub fn new(
+        backends: &[Arc<dyn RuleBackend>],
+        select: &dyn Fn(&RuleMeta) -> Option<Severity>,
+    ) -> Self {
+        let mut entries = Vec::new();
+        for (b, backend) in backends.iter().enumerate() {
+            for (i, m) in backend.rules().iter().enumerate() {
+                let Some(sev) = select(m) else {
+                    continue;
+                };
+                let meta = if sev == m.severity {
+                    m.clone()
+                } else {
+                    let mut o = (**m).clone();
+                    o.severity = sev;
+                    Arc::new(o)
+                };
+                entries.push(Entry {
+                    meta,
+                    backend: b,
+                    index: i,
+                });
+            }
+        }
+        Catalog { entries }
+    }
+
+    /// Every entry.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The metadata of every rule.
+    pub fn rules(&self) -> impl Iterator<Item = &Arc<RuleMeta>> {
+        self.entries.iter().map(|e| &e.meta)
+    }
+
+    /// The entry of rule `id`.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| &*e.meta.id == id)
+    }
+
+    /// Which rules of backend `b` run, as [`RuleBackend::evaluate`] takes them.
+    pub fn mask(&self, b: usize, len: usize) -> Vec<bool> {
+        let mut m = vec![false; len];
+        for e in self.entries.iter().filter(|e| e.backend == b) {
+            if let Some(slot) = m.get_mut(e.index) {
+                *slot = true;
+            }
+        }
+        m
+    }
+
+    /// The catalogue's metadata for rule `index` of backend `b`, when the engine runs it.
+    pub fn meta(&self, b: usize, index: usize) -> Option<&Arc<RuleMeta>> {
+        self.entries
+            .iter()
+            .find(|e| e.backend == b && e.index == index)
+            .map(|e| &e.meta)
+    }
+}
