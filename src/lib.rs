@@ -65,14 +65,27 @@ pub enum BuildError {
     /// Rules that do not compile; every diagnostic is inside.
     #[error(transparent)]
     Compile(#[from] CompileErrors),
-    /// A Pod Security Standards version that is neither `latest` nor `v1.N`, as in
-    /// `Engine::builder().pss_version("12")`.
-    #[error(
-        "unknown Pod Security Standards version `{version}`: expected `latest` or `v1.N`, such as `v1.25`"
-    )]
-    PssVersion {
+    /// A version a profile does not know, as in `Engine::builder().pss_version("12")`: the
+    /// rules would otherwise silently apply some other version's checks.
+    #[error("unknown {profile} version `{version}`: {help}")]
+    ProfileVersion {
+        /// The profile.
+        profile: String,
         /// The version given.
         version: String,
+        /// What a version looks like.
+        help: String,
+    },
+    /// A profile or a level that no rule pack declares, as in
+    /// `Engine::builder().profile("pod-security", "strict")`.
+    #[error("unknown profile level `{profile}:{level}`: {help}")]
+    Profile {
+        /// The profile named.
+        profile: String,
+        /// The level named.
+        level: String,
+        /// The profiles and levels there are.
+        help: String,
     },
     /// A parameter value that no rule declares, or of the wrong type.
     #[error(transparent)]
@@ -99,27 +112,24 @@ pub enum BuildError {
     },
 }
 
-/// A Pod Security Standards level: `restricted` includes `baseline`.
+/// Profiles: levelled selections of rules that rule packs declare; the standard library
+/// declares Pod Security's.
+pub mod profile {
+    pub use policy_core::profile::{Profile, ProfileLevel};
+    /// The standard library's Pod Security profile: its name, tags, parameters and versions.
+    pub use stdlib_rules::pod_security;
+}
+
+/// A level of the standard library's Pod Security profile (a typed shorthand for
+/// [`EngineBuilder::profile`] with `pod-security`): `restricted` includes `baseline`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PssLevel {
-    /// The baseline profile: rules tagged `pss-baseline`.
+    /// The baseline level: rules tagged `pss-baseline`.
     Baseline,
-    /// The restricted profile: rules tagged `pss-baseline` or `pss-restricted`.
+    /// The restricted level: rules tagged `pss-baseline` or `pss-restricted`.
     #[default]
     Restricted,
 }
-
-/// The tag of restricted-only Pod Security rules.
-pub const TAG_PSS_RESTRICTED: &str = "pss-restricted";
-
-/// The parameter the Pod Security rules read their version from (`latest` or `v1.N`).
-pub const PARAM_PSS_VERSION: &str = "pss_version";
-
-/// The parameter the Pod Security rules read their level from (`baseline` or `restricted`): at
-/// `restricted` the baseline capabilities and seccomp rules exempt Windows pods from v1.25, as
-/// Kubernetes' restricted checks that replace them do. The builder sets it from
-/// [`EngineBuilder::pss_level`] whenever the rules declare it.
-pub const PARAM_PSS_LEVEL: &str = "pss_level";
 
 impl PssLevel {
     /// The level's name: `baseline` or `restricted`.
@@ -131,26 +141,13 @@ impl PssLevel {
     }
 }
 
-/// Whether `v` names a Pod Security Standards version as Kubernetes spells it: `latest`, or `v1.`
-/// followed by a minor version without leading zeros (`v1.0`, `v1.25`). Later minors than the
-/// newest known check revision behave as `latest`, as in Kubernetes.
-pub fn is_pss_version(v: &str) -> bool {
-    if v == "latest" {
-        return true;
-    }
-    v.strip_prefix("v1.").is_some_and(|minor| {
-        !minor.is_empty()
-            && minor.bytes().all(|b| b.is_ascii_digit())
-            && (minor == "0" || !minor.starts_with('0'))
-            && minor.len() <= 9
-    })
-}
-
 /// Builds an [`Engine`]: add rule sources and parameter values, then [`EngineBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     stdlib: bool,
-    pss_level: PssLevel,
+    /// The profiles rule packs declare, and the level selected of each.
+    profiles: Vec<policy_core::profile::Profile>,
+    levels: Vec<(String, String)>,
     /// Rule selection, severities, parameters, exclusions and waivers, checked at build.
     settings: Config,
     today: Option<Date>,
@@ -168,7 +165,8 @@ impl Default for EngineBuilder {
     fn default() -> Self {
         EngineBuilder {
             stdlib: true,
-            pss_level: PssLevel::default(),
+            profiles: stdlib_rules::profiles(),
+            levels: Vec::new(),
             settings: Config::default(),
             today: None,
             sources: Vec::new(),
@@ -234,18 +232,47 @@ impl EngineBuilder {
         self
     }
 
-    /// Selects the Pod Security Standards level; `baseline` leaves out the restricted-only rules.
-    pub fn pss_level(mut self, level: PssLevel) -> Self {
-        self.pss_level = level;
+    /// Declares a profile (a rule pack's levelled selection of its rules); one of the same name
+    /// is replaced.
+    pub fn declare_profile(mut self, profile: policy_core::profile::Profile) -> Self {
+        self.profiles.retain(|p| p.name != profile.name);
+        self.profiles.push(profile);
         self
+    }
+
+    /// Selects a level of a profile: the profile's rules that the level does not include are
+    /// left out. An unknown profile or level fails the build with [`BuildError::Profile`].
+    pub fn profile(mut self, profile: &str, level: &str) -> Self {
+        self.levels.retain(|(p, _)| p != profile);
+        self.levels.push((profile.to_string(), level.to_string()));
+        self
+    }
+
+    /// Selects the version of a versioned profile's checks, as the parameter its rules read; a
+    /// version the profile does not know fails the build with [`BuildError::ProfileVersion`].
+    pub fn profile_version(self, profile: &str, version: &str) -> Self {
+        let param = self
+            .profiles
+            .iter()
+            .find(|p| p.name == profile)
+            .and_then(|p| p.version_param);
+        match param {
+            Some(param) => self.param(param, Value::string(version)),
+            None => self,
+        }
+    }
+
+    /// Selects the Pod Security level; `baseline` leaves out the restricted-only rules.
+    pub fn pss_level(self, level: PssLevel) -> Self {
+        self.profile(profile::pod_security::NAME, level.as_str())
     }
 
     /// Selects the Pod Security Standards version (`v1.0` to `v1.37`, or `latest`), as the
     /// `pss_version` parameter the Pod Security rules read. Any other text (`12`, `1.25`,
-    /// `v1.025`) makes [`EngineBuilder::build`] fail with [`BuildError::PssVersion`], rather than
-    /// silently apply some version's checks.
+    /// `v1.025`) makes [`EngineBuilder::build`] fail with [`BuildError::ProfileVersion`], rather
+    /// than silently apply some version's checks.
     pub fn pss_version(self, version: &str) -> Self {
-        self.param(PARAM_PSS_VERSION, Value::string(version))
+        self.profile_version(profile::pod_security::NAME, version)
     }
 
     /// Leaves out a rule by id; an unknown id fails the build.
@@ -270,7 +297,8 @@ impl EngineBuilder {
         if let Some(v) = config.pss_version.take() {
             if v.value == "latest" {
                 // The default: setting it would fail on rules that do not declare it.
-                self.params.retain(|(name, _)| name != PARAM_PSS_VERSION);
+                self.params
+                    .retain(|(name, _)| name != profile::pod_security::PARAM_VERSION);
             } else {
                 self = self.pss_version(&v.value);
             }
@@ -345,7 +373,8 @@ impl EngineBuilder {
                 known: self.formats.names().join(", "),
             });
         }
-        check_pss_version(&self.params)?;
+        check_versions(&self.profiles, &self.params)?;
+        let levels = select_levels(&self.profiles, &self.levels)?;
         let mut c = policy_lang::RuleCompiler::new();
         c.views(self.views.names());
         if self.stdlib {
@@ -377,20 +406,16 @@ impl EngineBuilder {
             self.today.unwrap_or_else(Date::today),
         )?;
         // Settings' parameters first, so values given to `param` win.
-        check_pss_version(&plan.params)?;
+        check_versions(&self.profiles, &plan.params)?;
         let mut params = std::mem::take(&mut plan.params);
         params.extend(self.params);
-        if compiled
-            .program
-            .params
-            .iter()
-            .any(|p| &*p.name == PARAM_PSS_LEVEL)
-        {
-            // Last, so it wins: the level also chose which rules were kept above.
-            params.push((
-                PARAM_PSS_LEVEL.to_string(),
-                Value::string(self.pss_level.as_str()),
-            ));
+        for (p, level) in &levels {
+            if let Some(param) = p.level_param
+                && compiled.program.params.iter().any(|d| &*d.name == param)
+            {
+                // Last, so it wins: the level also chooses which rules run.
+                params.push((param.to_string(), Value::string(level.name)));
+            }
         }
         let rules = Arc::new(RuleSet::new(
             Arc::new(compiled.program),
@@ -402,10 +427,8 @@ impl EngineBuilder {
         )?);
         let mut backends: Vec<Arc<dyn RuleBackend>> = vec![rules.clone()];
         backends.extend(self.backends);
-        let level = self.pss_level;
         let catalog = Catalog::new(&backends, &|m: &RuleMeta| {
-            let restricted_only = m.tags.iter().any(|t| &**t == TAG_PSS_RESTRICTED);
-            let kept = level == PssLevel::Restricted || !restricted_only;
+            let kept = levels.iter().all(|(p, level)| p.keeps(level, m));
             kept.then(|| plan.select(m)).flatten()
         });
         Ok(Engine {
@@ -421,19 +444,72 @@ impl EngineBuilder {
     }
 }
 
-/// Fails on a `pss_version` parameter value that [`is_pss_version`] rejects.
-fn check_pss_version(params: &[(String, Value)]) -> Result<(), BuildError> {
+/// Fails on a version parameter value that its profile does not know.
+fn check_versions(
+    profiles: &[policy_core::profile::Profile],
+    params: &[(String, Value)],
+) -> Result<(), BuildError> {
     for (name, value) in params {
-        if name == PARAM_PSS_VERSION
-            && let Some(v) = value.as_str()
-            && !is_pss_version(v)
-        {
-            return Err(BuildError::PssVersion {
-                version: v.to_string(),
-            });
+        for p in profiles {
+            if p.version_param == Some(name.as_str())
+                && let Some(v) = value.as_str()
+                && !p.accepts_version(v)
+            {
+                return Err(BuildError::ProfileVersion {
+                    profile: p.name.to_string(),
+                    version: v.to_string(),
+                    help: p.version_help.to_string(),
+                });
+            }
         }
     }
     Ok(())
+}
+
+/// The level of every declared profile: the one selected, else its default.
+fn select_levels<'p>(
+    profiles: &'p [policy_core::profile::Profile],
+    selected: &[(String, String)],
+) -> Result<
+    Vec<(
+        &'p policy_core::profile::Profile,
+        &'p policy_core::profile::ProfileLevel,
+    )>,
+    BuildError,
+> {
+    let known = || {
+        profiles
+            .iter()
+            .map(|p| {
+                let levels: Vec<&str> = p.levels.iter().map(|l| l.name).collect();
+                format!("{} ({})", p.name, levels.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for (p, level) in selected {
+        let ok = profiles
+            .iter()
+            .find(|d| d.name == p)
+            .is_some_and(|d| d.level(level).is_some());
+        if !ok {
+            return Err(BuildError::Profile {
+                profile: p.clone(),
+                level: level.clone(),
+                help: format!("the profiles are {}", known()),
+            });
+        }
+    }
+    Ok(profiles
+        .iter()
+        .filter_map(|p| {
+            let name = selected
+                .iter()
+                .find(|(n, _)| n == p.name)
+                .map_or(p.default_level, |(_, l)| l.as_str());
+            p.level(name).map(|l| (p, l))
+        })
+        .collect())
 }
 
 /// A compiled engine: immutable, `Send + Sync`, shareable across threads.

@@ -359,3 +359,68 @@ fn a_registered_backend_joins_the_catalogue_and_the_report() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_rule_pack_declares_a_profile_and_a_level_selects_its_rules() {
+    use fourc::profile::{Profile, ProfileLevel};
+    const PACK: Profile = Profile {
+        name: "team",
+        levels: &[
+            ProfileLevel {
+                name: "essential",
+                tags: &["team-essential"],
+            },
+            ProfileLevel {
+                name: "strict",
+                tags: &["team-essential", "team-strict"],
+            },
+        ],
+        default_level: "strict",
+        level_param: None,
+        version_param: None,
+        version_ok: None,
+        version_help: "",
+    };
+    let rules = r#"
+rule team-owner {
+  title    "Workloads name an owner"
+  controls [cluster.resources]
+  severity low
+  tags     [team-essential]
+  on workload as w
+  deny not exists(w.metadata.labels.owner)
+}
+
+rule team-tier {
+  title    "Workloads name a tier"
+  controls [cluster.resources]
+  severity low
+  tags     [team-strict]
+  on workload as w
+  deny not exists(w.metadata.labels.tier)
+}
+"#;
+    let build = |level: Option<&str>| {
+        let mut b = Engine::builder()
+            .stdlib(false)
+            .declare_profile(PACK)
+            .rule_source("team.fourc", rules);
+        if let Some(l) = level {
+            b = b.profile("team", l);
+        }
+        b.build()
+    };
+    let ids =
+        |e: &Engine| -> Vec<String> { e.catalog().rules().map(|m| m.id.to_string()).collect() };
+    assert_eq!(ids(&build(None).unwrap()), ["team-owner", "team-tier"]);
+    assert_eq!(ids(&build(Some("essential")).unwrap()), ["team-owner"]);
+    let err = build(Some("lax")).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown profile level `team:lax`"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("team (essential, strict)"),
+        "{err}"
+    );
+}

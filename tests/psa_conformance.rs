@@ -25,7 +25,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fourc::{Engine, Finding, PssLevel, TAG_PSS_RESTRICTED};
+use fourc::profile::pod_security::TAG_RESTRICTED as TAG_PSS_RESTRICTED;
+use fourc::{Engine, Finding, PssLevel};
 
 /// The corpus folder, relative to the workspace root.
 const CORPUS: &str = "tests/data/conformance/pod-security-admission";
@@ -356,7 +357,7 @@ fn a_malformed_pss_version_is_rejected() {
             .err()
             .unwrap_or_else(|| panic!("`{bad}` was accepted"));
         assert!(
-            matches!(err, fourc::BuildError::PssVersion { .. }),
+            matches!(err, fourc::BuildError::ProfileVersion { .. }),
             "`{bad}`: {err}"
         );
         assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");

@@ -11,6 +11,7 @@ pub mod document;
 pub mod eval;
 pub mod input;
 pub mod ir;
+pub mod profile;
 pub mod ruleset;
 pub mod scan;
 pub mod snippet;

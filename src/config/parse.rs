@@ -261,7 +261,7 @@ impl Parser<'_> {
         if let Some(v) = m.get("version")
             && let Some(s) = self.string(v, "`pss.version`")
         {
-            if crate::is_pss_version(&s.value) {
+            if crate::profile::pod_security::is_version(&s.value) {
                 c.pss_version = Some(s);
             } else {
                 self.error(

@@ -10,6 +10,13 @@ pub const PREFIX: &str = "stdlib";
 /// Every embedded rule file: its path relative to `rules/`, and its text.
 pub const SOURCES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/sources.rs"));
 
+pub mod pod_security;
+
+/// The profiles the standard library declares: Pod Security (`baseline`, `restricted`).
+pub fn profiles() -> Vec<policy_core::profile::Profile> {
+    vec![pod_security::PROFILE]
+}
+
 /// Compiles the standard library alone.
 pub fn compile() -> Result<policy_lang::Compiled, policy_lang::CompileErrors> {
     let mut c = policy_lang::RuleCompiler::new();
