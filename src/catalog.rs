@@ -176,7 +176,9 @@ impl Walker<'_> {
             | Expr::Quant(_, _, a, b)
             | Expr::Let(_, a, b) => kids.extend([*a, *b]),
             Expr::If(c, a, b) => kids.extend([*c, *a, *b]),
-            Expr::List(items) | Expr::Builtin(_, items) => kids.extend(items.iter().copied()),
+            Expr::List(items) | Expr::Builtin(_, items) | Expr::Native(_, items) => {
+                kids.extend(items.iter().copied());
+            }
             Expr::Map(entries) => kids.extend(entries.iter().map(|(_, v)| *v)),
             Expr::Interp(parts) => kids.extend(parts.iter().filter_map(|p| match p {
                 InterpPart::Expr(e) => Some(*e),

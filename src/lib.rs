@@ -94,6 +94,13 @@ pub enum BuildError {
     /// type, a waiver naming no rule. Each error names its line of `fourc.yaml`.
     #[error(transparent)]
     Config(#[from] ConfigErrors),
+    /// A native function registered under a builtin's name, as in
+    /// `Engine::builder().function("lower", ...)`.
+    #[error("a native function cannot be called `{name}`: a builtin has that name")]
+    Function {
+        /// The name given.
+        name: String,
+    },
     /// `--input-format` named no registered format.
     #[error("unknown input format `{name}`: the formats are {known}")]
     InputFormat {
@@ -159,6 +166,7 @@ pub struct EngineBuilder {
     input_format: Option<String>,
     views: policy_core::view::Views,
     backends: Vec<Arc<dyn RuleBackend>>,
+    natives: Vec<policy_core::builtins::Native>,
 }
 
 impl Default for EngineBuilder {
@@ -177,6 +185,7 @@ impl Default for EngineBuilder {
             input_format: None,
             views: policy_core::view::Views::standard(),
             backends: Vec::new(),
+            natives: Vec::new(),
         }
     }
 }
@@ -339,6 +348,37 @@ impl EngineBuilder {
         self
     }
 
+    /// Registers a native function that rules call by `name`, as they call builtins, with
+    /// `min_args` to `max_args` arguments. `signature` describes it in messages
+    /// (`ticket_open(id: string) -> bool`). The function gets each argument's value (`None`
+    /// when undefined) and returns a value, `Ok(None)` for undefined, or an error message, which
+    /// becomes an evaluation error of that rule on that document. A name that a builtin already
+    /// has fails the build.
+    pub fn function<F>(
+        mut self,
+        name: &str,
+        min_args: usize,
+        max_args: usize,
+        signature: &str,
+        f: F,
+    ) -> Self
+    where
+        F: Fn(&[Option<&Value>]) -> Result<Option<Value>, String> + Send + Sync + 'static,
+    {
+        let func = move |args: &[Option<&Value>]| {
+            f(args).map_err(policy_core::builtins::BuiltinError::new)
+        };
+        self.natives.retain(|n| &*n.name != name);
+        self.natives.push(policy_core::builtins::Native {
+            name: Arc::from(name),
+            min_args,
+            max_args: max_args.max(min_args),
+            signature: Arc::from(signature),
+            func: Arc::new(func),
+        });
+        self
+    }
+
     /// Adds a rule backend: rules in another language, evaluated beside the rule language's in
     /// the same scan and report. Its rules join the catalogue, so selection, severity
     /// overrides, waivers and `fourc rules` treat them as any other rule.
@@ -375,8 +415,20 @@ impl EngineBuilder {
         }
         check_versions(&self.profiles, &self.params)?;
         let levels = select_levels(&self.profiles, &self.levels)?;
+        if let Some(n) = self
+            .natives
+            .iter()
+            .find(|n| policy_core::builtins::lookup(&n.name).is_some())
+        {
+            return Err(BuildError::Function {
+                name: n.name.to_string(),
+            });
+        }
         let mut c = policy_lang::RuleCompiler::new();
         c.views(self.views.names());
+        for n in &self.natives {
+            c.native(n.clone());
+        }
         if self.stdlib {
             for (path, text) in stdlib_rules::SOURCES {
                 let name = format!("{}/{path}", stdlib_rules::PREFIX);

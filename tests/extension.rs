@@ -424,3 +424,81 @@ rule team-tier {
         "{err}"
     );
 }
+
+#[test]
+fn a_native_function_is_called_from_rules() {
+    let rules = r#"
+rule known-team {
+  title    "Workloads belong to a known team"
+  controls [cluster.resources]
+  severity low
+  on workload as w
+  deny not team_known(w.metadata.labels.team)
+    at w.metadata.labels.team
+    message "team {w.metadata.labels.team ?? "<none>"} is not in the directory"
+}
+"#;
+    let engine = Engine::builder()
+        .stdlib(false)
+        .function(
+            "team_known",
+            1,
+            1,
+            "team_known(team: string) -> bool",
+            |args| match args.first().copied().flatten() {
+                None => Ok(Some(Value::Bool(false))),
+                Some(Value::String(s)) => {
+                    Ok(Some(Value::Bool(["payments", "search"].contains(&&**s))))
+                }
+                Some(_) => Err("`team_known` expects a string".to_string()),
+            },
+        )
+        .rule_source("team.fourc", rules)
+        .build()
+        .unwrap();
+    let doc = |team: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    team: {team}\nspec:\n  containers: []\n"
+        )
+    };
+    assert!(
+        engine
+            .check_str("a.yaml", &doc("payments"))
+            .report
+            .findings
+            .is_empty()
+    );
+    let scan = engine.check_str("b.yaml", &doc("marketing"));
+    assert_eq!(scan.report.findings.len(), 1);
+    assert_eq!(scan.report.findings[0].line(), 6);
+    assert_eq!(
+        scan.report.findings[0].message(),
+        "team marketing is not in the directory"
+    );
+    // The function's error is an evaluation error of that rule on that document.
+    let scan = engine.check_str("c.yaml", &doc("7"));
+    assert_eq!(scan.report.errors.len(), 1, "{:?}", scan.report);
+    assert!(scan.report.errors[0].message().contains("expects a string"));
+    // Arity is checked at compile time, and a builtin's name cannot be taken.
+    let err = Engine::builder()
+        .stdlib(false)
+        .function(
+            "team_known",
+            1,
+            1,
+            "team_known(team: string) -> bool",
+            |_| Ok(None),
+        )
+        .rule_source(
+            "x.fourc",
+            &rules.replace("team_known(w.metadata.labels.team)", "team_known()"),
+        )
+        .build()
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("team_known"), "{err:?}");
+    let err = Engine::builder()
+        .function("lower", 1, 1, "lower(x)", |_| Ok(None))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, fourc::BuildError::Function { .. }), "{err}");
+}

@@ -370,7 +370,7 @@ impl<'a> Machine<'a> {
                 self.operands(*a, out, depth - 1);
                 self.operands(*b, out, depth - 1);
             }
-            Some(Expr::Builtin(_, args) | Expr::Call(_, args)) => {
+            Some(Expr::Builtin(_, args) | Expr::Native(_, args) | Expr::Call(_, args)) => {
                 for a in args {
                     self.operand(*a, out);
                 }
@@ -717,6 +717,7 @@ impl<'a> Machine<'a> {
                 self.eval(*body)
             }
             Expr::Builtin(b, args) => self.builtin(*b, args, id),
+            Expr::Native(n, args) => self.native(*n, args, id),
             Expr::Call(f, args) => self.call(*f, args, id),
             Expr::Exists(x) => {
                 let v = self.eval(*x)?;
@@ -763,6 +764,24 @@ impl<'a> Machine<'a> {
         let Some(def) = builtins::get(b as usize) else {
             return fault(id, "internal error: unknown builtin");
         };
+        self.apply(&def.func, args, id)
+    }
+
+    fn native(&mut self, n: u32, args: &'a [ExprId], id: ExprId) -> R<Val<'a>> {
+        let prog = self.prog;
+        let Some(def) = prog.natives.get(n as usize) else {
+            return fault(id, "internal error: unknown native function");
+        };
+        self.apply(&*def.func, args, id)
+    }
+
+    /// Evaluates the arguments and applies a builtin or native function to them.
+    fn apply(
+        &mut self,
+        func: &dyn Fn(&[Option<&Value>]) -> builtins::BuiltinResult,
+        args: &'a [ExprId],
+        id: ExprId,
+    ) -> R<Val<'a>> {
         // Builtins take a few arguments: keep them on the stack.
         const INLINE: usize = 4;
         let mut inline: [Val<'a>; INLINE] = [Val::Undef, Val::Undef, Val::Undef, Val::Undef];
@@ -789,7 +808,7 @@ impl<'a> Machine<'a> {
                 .collect();
             &spilled
         };
-        match (def.func)(argv) {
+        match func(argv) {
             Ok(Some(v)) => Ok(Val::own(v)),
             Ok(None) => Ok(Val::Undef),
             Err(e) => {

@@ -186,6 +186,8 @@ pub enum Expr {
     Let(Slot, ExprId, ExprId),
     /// A builtin call, by index into [`crate::builtins::BUILTINS`].
     Builtin(u32, Vec<ExprId>),
+    /// A call of a native function an embedder registered, by index into [`Program::natives`].
+    Native(u32, Vec<ExprId>),
     /// A user-defined function call, by index into [`Program::functions`].
     Call(u32, Vec<ExprId>),
     /// `exists(e)`: defined and not null.
@@ -509,6 +511,8 @@ pub struct Program {
     pub params: Vec<Param>,
     /// The test blocks.
     pub tests: Vec<TestBlock>,
+    /// The native functions rules may call.
+    pub natives: Vec<crate::builtins::Native>,
 }
 
 impl Program {

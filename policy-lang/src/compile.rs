@@ -47,12 +47,15 @@ pub(crate) struct Compiler<'s> {
     max_slot: u32,
     /// The names of the views rules may select.
     views: &'s [String],
+    /// The native functions rules may call.
+    natives: &'s [policy_core::builtins::Native],
 }
 
 pub(crate) fn compile(
     sources: &[SourceFile],
     files: Vec<ast::File>,
     views: &[String],
+    natives: &[policy_core::builtins::Native],
 ) -> (Program, Vec<Diagnostic>) {
     let mut c = Compiler {
         sources,
@@ -67,6 +70,7 @@ pub(crate) fn compile(
         next_slot: 0,
         max_slot: 0,
         views,
+        natives,
     };
     c.prog.sources = sources
         .iter()

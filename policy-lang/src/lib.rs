@@ -70,12 +70,14 @@ pub fn module_name(relative_path: &str) -> String {
 pub struct RuleCompiler {
     sources: Vec<SourceFile>,
     views: Vec<String>,
+    natives: Vec<policy_core::builtins::Native>,
 }
 
 impl Default for RuleCompiler {
     fn default() -> Self {
         RuleCompiler {
             sources: Vec::new(),
+            natives: Vec::new(),
             views: policy_core::view::Views::standard()
                 .names()
                 .into_iter()
@@ -108,6 +110,14 @@ impl RuleCompiler {
         S: Into<String>,
     {
         self.views = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Makes a native function callable from rules by its name (a builtin of the same name
+    /// wins, so register none by a builtin's name).
+    pub fn native(&mut self, f: policy_core::builtins::Native) -> &mut Self {
+        self.natives.retain(|n| n.name != f.name);
+        self.natives.push(f);
         self
     }
 
@@ -146,7 +156,9 @@ impl RuleCompiler {
                 }
             }
         }
-        let (program, more) = compile::compile(&self.sources, files, &self.views);
+        let (mut program, more) =
+            compile::compile(&self.sources, files, &self.views, &self.natives);
+        program.natives = self.natives.clone();
         diags.extend(more);
         let (errors, warnings): (Vec<_>, Vec<_>) =
             diags.into_iter().partition(|d| d.level() == Level::Error);

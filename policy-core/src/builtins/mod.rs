@@ -46,7 +46,7 @@ mod strings;
 
 use std::cmp::Ordering;
 
-use crate::value::{List, Map, Node, Value};
+use crate::value::{List, Map, Node, Str, Value};
 
 pub use collections::total_cmp;
 pub use glob_regex::{compile_glob, compile_regex, regex_is_match};
@@ -60,6 +60,32 @@ pub type BuiltinResult = Result<Option<Value>, BuiltinError>;
 
 /// The type of a builtin's implementation.
 pub type BuiltinFn = fn(&[Arg<'_>]) -> BuiltinResult;
+
+/// The implementation of a native function: arguments as builtins get them (`None` for an
+/// undefined argument), `Ok(None)` for an undefined result.
+pub type NativeImpl = dyn Fn(&[Arg<'_>]) -> BuiltinResult + Send + Sync;
+
+/// A function written in Rust that an embedder registers and rules call by name, as they call
+/// builtins.
+#[derive(Clone)]
+pub struct Native {
+    /// The name rules call it by.
+    pub name: Str,
+    /// The fewest arguments it takes.
+    pub min_args: usize,
+    /// The most arguments it takes.
+    pub max_args: usize,
+    /// Its signature, for messages (`ticket_open(id: string) -> bool`).
+    pub signature: Str,
+    /// The implementation.
+    pub func: std::sync::Arc<NativeImpl>,
+}
+
+impl std::fmt::Debug for Native {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Native({})", self.signature)
+    }
+}
 
 /// An evaluation error raised by a builtin (a wrong type, a malformed string).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -155,9 +155,31 @@ impl Compiler<'_> {
                 span,
             );
         }
+        let native = self
+            .natives
+            .iter()
+            .enumerate()
+            .find(|(_, n)| *n.name == *name.name)
+            .map(|(i, n)| (i, n.min_args, n.max_args, n.signature.clone()));
+        if let Some((i, min, max, signature)) = native {
+            if args.len() < min || args.len() > max {
+                let want = if min == max {
+                    format!("{min} argument{}", if min == 1 { "" } else { "s" })
+                } else {
+                    format!("{min} to {max} arguments")
+                };
+                return self.arity_error(&name.name, span, want, args.len(), &signature);
+            }
+            let ids: Vec<ExprId> = args.iter().map(|a| self.expr(a)).collect();
+            return self.push(
+                IrExpr::Native(u32::try_from(i).unwrap_or(u32::MAX), ids),
+                span,
+            );
+        }
         let mut names: Vec<String> = builtins::BUILTINS
             .iter()
             .map(|b| b.name.to_string())
+            .chain(self.natives.iter().map(|n| n.name.to_string()))
             .collect();
         if let Some(md) = self.modules.get(self.cur) {
             names.extend(md.functions.keys().cloned());
