@@ -9,12 +9,15 @@
 //!
 //! [`Document`]: crate::Document
 
+mod dockerfile;
 mod kubernetes;
+mod tree;
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use dockerfile::{DOCKERFILE, DOCKERFILE_IMAGE, Dockerfile, is_dockerfile_name};
 pub use kubernetes::Kubernetes;
 
 use crate::document::{LoadOptions, Loaded, Source};
@@ -77,7 +80,7 @@ impl Formats {
     /// The formats fourc reads out of the box.
     pub fn standard() -> Self {
         Formats {
-            list: vec![Arc::new(Kubernetes)],
+            list: vec![Arc::new(Kubernetes), Arc::new(Dockerfile)],
         }
     }
 
