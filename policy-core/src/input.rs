@@ -11,6 +11,7 @@
 
 mod dockerfile;
 mod kubernetes;
+pub mod reports;
 mod tree;
 
 use std::fmt;
@@ -80,7 +81,13 @@ impl Formats {
     /// The formats fourc reads out of the box.
     pub fn standard() -> Self {
         Formats {
-            list: vec![Arc::new(Kubernetes), Arc::new(Dockerfile)],
+            list: vec![
+                Arc::new(Kubernetes),
+                Arc::new(Dockerfile),
+                Arc::new(reports::VulnerabilityReports),
+                Arc::new(reports::Sarif),
+                Arc::new(reports::Zap),
+            ],
         }
     }
 

@@ -1,0 +1,125 @@
+//! The evidence corpus: real scanner reports, SARIF logs, ZAP reports, Dockerfiles and
+//! supply-chain and mesh manifests (`tests/data/evidence/`, copied from the shared samples with
+//! their licences and SOURCE notes), each row of `INDEX.tsv` giving the verdict the corpus's
+//! README defaults expect for one file and one control.
+//!
+//! fourc checks each row's file with the standard library and defaults: a `fail` row must get a
+//! finding of that control on that file, a `pass` row none, a `warn` row findings of severity low
+//! only (at least one), an `error` row a load error naming the file. `n/a` rows are not judged.
+//! Rows fourc disagrees with are listed in [`KNOWN`] with the reason; the test prints the figure
+//! (`evidence: N/M`) and fails when agreement drops below the floor or a known row starts to
+//! agree (so the list stays honest).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::{Path, PathBuf};
+
+use fourc::Engine;
+use fourc::core::Severity;
+
+/// Rows where fourc's verdict differs from the corpus's, with why. Keyed by file and control.
+const KNOWN: &[(&str, &str, &str)] = &[];
+
+/// Files read together with a row's file, because the row's verdict depends on them (the
+/// corpus's note says so); findings are still counted on the row's file only.
+const CONTEXT: &[(&str, &str)] = &[(
+    "runtimeclass/gvisor/docker-in-gvisor-pod.yaml",
+    "runtimeclass/gvisor/runtimeclass-v1beta1-and-pod.yaml",
+)];
+
+/// The least agreement accepted.
+const FLOOR: usize = 66;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/evidence")
+}
+
+#[test]
+fn evidence_rows_agree_with_the_corpus_defaults() {
+    let engine = Engine::builder().build().unwrap();
+    let index = std::fs::read_to_string(data().join("INDEX.tsv")).unwrap();
+    let mut judged = 0;
+    let mut agreed = 0;
+    let mut disagreements = Vec::new();
+    let mut known_agreeing = Vec::new();
+    for line in index.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, control, expected) = (cols[0], cols[5], cols[6]);
+        if expected == "n/a" {
+            continue;
+        }
+        judged += 1;
+        let path = data().join(file);
+        let mut inputs = vec![path.clone()];
+        for (f, ctx) in CONTEXT {
+            if *f == file {
+                inputs.push(data().join(ctx));
+            }
+        }
+        let scan = engine.check_paths(&inputs);
+        let name = path.display().to_string();
+        let findings: Vec<_> = scan
+            .report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.source().name() == name && f.rule().controls.iter().any(|c| &**c == control)
+            })
+            .collect();
+        let errors: Vec<_> = scan
+            .load_errors
+            .iter()
+            .filter(|e| *e.source_name == *name)
+            .collect();
+        let eval_errors = &scan.report.errors;
+        let ok = match expected {
+            "fail" => !findings.is_empty(),
+            "pass" => findings.is_empty() && errors.is_empty(),
+            "warn" => {
+                !findings.is_empty()
+                    && findings
+                        .iter()
+                        .all(|f| matches!(f.rule().severity, Severity::Low | Severity::Info))
+            }
+            "error" => !errors.is_empty(),
+            other => panic!("unknown verdict {other} in INDEX.tsv"),
+        };
+        let known = KNOWN.iter().find(|(f, c, _)| *f == file && *c == control);
+        if ok {
+            agreed += 1;
+            if known.is_some() {
+                known_agreeing.push(format!("{file} {control}"));
+            }
+        } else if known.is_none() {
+            disagreements.push(format!(
+                "{file} {control}: expected {expected}, got {} finding(s) {:?}, load errors {:?}, evaluation errors {:?}",
+                findings.len(),
+                findings
+                    .iter()
+                    .map(|f| format!("{} {:?}: {}", f.rule().id, f.rule().severity, f.message()))
+                    .collect::<Vec<_>>(),
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                eval_errors.iter().map(|e| e.message().to_string()).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    println!("evidence: {agreed}/{judged}");
+    assert!(
+        disagreements.is_empty(),
+        "rows that disagree and are not in KNOWN:\n{}",
+        disagreements.join("\n")
+    );
+    assert!(
+        known_agreeing.is_empty(),
+        "rows in KNOWN that now agree (remove them): {known_agreeing:?}"
+    );
+    assert!(
+        agreed >= FLOOR,
+        "evidence: {agreed}/{judged} is below the floor {FLOOR}"
+    );
+}
