@@ -9,6 +9,7 @@
 //!
 //! [`Document`]: crate::Document
 
+mod connaisseur;
 mod dockerfile;
 mod kubernetes;
 pub mod reports;
@@ -18,6 +19,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use connaisseur::{CONNAISSEUR_VALUES, ConnaisseurValues};
 pub use dockerfile::{DOCKERFILE, DOCKERFILE_IMAGE, Dockerfile, is_dockerfile_name};
 pub use kubernetes::Kubernetes;
 
@@ -84,6 +86,7 @@ impl Formats {
             list: vec![
                 Arc::new(Kubernetes),
                 Arc::new(Dockerfile),
+                Arc::new(ConnaisseurValues),
                 Arc::new(reports::VulnerabilityReports),
                 Arc::new(reports::Sarif),
                 Arc::new(reports::Zap),
