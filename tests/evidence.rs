@@ -132,3 +132,72 @@ fn evidence_rows_agree_with_the_corpus_defaults() {
         "evidence: {agreed}/{judged} is below the floor {FLOOR}"
     );
 }
+
+/// Bad evidence is an error naming the file and line, and the other inputs are still scanned:
+/// a truncated report, a report of an unknown schema version, a failed `npm audit`, and a
+/// Dockerfile with an unknown instruction, beside a Dockerfile that is fine.
+#[test]
+fn bad_evidence_is_an_error_naming_file_and_line_and_the_rest_is_scanned() {
+    let dir = std::env::temp_dir().join(format!("fourc-evidence-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let truncated = write(
+        "trivy-truncated.json",
+        "{\n  \"SchemaVersion\": 2,\n  \"ArtifactName\": \"alpine:3.9\",\n  \"Results\": [\n    {\"Target\": \"x\",\n",
+    );
+    let future = write(
+        "trivy-future.json",
+        "{\n  \"SchemaVersion\": 3,\n  \"ArtifactName\": \"alpine:3.9\",\n  \"Results\": []\n}\n",
+    );
+    let npm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/evidence/npm-audit/generated/npm11-audit-endpoint-error.json");
+    let unknown = write("Dockerfile", "FROM alpine:3.20\nFROBNICATE now\nUSER app\n");
+    let root = write("root.Dockerfile", "FROM alpine:3.20\nUSER root\n");
+    let scan = Engine::builder()
+        .build()
+        .unwrap()
+        .check_paths(&[&truncated, &future, &npm, &unknown, &root]);
+    let errors: Vec<String> = scan.load_errors.iter().map(ToString::to_string).collect();
+    let find = |file: &std::path::Path, line: u32, text: &str| {
+        scan.load_errors.iter().any(|e| {
+            *e.source_name == *file.display().to_string()
+                && e.line == line
+                && e.message.contains(text)
+        })
+    };
+    assert!(find(&future, 2, "SchemaVersion must be 2"), "{errors:?}");
+    assert!(find(&npm, 1, "npm audit failed"), "{errors:?}");
+    assert!(
+        find(&unknown, 2, "unknown instruction `FROBNICATE`"),
+        "{errors:?}"
+    );
+    assert!(
+        scan.load_errors
+            .iter()
+            .any(|e| *e.source_name == *truncated.display().to_string() && e.line >= 5),
+        "{errors:?}"
+    );
+    // The Dockerfile with the unknown instruction is still judged (its USER is app), and the
+    // other Dockerfile still gets its finding.
+    let rules: Vec<(&str, String)> = scan
+        .report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.rule()
+                .controls
+                .iter()
+                .any(|c| &**c == "container.non-root")
+        })
+        .map(|f| (&*f.rule().id, f.source().name().to_string()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("dockerfile-final-stage-root", root.display().to_string())]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,7 +12,7 @@
 //!
 //! | field | what it is |
 //! | --- | --- |
-//! | `stages[]` | one entry per `FROM`: `index`, `name` (its `AS` name), `from`, `user`, `expose`, `healthcheck`, `instructions` |
+//! | `stages[]` | one entry per `FROM`: `index`, `name` (its `AS` name), `from`, `user`, `expose`, `healthcheck`, `copy_from` (the stages or images of `COPY --from`), `instructions` |
 //! | `stages[].from` | `image` (after substitution of the global `ARG`s), `written` (as written), `stage` (the earlier stage it builds on), `digest` (whether pinned by `@sha256:`), `resolved`, `platform` |
 //! | `stages[].user` | the effective `USER` of the stage, inherited through `FROM <stage>`: `name`, `resolved` (false when it depends on a build argument without a default), `inherited`; absent when no `USER` applies |
 //! | `stages[].expose[]` | `port` (a number, when it resolves), `value`, `protocol`, `resolved` |
@@ -502,7 +502,19 @@ fn pairs(args: &str, legacy: bool) -> Vec<(String, Option<String>)> {
     let mut cur = String::new();
     let mut quote: Option<char> = None;
     let mut items = Vec::new();
-    for c in args.chars() {
+    let mut chars = args.chars();
+    while let Some(c) = chars.next() {
+        // `\ ` keeps a space in a value (`MY_DOG=Rex\ The\ Dog`), outside single quotes.
+        if c == '\\' && quote != Some('\'') {
+            if let Some(n) = chars.next() {
+                // `\$` stays escaped for the substitution that follows.
+                if n == '$' {
+                    cur.push('\\');
+                }
+                cur.push(n);
+            }
+            continue;
+        }
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => cur.push(c),
@@ -563,6 +575,7 @@ fn build(text: &str, instructions: &[Instruction]) -> Node {
         user_set_here: bool,
         expose: Vec<Node>,
         healthcheck: Option<Node>,
+        copy_from: Vec<Node>,
         instructions: Vec<Node>,
     }
     let mut cur: Option<Current> = None;
@@ -590,6 +603,7 @@ fn build(text: &str, instructions: &[Instruction]) -> Node {
                 ("user", user),
                 ("expose", Some(list(span, c.expose))),
                 ("healthcheck", c.healthcheck),
+                ("copy_from", Some(list(span, c.copy_from))),
                 ("instructions", Some(list(span, c.instructions))),
             ],
         );
@@ -679,6 +693,7 @@ fn build(text: &str, instructions: &[Instruction]) -> Node {
                 user_set_here: false,
                 expose: Vec::new(),
                 healthcheck: None,
+                copy_from: Vec::new(),
                 instructions: vec![record],
             });
             continue;
@@ -764,6 +779,14 @@ fn build(text: &str, instructions: &[Instruction]) -> Node {
                             ("resolved", Some(boolean(ok && lo.is_some(), span))),
                         ],
                     ));
+                }
+            }
+            "COPY" | "ADD" => {
+                for (st, e, w) in words(args) {
+                    if let Some(from) = w.strip_prefix("--from=") {
+                        let (from, _) = substitute(&unquote(from), &vars, escape);
+                        c.copy_from.push(string(&from, ins.args.span(st, e)));
+                    }
                 }
             }
             "HEALTHCHECK" => {
@@ -896,6 +919,53 @@ mod tests {
             e.contains("8080") && e.contains("22") && e.contains("udp"),
             "{e}"
         );
+    }
+
+    /// Examples of the Dockerfile reference (environment replacement, ENV forms, heredocs).
+    #[test]
+    fn the_references_examples() {
+        let vars: Vars = [
+            ("word".to_string(), Some("hello".to_string())),
+            ("empty".to_string(), Some(String::new())),
+            ("unset_arg".to_string(), None),
+        ]
+        .into_iter()
+        .collect();
+        let sub = |s: &str| substitute(s, &vars, '\\');
+        assert_eq!(sub("${word}/x $word"), ("hello/x hello".to_string(), true));
+        assert_eq!(sub("${missing:-dflt}"), ("dflt".to_string(), true));
+        assert_eq!(sub("${empty:-dflt}"), ("dflt".to_string(), true));
+        assert_eq!(sub("${word:+alt}"), ("alt".to_string(), true));
+        assert_eq!(sub("${missing:+alt}"), (String::new(), true));
+        assert_eq!(sub("\\$word"), ("$word".to_string(), true));
+        assert!(!sub("${unset_arg}").1);
+        assert!(!sub("$missing").1);
+        assert_eq!(
+            pairs("MY_NAME=\"John Doe\" MY_DOG=Rex\\ The\\ Dog", true).len(),
+            2
+        );
+        assert_eq!(
+            pairs("MY_VAR my-value with spaces", true),
+            vec![(
+                "MY_VAR".to_string(),
+                Some("my-value with spaces".to_string())
+            )]
+        );
+        let l = load(
+            "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nRUN <<-\"EOT\" bash\n\techo a\n\tEOT\nFROM scratch\nCOPY --from=build /out /out\nUSER 65532:65532\n",
+        );
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        let root = l.documents[0].root();
+        assert_eq!(
+            root.get_path(&["final", "copy_from"])
+                .unwrap()
+                .value
+                .to_string(),
+            "[\"build\"]"
+        );
+        assert_eq!(final_user(&l).map(|u| u.0), Some("65532:65532".to_string()));
+        let l = load("FROM a\nRUN <<EOF\nnever closed\n");
+        assert!(l.errors[0].message.contains("heredoc"), "{:?}", l.errors);
     }
 
     #[test]
