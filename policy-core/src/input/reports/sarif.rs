@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `tool` | the run's `tool.driver.name` |
 //! | `rule_id` | `ruleId`, else the id of the rule at `ruleIndex` |
-//! | `level` | the effective level: the result's `level`, else the rule's `defaultConfiguration.level` (the rule found by `ruleIndex`, else by `ruleId`), else `warning` |
+//! | `level` | the effective level: the result's `level`, else `none` for a result whose `kind` is not `fail`, else the rule's `defaultConfiguration.level` (the rule found through `rule.toolComponent` in an extension, else by `ruleIndex`, else by `ruleId`), else `warning` |
 //! | `security_severity` | the rule's (or the result's) `security-severity` property as a number; labels (`HIGH`) read as 9.0/7.0/4.0/0.1 for CRITICAL/HIGH/MEDIUM/LOW |
 //! | `suppressed` | a suppression applies: one with no status or status `accepted` |
 //! | `message`, `file`, `line` | the result's message and first physical location |
@@ -114,10 +114,30 @@ impl InputFormat for Sarif {
                     .or_else(|| r.get("rule").and_then(|x| text(x, "id")))
                     .or_else(|| by_index.and_then(|x| text(x, "id")))
                     .unwrap_or("");
-                let rule =
-                    by_index.or_else(|| rules.iter().find(|x| text(x, "id") == Some(rule_id)));
+                // A rule of an extension (`rule.toolComponent.index`), else of the driver.
+                let component = r
+                    .get("rule")
+                    .and_then(|x| x.get("toolComponent"))
+                    .and_then(|t| number(t.get("index")))
+                    .and_then(|i| usize::try_from(i as i64).ok())
+                    .and_then(|i| items(run.get("tool").and_then(|t| t.get("extensions"))).get(i))
+                    .map(|e| items(e.get("rules")));
+                let component_rule = component.and_then(|rs| {
+                    r.get("rule")
+                        .and_then(|x| number(x.get("index")))
+                        .and_then(|i| usize::try_from(i as i64).ok())
+                        .and_then(|i| rs.get(i))
+                        .or_else(|| rs.iter().find(|x| text(x, "id") == Some(rule_id)))
+                });
+                let rule = component_rule
+                    .or(by_index)
+                    .or_else(|| rules.iter().find(|x| text(x, "id") == Some(rule_id)));
+                // A result of a kind other than `fail` (pass, notApplicable, review...) has level
+                // `none` unless it says otherwise.
+                let not_failure = text(r, "kind").is_some_and(|k| k != "fail");
                 let (level, level_at) = match r.get("level").filter(|l| l.as_str().is_some()) {
                     Some(l) => (l.as_str().unwrap_or("warning"), json.span(l)),
+                    None if not_failure => ("none", span),
                     None => match rule
                         .and_then(|x| x.get("defaultConfiguration"))
                         .and_then(|c| c.get("level"))
@@ -194,5 +214,63 @@ impl InputFormat for Sarif {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(text: &str) -> Vec<String> {
+        let l = Sarif.load(&Source::new("x.sarif", text), &LoadOptions::default());
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        l.documents
+            .iter()
+            .filter(|d| d.kind() == Some(SARIF_RESULT))
+            .map(|d| {
+                let r = d.root();
+                let sup = matches!(
+                    r.get("suppressed").map(|s| &s.value),
+                    Some(Value::Bool(true))
+                );
+                format!(
+                    "{}{}",
+                    r.get("level").and_then(Node::as_str).unwrap_or("?"),
+                    if sup { " suppressed" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn effective_levels_and_suppressions() {
+        let got = levels(
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL",
+                 "rules": [{"id": "a", "defaultConfiguration": {"level": "note"}}]},
+               "extensions": [{"name": "pack", "rules": [{"id": "b", "defaultConfiguration": {"level": "error"}}]}]},
+               "results": [
+                 {"ruleId": "a", "ruleIndex": 0, "message": {"text": "x"}},
+                 {"ruleId": "b", "rule": {"id": "b", "index": 0, "toolComponent": {"index": 0}}, "message": {"text": "x"}},
+                 {"ruleId": "c", "message": {"text": "x"}},
+                 {"ruleId": "a", "kind": "pass", "message": {"text": "x"}},
+                 {"ruleId": "a", "level": "error", "suppressions": [{"kind": "inSource", "status": "rejected"}], "message": {"text": "x"}},
+                 {"ruleId": "a", "level": "error", "suppressions": [{"kind": "external"}], "message": {"text": "x"}}]}]}"#,
+        );
+        assert_eq!(
+            got,
+            [
+                "note",
+                "error",
+                "warning",
+                "none",
+                "error",
+                "error suppressed"
+            ]
+        );
+        let l = Sarif.load(
+            &Source::new("x.sarif", "{\"version\": \"2.0.0\", \"runs\": []}"),
+            &LoadOptions::default(),
+        );
+        assert!(l.errors[0].message.contains("2.1.0"));
     }
 }

@@ -11,7 +11,7 @@
 //! | `id`, `aliases`, `title` | the advisory |
 //! | `package`, `installed`, `fixed` | the package, its installed version, the fixed version(s) when the tool gives one |
 //! | `fix_available` | Trivy `FixedVersion` non-empty; Grype `fix.state` is `fixed`; an OSV range with a `fixed` event; cargo-audit `versions.patched` non-empty; npm `fixAvailable` not `false` |
-//! | `severity` | the tool's own label, upper case (`MODERATE` reads `MEDIUM`); only when the tool gives none, the rating of a CVSS v3 score; else `UNKNOWN` |
+//! | `severity` | the tool's own label, upper case (`MODERATE` reads `MEDIUM`); for OSV `database_specific.severity`, else an `affected[]` entry's; only when the tool gives no label, the rating of a CVSS v3 score; else `UNKNOWN` |
 //! | `cvss` | the CVSS score used, when one was |
 //! | `malicious` | a malicious-package advisory (OSV `MAL-*`) |
 //! | `artifact` | what was scanned: `name`, `digests` (`sha256:...`), `references` (normalised: `docker.io/library/alpine:3.11`) |
@@ -23,9 +23,10 @@
 //! `id`, `package`, `version`). OSV groups (aliases of one vulnerability) count once: the group's
 //! first member, with the highest severity and any fix of its members.
 //!
-//! Refused with an error naming the file and line: a truncated report, an unknown schema
-//! version (Trivy `SchemaVersion` other than 2, npm `auditReportVersion` other than 2), and a
-//! failed `npm audit` (the registry's error response is not a report of no vulnerabilities).
+//! npm 6's report (`advisories` by id, no `auditReportVersion`) is read too. Refused with an
+//! error naming the file and line: a truncated report, an unknown schema version (Trivy
+//! `SchemaVersion` other than 2, npm `auditReportVersion` other than 2), and a failed
+//! `npm audit` (the registry's error response is not a report of no vulnerabilities).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -96,6 +97,8 @@ impl Tool {
             return Some(Tool::CargoAudit);
         }
         if has_keys(head, &["auditReportVersion"])
+            || has_keys(head, &["advisories", "actions"])
+            || has_keys(head, &["advisories", "muted"])
             || (has_keys(head, &["statusCode"]) && t.contains("/-/npm/v1/security"))
         {
             return Some(Tool::NpmAudit);
@@ -700,6 +703,15 @@ impl<'s> Reader<'s> {
         {
             return Some((label(t), self.span(s), None));
         }
+        for a in items(v.get("affected")) {
+            for k in ["database_specific", "ecosystem_specific"] {
+                if let Some(s) = a.get(k).and_then(|d| d.get("severity"))
+                    && let Some(t) = s.as_str().filter(|t| !t.is_empty())
+                {
+                    return Some((label(t), self.span(s), None));
+                }
+            }
+        }
         items(v.get("severity")).iter().find_map(|s| {
             let score = text(s, "score").and_then(super::cvss_score)?;
             Some((
@@ -765,6 +777,10 @@ impl<'s> Reader<'s> {
 
     fn npm_audit(&mut self, root: &Node) {
         self.scope = "dependencies";
+        if root.get("auditReportVersion").is_none() && root.get("advisories").is_some() {
+            self.npm_audit_v1(root);
+            return;
+        }
         if root.get("auditReportVersion").is_none() {
             let msg = text(root, "message").unwrap_or("the registry refused the audit");
             self.out.errors.push(error(
@@ -835,9 +851,49 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// npm 6's report: `advisories` by id, each with `module_name`, `severity`,
+    /// `patched_versions` (`<0.0.0` when there is no patch) and the installed `findings`.
+    fn npm_audit_v1(&mut self, root: &Node) {
+        let Some(Value::Map(ads)) = root.get("advisories").map(|a| &a.value) else {
+            return;
+        };
+        for (key, a) in ads.iter() {
+            let span = self.span(a);
+            let patched = text(a, "patched_versions").filter(|p| *p != "<0.0.0");
+            let installed = items(a.get("findings"))
+                .first()
+                .and_then(|f| f.get("version"));
+            let id = items(a.get("cves"))
+                .first()
+                .and_then(Node::as_str)
+                .map(str::to_string)
+                .or_else(|| text(a, "github_advisory_id").map(str::to_string))
+                .unwrap_or_else(|| format!("npm-{key}"));
+            let id_node = string(&id, span);
+            let pkg = a.get("module_name").map_or_else(
+                || string("", span),
+                |m| string(m.as_str().unwrap_or(""), self.span(m)),
+            );
+            let severity = a
+                .get("severity")
+                .and_then(|s| s.as_str().map(|t| (label(t), self.span(s))));
+            self.push_owned(
+                a,
+                format!("advisories[\"{key}\"]"),
+                id_node,
+                pkg,
+                installed,
+                patched.map(|p| string(p, span)),
+                patched.is_some(),
+                severity,
+                a.get("title"),
+            );
+        }
+    }
+
     #[allow(
         clippy::too_many_arguments,
-        reason = "one call site, each argument a field"
+        reason = "each argument a field of the vulnerability"
     )]
     fn push_owned(
         &mut self,
@@ -934,6 +990,25 @@ mod tests {
         let l = load("{\"SchemaVersion\": 2, \"ArtifactName\": \"x\", \"Results\": [");
         assert_eq!(l.errors.len(), 1);
         assert!(l.documents.is_empty());
+    }
+
+    #[test]
+    fn npm_6_reports_are_read() {
+        let l = load(
+            "{\"actions\": [], \"advisories\": {\"1\": {\"module_name\": \"lodash\", \"severity\": \"high\", \"patched_versions\": \">=4.17.11\", \"cves\": [\"CVE-2018-16487\"], \"findings\": [{\"version\": \"4.17.4\"}]}, \"2\": {\"module_name\": \"x\", \"severity\": \"low\", \"patched_versions\": \"<0.0.0\"}}, \"metadata\": {}}",
+        );
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        let d = &l.documents[0];
+        assert_eq!(d.root().get("id").unwrap().as_str(), Some("CVE-2018-16487"));
+        assert_eq!(d.root().get("severity").unwrap().as_str(), Some("HIGH"));
+        assert!(matches!(
+            d.root().get("fix_available").unwrap().value,
+            Value::Bool(true)
+        ));
+        assert!(matches!(
+            l.documents[1].root().get("fix_available").unwrap().value,
+            Value::Bool(false)
+        ));
     }
 
     #[test]
