@@ -9,12 +9,18 @@
 //!
 //! [`Document`]: crate::Document
 
+mod connaisseur;
+mod dockerfile;
 mod kubernetes;
+pub mod reports;
+mod tree;
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use connaisseur::{CONNAISSEUR_VALUES, ConnaisseurValues};
+pub use dockerfile::{DOCKERFILE, DOCKERFILE_IMAGE, Dockerfile, is_dockerfile_name};
 pub use kubernetes::Kubernetes;
 
 use crate::document::{LoadOptions, Loaded, Source};
@@ -77,7 +83,14 @@ impl Formats {
     /// The formats fourc reads out of the box.
     pub fn standard() -> Self {
         Formats {
-            list: vec![Arc::new(Kubernetes)],
+            list: vec![
+                Arc::new(Kubernetes),
+                Arc::new(Dockerfile),
+                Arc::new(ConnaisseurValues),
+                Arc::new(reports::VulnerabilityReports),
+                Arc::new(reports::Sarif),
+                Arc::new(reports::Zap),
+            ],
         }
     }
 

@@ -44,6 +44,56 @@ impl TestReport {
     }
 }
 
+/// Loads an inline fixture. When its `---`-separated parts are of different formats (a
+/// Deployment and a scan report), each part is read with its own format, so a case can join
+/// documents of several formats; otherwise the whole text is read as one source.
+fn load_inline(name: String, text: &str, load: &LoadOptions) -> crate::document::Loaded {
+    let formats = crate::input::Formats::standard();
+    let mut parts: Vec<String> = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            parts.push(String::new());
+        } else if let Some(last) = parts.last_mut() {
+            last.push_str(line);
+        }
+    }
+    let names: Vec<Option<String>> = parts
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            formats
+                .detect(None, crate::input::head(p))
+                .ok()
+                .map(|f| f.name().to_string())
+        })
+        .collect();
+    let mixed = names.windows(2).any(|w| w.first() != w.get(1));
+    if !mixed {
+        return load_fixture(&Source::new(name, text), None, load);
+    }
+    let mut out = crate::document::Loaded::default();
+    for (i, p) in parts.iter().filter(|p| !p.trim().is_empty()).enumerate() {
+        let source = Source::new(format!("{name} part {}", i + 1), p.as_str());
+        let l = load_fixture(&source, None, load);
+        out.documents.extend(l.documents);
+        out.errors.extend(l.errors);
+    }
+    out
+}
+
+/// Loads a fixture with the standard format that recognises it (YAML when none does).
+fn load_fixture(
+    source: &Arc<Source>,
+    path: Option<&Path>,
+    load: &LoadOptions,
+) -> crate::document::Loaded {
+    let formats = crate::input::Formats::standard();
+    match formats.detect(path, crate::input::head(source.text())) {
+        Ok(f) => f.load(source, load),
+        Err(_) => yaml::load_str(source, load),
+    }
+}
+
 /// Runs every test block. File fixtures are read relative to the folder of the rule source that
 /// names them; `base` is prepended when the rule source name is relative.
 pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> TestReport {
@@ -57,10 +107,7 @@ pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> Te
                 .map(|s| s.name.to_string())
                 .unwrap_or_default();
             let loaded = match &case.fixture {
-                Fixture::Inline(text) => {
-                    let source = Source::new(format!("{location} (inline)"), text.clone());
-                    yaml::load_str(&source, load)
-                }
+                Fixture::Inline(text) => load_inline(format!("{location} (inline)"), text, load),
                 Fixture::File(rel) => {
                     let dir = Path::new(&src_name).parent().unwrap_or(Path::new(""));
                     let mut p = PathBuf::new();
@@ -69,7 +116,13 @@ pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> Te
                     }
                     p.push(dir);
                     p.push(&**rel);
-                    yaml::load_path(&p, load)
+                    match yaml::read_path(&p, load) {
+                        Ok(source) => load_fixture(&source, Some(&p), load),
+                        Err(e) => crate::document::Loaded {
+                            documents: Vec::new(),
+                            errors: vec![e],
+                        },
+                    }
                 }
             };
             let mut detail: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
