@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 
 use fourc::Engine;
-use fourc::core::Severity;
+use fourc::Severity;
 
 /// Rows where fourc's verdict differs from the corpus's, with why. Keyed by file and control.
 const KNOWN: &[(&str, &str, &str)] = &[(
@@ -83,7 +83,7 @@ fn evidence_rows_agree_with_the_corpus_defaults() {
         let errors: Vec<_> = scan
             .load_errors
             .iter()
-            .filter(|e| *e.source_name == *name)
+            .filter(|e| *e.source_name() == *name)
             .collect();
         let eval_errors = &scan.report.errors;
         let ok = match expected {
@@ -164,9 +164,9 @@ fn bad_evidence_is_an_error_naming_file_and_line_and_the_rest_is_scanned() {
     let errors: Vec<String> = scan.load_errors.iter().map(ToString::to_string).collect();
     let find = |file: &std::path::Path, line: u32, text: &str| {
         scan.load_errors.iter().any(|e| {
-            *e.source_name == *file.display().to_string()
-                && e.line == line
-                && e.message.contains(text)
+            *e.source_name() == *file.display().to_string()
+                && e.line() == line
+                && e.message().contains(text)
         })
     };
     assert!(find(&future, 2, "SchemaVersion must be 2"), "{errors:?}");
@@ -178,7 +178,7 @@ fn bad_evidence_is_an_error_naming_file_and_line_and_the_rest_is_scanned() {
     assert!(
         scan.load_errors
             .iter()
-            .any(|e| *e.source_name == *truncated.display().to_string() && e.line >= 5),
+            .any(|e| *e.source_name() == *truncated.display().to_string() && e.line() >= 5),
         "{errors:?}"
     );
     // The Dockerfile with the unknown instruction is still judged (its USER is app), and the
