@@ -10,6 +10,8 @@
 //! [`Document`]: crate::Document
 
 mod kubernetes;
+#[cfg(feature = "terraform")]
+pub mod terraform;
 
 use std::fmt;
 use std::path::Path;
@@ -77,7 +79,11 @@ impl Formats {
     /// The formats fourc reads out of the box.
     pub fn standard() -> Self {
         Formats {
-            list: vec![Arc::new(Kubernetes)],
+            list: vec![
+                Arc::new(Kubernetes),
+                #[cfg(feature = "terraform")]
+                Arc::new(terraform::Terraform),
+            ],
         }
     }
 

@@ -44,6 +44,20 @@ impl TestReport {
     }
 }
 
+/// Loads a fixture in the standard format that recognises it (by name and content), YAML when
+/// none does.
+fn load_fixture(
+    source: &Arc<Source>,
+    path: Option<&Path>,
+    load: &LoadOptions,
+) -> crate::document::Loaded {
+    let formats = crate::input::Formats::standard();
+    match formats.detect(path, crate::input::head(source.text())) {
+        Ok(f) => f.load(source, load),
+        Err(_) => yaml::load_str(source, load),
+    }
+}
+
 /// Runs every test block. File fixtures are read relative to the folder of the rule source that
 /// names them; `base` is prepended when the rule source name is relative.
 pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> TestReport {
@@ -59,7 +73,7 @@ pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> Te
             let loaded = match &case.fixture {
                 Fixture::Inline(text) => {
                     let source = Source::new(format!("{location} (inline)"), text.clone());
-                    yaml::load_str(&source, load)
+                    load_fixture(&source, None, load)
                 }
                 Fixture::File(rel) => {
                     let dir = Path::new(&src_name).parent().unwrap_or(Path::new(""));
@@ -69,7 +83,13 @@ pub fn run_tests(rules: &RuleSet, base: Option<&Path>, load: &LoadOptions) -> Te
                     }
                     p.push(dir);
                     p.push(&**rel);
-                    yaml::load_path(&p, load)
+                    match yaml::read_path(&p, load) {
+                        Ok(source) => load_fixture(&source, Some(&p), load),
+                        Err(e) => crate::document::Loaded {
+                            documents: Vec::new(),
+                            errors: vec![e],
+                        },
+                    }
                 }
             };
             let mut detail: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();

@@ -1,0 +1,240 @@
+//! The `cloud_cluster` view: one shape for every managed control plane.
+
+use std::sync::LazyLock;
+
+use super::{
+    Lookup, Out, boolean, field, field_or_default, is_set, list, lookup, provider_default, string,
+    strings, terraform_types,
+};
+use crate::document::Document;
+use crate::value::{Node, Value};
+use crate::view::{TypeKey, View, ViewBuilder};
+
+/// The name of the managed-cluster view.
+pub const CLOUD_CLUSTER: &str = "cloud_cluster";
+
+/// The cluster types and their providers.
+const TYPES: &[(&str, &str)] = &[
+    ("aws_eks_cluster", "aws"),
+    ("google_container_cluster", "google"),
+    ("azurerm_kubernetes_cluster", "azure"),
+    ("alicloud_cs_managed_kubernetes", "alicloud"),
+    ("alicloud_cs_kubernetes", "alicloud"),
+    ("oci_containerengine_cluster", "oracle"),
+    ("ibm_container_cluster", "ibm"),
+];
+
+/// A managed Kubernetes cluster, provider-neutral.
+///
+/// | field | meaning |
+/// | --- | --- |
+/// | `provider` | `aws`, `google`, `azure`, `alicloud`, `oracle`, `ibm` |
+/// | `public_endpoint` | the API endpoint is reachable from the internet (providers whose knob says "public") |
+/// | `private_endpoint` | the API endpoint is private only (providers whose knob says "private") |
+/// | `allowed_cidrs` | the addresses allowed to the public endpoint, when the provider has such a list |
+/// | `secrets_encrypted` | Secrets are envelope-encrypted with a key the owner controls (KMS) |
+/// | `rbac_enabled`, `legacy_abac`, `client_certificate`, `basic_auth` | authorization and legacy authentication settings |
+/// | `public_nodes` / `private_nodes` | whether nodes get public IPs (by the provider's knob) |
+///
+/// A field the provider has no knob for, or whose value is known only at apply time, is absent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CloudCluster;
+
+impl View for CloudCluster {
+    fn name(&self) -> &str {
+        CLOUD_CLUSTER
+    }
+
+    fn applies_to(&self) -> &[TypeKey] {
+        static KEYS: LazyLock<Vec<TypeKey>> =
+            LazyLock::new(|| terraform_types(TYPES.iter().map(|(t, _)| *t)));
+        &KEYS
+    }
+
+    fn build(&self, doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+        let kind = doc.kind()?;
+        let provider = TYPES.iter().find(|(t, _)| *t == kind)?.1;
+        let root = doc.root();
+        let mut o = Out::new();
+        o.set("provider", string(b, provider, root));
+        match kind {
+            "aws_eks_cluster" => {
+                o.opt(
+                    "public_endpoint",
+                    field_or_default(b, kind, root, "vpc_config.endpoint_public_access"),
+                );
+                o.opt(
+                    "allowed_cidrs",
+                    field_or_default(b, kind, root, "vpc_config.public_access_cidrs"),
+                );
+                let enc = match lookup(root, "encryption_config") {
+                    Lookup::Found(e) => {
+                        let secrets = field(e, "resources").is_some_and(|r| {
+                            strings(r).iter().any(|s| s.as_str() == Some("secrets"))
+                        });
+                        let key = is_set(e, "provider.key_arn");
+                        Some(boolean(b, secrets && key, e))
+                    }
+                    Lookup::Missing(..) => field_or_default(b, kind, root, "encryption_config"),
+                };
+                o.opt("secrets_encrypted", enc);
+            }
+            "google_container_cluster" => {
+                o.opt(
+                    "private_endpoint",
+                    field_or_default(
+                        b,
+                        kind,
+                        root,
+                        "private_cluster_config.enable_private_endpoint",
+                    ),
+                );
+                let cidrs = match lookup(root, "master_authorized_networks_config") {
+                    Lookup::Found(m) => {
+                        let items = match &m.value {
+                            Value::List(l) => l
+                                .iter()
+                                .flat_map(|blk| match blk.get("cidr_blocks") {
+                                    Some(Node {
+                                        value: Value::List(cs),
+                                        ..
+                                    }) => cs
+                                        .iter()
+                                        .filter_map(|c| c.get("cidr_block"))
+                                        .filter(|c| matches!(c.value, Value::String(_)))
+                                        .cloned()
+                                        .collect::<Vec<_>>(),
+                                    _ => Vec::new(),
+                                })
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        Some(list(b, items, m))
+                    }
+                    Lookup::Missing(..) => {
+                        field_or_default(b, kind, root, "master_authorized_networks_config")
+                    }
+                };
+                o.opt("allowed_cidrs", cidrs);
+                let enc = match lookup(root, "database_encryption") {
+                    Lookup::Found(d) => {
+                        let on = field(d, "state").and_then(Node::as_str) == Some("ENCRYPTED")
+                            && is_set(d, "key_name");
+                        Some(boolean(b, on, d))
+                    }
+                    Lookup::Missing(..) => field_or_default(b, kind, root, "database_encryption"),
+                };
+                o.opt("secrets_encrypted", enc);
+                o.opt(
+                    "legacy_abac",
+                    field_or_default(b, kind, root, "enable_legacy_abac"),
+                );
+                o.opt(
+                    "client_certificate",
+                    field_or_default(
+                        b,
+                        kind,
+                        root,
+                        "master_auth.client_certificate_config.issue_client_certificate",
+                    ),
+                );
+                if let Some(u) = field(root, "master_auth.username") {
+                    let set = u.as_str().is_some_and(|s| !s.is_empty());
+                    o.set("basic_auth", boolean(b, set, u));
+                }
+                o.opt(
+                    "private_nodes",
+                    field_or_default(b, kind, root, "private_cluster_config.enable_private_nodes"),
+                );
+            }
+            "azurerm_kubernetes_cluster" => {
+                o.opt(
+                    "private_endpoint",
+                    field_or_default(b, kind, root, "private_cluster_enabled"),
+                );
+                let cidrs = legacy_or_default(
+                    b,
+                    kind,
+                    root,
+                    "api_server_authorized_ip_ranges",
+                    "api_server_access_profile.authorized_ip_ranges",
+                );
+                o.opt("allowed_cidrs", cidrs);
+                let enc = match lookup(root, "key_management_service") {
+                    Lookup::Found(k) => Some(boolean(b, is_set(k, "key_vault_key_id"), k)),
+                    Lookup::Missing(..) => {
+                        field_or_default(b, kind, root, "key_management_service")
+                    }
+                };
+                o.opt("secrets_encrypted", enc);
+                let rbac = legacy_or_default(
+                    b,
+                    kind,
+                    root,
+                    "role_based_access_control.enabled",
+                    "role_based_access_control_enabled",
+                );
+                o.opt("rbac_enabled", rbac);
+                let public_ip = field(root, "default_node_pool.enable_node_public_ip")
+                    .or_else(|| field(root, "default_node_pool.node_public_ip_enabled"));
+                o.opt("public_nodes", public_ip.cloned());
+            }
+            "alicloud_cs_managed_kubernetes" | "alicloud_cs_kubernetes" => {
+                o.opt(
+                    "public_endpoint",
+                    field_or_default(b, kind, root, "slb_internet_enabled"),
+                );
+                o.opt(
+                    "secrets_encrypted",
+                    key_set(b, kind, root, "encryption_provider_key"),
+                );
+            }
+            "oci_containerengine_cluster" => {
+                o.opt(
+                    "public_endpoint",
+                    field_or_default(b, kind, root, "endpoint_config.is_public_ip_enabled"),
+                );
+                o.opt("secrets_encrypted", key_set(b, kind, root, "kms_key_id"));
+            }
+            "ibm_container_cluster" => {
+                o.opt(
+                    "private_endpoint",
+                    field_or_default(b, kind, root, "disable_public_service_endpoint"),
+                );
+                o.opt("secrets_encrypted", key_set(b, kind, root, "kms_config"));
+            }
+            _ => {}
+        }
+        Some(o.finish(b, root))
+    }
+}
+
+/// Whether a key field (a KMS key id or block) is set: `true` derived from it, else the
+/// provider default (`false`) defaulted at the root.
+fn key_set(b: &mut ViewBuilder<'_>, kind: &str, root: &Node, path: &str) -> Option<Node> {
+    match lookup(root, path) {
+        Lookup::Found(n) => {
+            let set = !matches!(&n.value, Value::String(s) if s.is_empty());
+            Some(boolean(b, set, n))
+        }
+        Lookup::Missing(block, rest) => {
+            let d = provider_default(kind, path)?;
+            Some(b.defaulted(d, block, rest))
+        }
+    }
+}
+
+/// The value of a field an older provider version spelled `legacy`, else the field at `path` or
+/// its default.
+fn legacy_or_default(
+    b: &mut ViewBuilder<'_>,
+    kind: &str,
+    root: &Node,
+    legacy: &str,
+    path: &str,
+) -> Option<Node> {
+    match field(root, legacy) {
+        Some(n) => Some(n.clone()),
+        None => field_or_default(b, kind, root, path),
+    }
+}
