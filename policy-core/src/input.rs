@@ -9,6 +9,7 @@
 //!
 //! [`Document`]: crate::Document
 
+pub mod cloudformation;
 mod kubernetes;
 #[cfg(feature = "terraform")]
 pub mod terraform;
@@ -81,6 +82,7 @@ impl Formats {
         Formats {
             list: vec![
                 Arc::new(Kubernetes),
+                Arc::new(cloudformation::CloudFormation),
                 #[cfg(feature = "terraform")]
                 Arc::new(terraform::Terraform),
             ],

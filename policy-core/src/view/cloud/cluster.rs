@@ -6,7 +6,8 @@ use super::{
     Lookup, Out, boolean, field, field_or_default, is_set, list, lookup, provider_default, string,
     strings, terraform_types,
 };
-use crate::document::Document;
+use crate::document::{Document, KUBERNETES};
+use crate::input::cloudformation::CLOUDFORMATION;
 use crate::value::{Node, Value};
 use crate::view::{TypeKey, View, ViewBuilder};
 
@@ -46,39 +47,29 @@ impl View for CloudCluster {
     }
 
     fn applies_to(&self) -> &[TypeKey] {
-        static KEYS: LazyLock<Vec<TypeKey>> =
-            LazyLock::new(|| terraform_types(TYPES.iter().map(|(t, _)| *t)));
+        static KEYS: LazyLock<Vec<TypeKey>> = LazyLock::new(|| {
+            let mut k = terraform_types(TYPES.iter().map(|(t, _)| *t));
+            k.push(TypeKey::new(KUBERNETES, "Cluster"));
+            k.push(TypeKey::new(CLOUDFORMATION, "AWS::EKS::Cluster"));
+            k
+        });
         &KEYS
     }
 
     fn build(&self, doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+        if doc.format() == KUBERNETES {
+            return kops(doc, b);
+        }
+        if doc.format() == CLOUDFORMATION {
+            return eks_template(doc, b);
+        }
         let kind = doc.kind()?;
         let provider = TYPES.iter().find(|(t, _)| *t == kind)?.1;
         let root = doc.root();
         let mut o = Out::new();
         o.set("provider", string(b, provider, root));
         match kind {
-            "aws_eks_cluster" => {
-                o.opt(
-                    "public_endpoint",
-                    field_or_default(b, kind, root, "vpc_config.endpoint_public_access"),
-                );
-                o.opt(
-                    "allowed_cidrs",
-                    field_or_default(b, kind, root, "vpc_config.public_access_cidrs"),
-                );
-                let enc = match lookup(root, "encryption_config") {
-                    Lookup::Found(e) => {
-                        let secrets = field(e, "resources").is_some_and(|r| {
-                            strings(r).iter().any(|s| s.as_str() == Some("secrets"))
-                        });
-                        let key = is_set(e, "provider.key_arn");
-                        Some(boolean(b, secrets && key, e))
-                    }
-                    Lookup::Missing(..) => field_or_default(b, kind, root, "encryption_config"),
-                };
-                o.opt("secrets_encrypted", enc);
-            }
+            "aws_eks_cluster" => eks(b, kind, root, &EKS_TF, &mut o),
             "google_container_cluster" => {
                 o.opt(
                     "private_endpoint",
@@ -237,4 +228,92 @@ fn legacy_or_default(
         Some(n) => Some(n.clone()),
         None => field_or_default(b, kind, root, path),
     }
+}
+
+/// The defaults key of kops clusters.
+pub(super) const KOPS: &str = "kops.k8s.io/Cluster";
+
+/// Whether a Kubernetes document is a kops `Cluster`.
+pub(super) fn is_kops(doc: &Document) -> bool {
+    doc.kind() == Some("Cluster")
+        && doc
+            .root()
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v.starts_with("kops.k8s.io/"))
+}
+
+/// A kops `Cluster`: the API is public unless its load balancer is `Internal`, reachable from
+/// `kubernetesApiAccess`; Secrets are encrypted when `encryptionConfig` is true.
+fn kops(doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+    if !is_kops(doc) {
+        return None;
+    }
+    let root = doc.root();
+    let mut o = Out::new();
+    o.set("provider", string(b, "kops", root));
+    if let Some(t) = field_or_default(b, KOPS, root, "spec.api.loadBalancer.type") {
+        let public = t.as_str() != Some("Internal");
+        o.set("public_endpoint", boolean(b, public, &t));
+    }
+    o.opt(
+        "allowed_cidrs",
+        field_or_default(b, KOPS, root, "spec.kubernetesApiAccess"),
+    );
+    o.opt(
+        "secrets_encrypted",
+        field_or_default(b, KOPS, root, "spec.encryptionConfig"),
+    );
+    Some(o.finish(b, root))
+}
+
+/// Where an EKS cluster keeps its endpoint and encryption settings.
+struct EksPaths {
+    public: &'static str,
+    cidrs: &'static str,
+    encryption: &'static str,
+    resources: &'static str,
+    key: &'static str,
+}
+
+const EKS_TF: EksPaths = EksPaths {
+    public: "vpc_config.endpoint_public_access",
+    cidrs: "vpc_config.public_access_cidrs",
+    encryption: "encryption_config",
+    resources: "resources",
+    key: "provider.key_arn",
+};
+
+const EKS_CFN: EksPaths = EksPaths {
+    public: "Properties.ResourcesVpcConfig.EndpointPublicAccess",
+    cidrs: "Properties.ResourcesVpcConfig.PublicAccessCidrs",
+    encryption: "Properties.EncryptionConfig",
+    resources: "Resources",
+    key: "Provider.KeyArn",
+};
+
+/// An EKS cluster (Terraform or CloudFormation spelling): Secrets are encrypted when an
+/// encryption configuration lists `secrets` and names a key.
+fn eks(b: &mut ViewBuilder<'_>, kind: &str, root: &Node, p: &EksPaths, o: &mut Out) {
+    o.opt("public_endpoint", field_or_default(b, kind, root, p.public));
+    o.opt("allowed_cidrs", field_or_default(b, kind, root, p.cidrs));
+    let enc = match lookup(root, p.encryption) {
+        Lookup::Found(e) => {
+            let secrets = field(e, p.resources)
+                .is_some_and(|r| strings(r).iter().any(|s| s.as_str() == Some("secrets")));
+            Some(boolean(b, secrets && is_set(e, p.key), e))
+        }
+        Lookup::Missing(..) => field_or_default(b, kind, root, p.encryption),
+    };
+    o.opt("secrets_encrypted", enc);
+}
+
+/// An `AWS::EKS::Cluster` of a CloudFormation template, with the EKS defaults.
+fn eks_template(doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+    let kind = doc.kind()?;
+    let root = doc.root();
+    let mut o = Out::new();
+    o.set("provider", string(b, "aws", root));
+    eks(b, kind, root, &EKS_CFN, &mut o);
+    Some(o.finish(b, root))
 }

@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 
 use super::{Out, boolean, field, field_or_default, is_unknown, list, string, terraform_types};
-use crate::document::Document;
+use crate::document::{Document, KUBERNETES};
+use crate::input::cloudformation::CLOUDFORMATION;
 use crate::value::{List, Node, Value};
 use crate::view::{TypeKey, View, ViewBuilder};
 
@@ -37,8 +38,16 @@ impl View for CloudFirewall {
     }
 
     fn applies_to(&self) -> &[TypeKey] {
-        static KEYS: LazyLock<Vec<TypeKey>> =
-            LazyLock::new(|| terraform_types(TYPES.iter().copied()));
+        static KEYS: LazyLock<Vec<TypeKey>> = LazyLock::new(|| {
+            let mut k = terraform_types(TYPES.iter().copied());
+            k.push(TypeKey::new(KUBERNETES, "Cluster"));
+            k.push(TypeKey::new(CLOUDFORMATION, "AWS::EC2::SecurityGroup"));
+            k.push(TypeKey::new(
+                CLOUDFORMATION,
+                "AWS::EC2::SecurityGroupIngress",
+            ));
+            k
+        });
         &KEYS
     }
 
@@ -46,19 +55,46 @@ impl View for CloudFirewall {
         let kind = doc.kind()?;
         let root = doc.root();
         let mut rules = Vec::new();
+        if doc.format() == KUBERNETES {
+            // kops: SSH to every host is allowed from `sshAccess` (default 0.0.0.0/0).
+            if !super::cluster::is_kops(doc) {
+                return None;
+            }
+            let src = field_or_default(b, super::cluster::KOPS, root, "spec.sshAccess");
+            let from = src.clone().unwrap_or_else(|| root.clone());
+            let pair = range(b, 22, 22, &from);
+            let ports = list(b, vec![pair], &from);
+            rules.push(rule(b, &from, true, "tcp", ports, src.as_ref()));
+            let mut o = Out::new();
+            let rules = list(b, rules, root);
+            o.set("rules", rules);
+            return Some(o.finish(b, root));
+        }
         match kind {
+            "AWS::EC2::SecurityGroup" => {
+                if let Some(p) = root.get("Properties") {
+                    for r in blocks(p, "SecurityGroupIngress") {
+                        rules.push(aws_rule(b, r, &CFN_KEYS));
+                    }
+                }
+            }
+            "AWS::EC2::SecurityGroupIngress" => {
+                if let Some(p) = root.get("Properties") {
+                    rules.push(aws_rule(b, p, &CFN_KEYS));
+                }
+            }
             "aws_security_group" => {
                 for r in blocks(root, "ingress") {
-                    rules.push(aws_rule(b, r, "protocol", "cidr_blocks"));
+                    rules.push(aws_rule(b, r, &TF_KEYS));
                 }
             }
             "aws_security_group_rule" => {
                 if str_of(root, "type").as_deref() == Some("ingress") {
-                    rules.push(aws_rule(b, root, "protocol", "cidr_blocks"));
+                    rules.push(aws_rule(b, root, &TF_KEYS));
                 }
             }
             "aws_vpc_security_group_ingress_rule" => {
-                rules.push(aws_rule(b, root, "ip_protocol", "cidr_ipv4"));
+                rules.push(aws_rule(b, root, &TF_INGRESS_KEYS));
             }
             "google_compute_firewall" => {
                 let dir = field_or_default(b, kind, root, "direction");
@@ -238,10 +274,39 @@ fn rule(
     o.finish(b, from)
 }
 
-/// An AWS rule: `from_port`, `to_port`, a protocol field and CIDR fields (IPv4 and IPv6).
-fn aws_rule(b: &mut ViewBuilder<'_>, r: &Node, proto: &str, cidrs: &str) -> Node {
-    let protocol = str_of(r, proto).unwrap_or_default();
-    let ports = match (int_of(r, "from_port"), int_of(r, "to_port")) {
+/// The field names of an AWS ingress rule: protocol, from port, to port, CIDR fields.
+struct AwsKeys {
+    protocol: &'static str,
+    from: &'static str,
+    to: &'static str,
+    cidrs: [&'static str; 2],
+}
+
+const TF_KEYS: AwsKeys = AwsKeys {
+    protocol: "protocol",
+    from: "from_port",
+    to: "to_port",
+    cidrs: ["cidr_blocks", "ipv6_cidr_blocks"],
+};
+
+const TF_INGRESS_KEYS: AwsKeys = AwsKeys {
+    protocol: "ip_protocol",
+    from: "from_port",
+    to: "to_port",
+    cidrs: ["cidr_ipv4", "cidr_ipv6"],
+};
+
+const CFN_KEYS: AwsKeys = AwsKeys {
+    protocol: "IpProtocol",
+    from: "FromPort",
+    to: "ToPort",
+    cidrs: ["CidrIp", "CidrIpv6"],
+};
+
+/// An AWS rule (Terraform or CloudFormation spelling).
+fn aws_rule(b: &mut ViewBuilder<'_>, r: &Node, keys: &AwsKeys) -> Node {
+    let protocol = str_of(r, keys.protocol).unwrap_or_default();
+    let ports = match (int_of(r, keys.from), int_of(r, keys.to)) {
         _ if matches!(protocol.as_str(), "-1" | "all") => all_ports(b, r),
         (Some(lo), Some(hi)) if lo <= 0 && (hi <= 0 || hi >= 65535) => all_ports(b, r),
         (Some(lo), Some(hi)) => {
@@ -251,7 +316,7 @@ fn aws_rule(b: &mut ViewBuilder<'_>, r: &Node, proto: &str, cidrs: &str) -> Node
         _ => list(b, Vec::new(), r),
     };
     let mut srcs: Vec<Node> = Vec::new();
-    for key in [cidrs, "ipv6_cidr_blocks", "cidr_ipv6"] {
+    for key in keys.cidrs {
         if let Some(n) = r.get(key) {
             match &n.value {
                 Value::List(l) => srcs.extend(l.iter().cloned()),

@@ -7,6 +7,7 @@ use super::{
     terraform_types,
 };
 use crate::document::Document;
+use crate::input::cloudformation::CLOUDFORMATION;
 use crate::value::{Node, Value};
 use crate::view::{TypeKey, View, ViewBuilder};
 
@@ -46,8 +47,17 @@ impl View for CloudIam {
     }
 
     fn applies_to(&self) -> &[TypeKey] {
-        static KEYS: LazyLock<Vec<TypeKey>> =
-            LazyLock::new(|| terraform_types(TYPES.iter().copied()));
+        static KEYS: LazyLock<Vec<TypeKey>> = LazyLock::new(|| {
+            let mut k = terraform_types(TYPES.iter().copied());
+            for t in [
+                "AWS::IAM::Policy",
+                "AWS::IAM::ManagedPolicy",
+                "AWS::IAM::Role",
+            ] {
+                k.push(TypeKey::new(CLOUDFORMATION, t));
+            }
+            k
+        });
         &KEYS
     }
 
@@ -57,6 +67,20 @@ impl View for CloudIam {
         let mut statements = Vec::new();
         let mut grants = Vec::new();
         match kind {
+            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+                if let Some(p) = root.get_path(&["Properties", "PolicyDocument"]) {
+                    policy_statements(b, p, &mut statements);
+                }
+            }
+            "AWS::IAM::Role" => {
+                if let Some(Value::List(l)) =
+                    root.get_path(&["Properties", "Policies"]).map(|p| &p.value)
+                {
+                    for p in l.iter().filter_map(|p| p.get("PolicyDocument")) {
+                        policy_statements(b, p, &mut statements);
+                    }
+                }
+            }
             "aws_iam_policy_document" => {
                 if let Some(Value::List(l)) = root.get("statement").map(|s| &s.value) {
                     for s in l.iter() {
