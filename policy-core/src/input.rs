@@ -13,6 +13,7 @@ pub mod cloudformation;
 mod kubernetes;
 #[cfg(feature = "terraform")]
 pub mod terraform;
+pub mod tfplan;
 
 use std::fmt;
 use std::path::Path;
@@ -83,6 +84,7 @@ impl Formats {
             list: vec![
                 Arc::new(Kubernetes),
                 Arc::new(cloudformation::CloudFormation),
+                Arc::new(tfplan::TerraformPlan),
                 #[cfg(feature = "terraform")]
                 Arc::new(terraform::Terraform),
             ],

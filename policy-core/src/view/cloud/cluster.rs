@@ -71,14 +71,12 @@ impl View for CloudCluster {
         match kind {
             "aws_eks_cluster" => eks(b, kind, root, &EKS_TF, &mut o),
             "google_container_cluster" => {
-                o.opt(
+                o.known_or_default(
+                    b,
+                    kind,
+                    root,
                     "private_endpoint",
-                    field_or_default(
-                        b,
-                        kind,
-                        root,
-                        "private_cluster_config.enable_private_endpoint",
-                    ),
+                    "private_cluster_config.enable_private_endpoint",
                 );
                 let cidrs = match lookup(root, "master_authorized_networks_config") {
                     Lookup::Found(m) => {
@@ -116,41 +114,38 @@ impl View for CloudCluster {
                     Lookup::Missing(..) => field_or_default(b, kind, root, "database_encryption"),
                 };
                 o.opt("secrets_encrypted", enc);
-                o.opt(
-                    "legacy_abac",
-                    field_or_default(b, kind, root, "enable_legacy_abac"),
-                );
-                o.opt(
+                o.known_or_default(b, kind, root, "legacy_abac", "enable_legacy_abac");
+                o.known_or_default(
+                    b,
+                    kind,
+                    root,
                     "client_certificate",
-                    field_or_default(
-                        b,
-                        kind,
-                        root,
-                        "master_auth.client_certificate_config.issue_client_certificate",
-                    ),
+                    "master_auth.client_certificate_config.issue_client_certificate",
                 );
                 if let Some(u) = field(root, "master_auth.username") {
                     let set = u.as_str().is_some_and(|s| !s.is_empty());
                     o.set("basic_auth", boolean(b, set, u));
                 }
-                o.opt(
-                    "private_nodes",
-                    field_or_default(b, kind, root, "private_cluster_config.enable_private_nodes"),
-                );
-            }
-            "azurerm_kubernetes_cluster" => {
-                o.opt(
-                    "private_endpoint",
-                    field_or_default(b, kind, root, "private_cluster_enabled"),
-                );
-                let cidrs = legacy_or_default(
+                o.known_or_default(
                     b,
                     kind,
                     root,
-                    "api_server_authorized_ip_ranges",
-                    "api_server_access_profile.authorized_ip_ranges",
+                    "private_nodes",
+                    "private_cluster_config.enable_private_nodes",
                 );
-                o.opt("allowed_cidrs", cidrs);
+            }
+            "azurerm_kubernetes_cluster" => {
+                o.known_or_default(b, kind, root, "private_endpoint", "private_cluster_enabled");
+                match field(root, "api_server_authorized_ip_ranges") {
+                    Some(legacy) => o.set("allowed_cidrs", legacy.clone()),
+                    None => o.known_or_default(
+                        b,
+                        kind,
+                        root,
+                        "allowed_cidrs",
+                        "api_server_access_profile.authorized_ip_ranges",
+                    ),
+                }
                 let enc = match lookup(root, "key_management_service") {
                     Lookup::Found(k) => Some(boolean(b, is_set(k, "key_vault_key_id"), k)),
                     Lookup::Missing(..) => {
@@ -171,26 +166,29 @@ impl View for CloudCluster {
                 o.opt("public_nodes", public_ip.cloned());
             }
             "alicloud_cs_managed_kubernetes" | "alicloud_cs_kubernetes" => {
-                o.opt(
-                    "public_endpoint",
-                    field_or_default(b, kind, root, "slb_internet_enabled"),
-                );
+                o.known_or_default(b, kind, root, "public_endpoint", "slb_internet_enabled");
                 o.opt(
                     "secrets_encrypted",
                     key_set(b, kind, root, "encryption_provider_key"),
                 );
             }
             "oci_containerengine_cluster" => {
-                o.opt(
+                o.known_or_default(
+                    b,
+                    kind,
+                    root,
                     "public_endpoint",
-                    field_or_default(b, kind, root, "endpoint_config.is_public_ip_enabled"),
+                    "endpoint_config.is_public_ip_enabled",
                 );
                 o.opt("secrets_encrypted", key_set(b, kind, root, "kms_key_id"));
             }
             "ibm_container_cluster" => {
-                o.opt(
+                o.known_or_default(
+                    b,
+                    kind,
+                    root,
                     "private_endpoint",
-                    field_or_default(b, kind, root, "disable_public_service_endpoint"),
+                    "disable_public_service_endpoint",
                 );
                 o.opt("secrets_encrypted", key_set(b, kind, root, "kms_config"));
             }
@@ -256,14 +254,8 @@ fn kops(doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
         let public = t.as_str() != Some("Internal");
         o.set("public_endpoint", boolean(b, public, &t));
     }
-    o.opt(
-        "allowed_cidrs",
-        field_or_default(b, KOPS, root, "spec.kubernetesApiAccess"),
-    );
-    o.opt(
-        "secrets_encrypted",
-        field_or_default(b, KOPS, root, "spec.encryptionConfig"),
-    );
+    o.known_or_default(b, KOPS, root, "allowed_cidrs", "spec.kubernetesApiAccess");
+    o.known_or_default(b, KOPS, root, "secrets_encrypted", "spec.encryptionConfig");
     Some(o.finish(b, root))
 }
 
@@ -295,8 +287,8 @@ const EKS_CFN: EksPaths = EksPaths {
 /// An EKS cluster (Terraform or CloudFormation spelling): Secrets are encrypted when an
 /// encryption configuration lists `secrets` and names a key.
 fn eks(b: &mut ViewBuilder<'_>, kind: &str, root: &Node, p: &EksPaths, o: &mut Out) {
-    o.opt("public_endpoint", field_or_default(b, kind, root, p.public));
-    o.opt("allowed_cidrs", field_or_default(b, kind, root, p.cidrs));
+    o.known_or_default(b, kind, root, "public_endpoint", p.public);
+    o.known_or_default(b, kind, root, "allowed_cidrs", p.cidrs);
     let enc = match lookup(root, p.encryption) {
         Lookup::Found(e) => {
             let secrets = field(e, p.resources)

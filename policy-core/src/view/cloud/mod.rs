@@ -40,10 +40,15 @@ pub fn provider_default(kind: &str, path: &str) -> Option<Value> {
         .map(Value::from_json)
 }
 
-/// The (format, type) keys of Terraform types.
+/// The (format, type) keys of Terraform types, in source and in plans.
 fn terraform_types<'t>(types: impl Iterator<Item = &'t str>) -> Vec<super::TypeKey> {
     types
-        .map(|t| super::TypeKey::new(crate::input::terraform::TERRAFORM, t))
+        .flat_map(|t| {
+            [
+                super::TypeKey::new(crate::input::terraform::TERRAFORM, t),
+                super::TypeKey::new(crate::input::tfplan::TERRAFORM_PLAN, t),
+            ]
+        })
         .collect()
 }
 
@@ -140,12 +145,29 @@ fn list(b: &mut ViewBuilder<'_>, items: Vec<Node>, from: &Node) -> Node {
     b.derived(Value::List(List::from_vec(items)), from)
 }
 
-/// A small map builder for view values.
-struct Out(MapBuilder);
+/// A small map builder for view values; it lists the fields known only at apply time under
+/// `unknown`, so that rules can tell "not configurable" from "not known yet".
+struct Out(MapBuilder, Vec<&'static str>);
 
 impl Out {
     fn new() -> Self {
-        Out(MapBuilder::with_capacity(8))
+        Out(MapBuilder::with_capacity(8), Vec::new())
+    }
+
+    /// Sets `key` from `path`, or the provider default; records `key` as unknown when the value
+    /// is known only at apply time.
+    fn known_or_default(
+        &mut self,
+        b: &mut ViewBuilder<'_>,
+        kind: &str,
+        root: &Node,
+        key: &'static str,
+        path: &str,
+    ) {
+        match lookup(root, path) {
+            Lookup::Found(n) if is_unknown(n) => self.1.push(key),
+            _ => self.opt(key, field_or_default(b, kind, root, path)),
+        }
     }
 
     fn set(&mut self, key: &str, v: Node) {
@@ -158,7 +180,12 @@ impl Out {
         }
     }
 
-    fn finish(self, b: &mut ViewBuilder<'_>, from: &Node) -> Node {
+    fn finish(mut self, b: &mut ViewBuilder<'_>, from: &Node) -> Node {
+        if !self.1.is_empty() {
+            let items = self.1.iter().map(|k| string(b, k, from)).collect();
+            let l = list(b, items, from);
+            self.set("unknown", l);
+        }
         b.derived(Value::Map(self.0.finish()), from)
     }
 }
