@@ -109,9 +109,25 @@ fn field_or_default(b: &mut ViewBuilder<'_>, kind: &str, root: &Node, path: &str
         Lookup::Found(n) => Some(n.clone()),
         Lookup::Missing(block, rest) => {
             let d = provider_default(kind, path)?;
-            Some(b.defaulted(d, block, rest))
+            Some(defaulted(b, d, block, rest))
         }
     }
+}
+
+/// A defaulted value whose list items are defaulted too, so a finding on one item points at the
+/// block that omitted the field as well.
+fn defaulted(b: &mut ViewBuilder<'_>, d: Value, block: &Node, field: &str) -> Node {
+    let d = match d {
+        Value::List(l) => {
+            let items = l
+                .iter()
+                .map(|i| b.defaulted(i.value.clone(), block, field))
+                .collect();
+            Value::List(List::from_vec(items))
+        }
+        other => other,
+    };
+    b.defaulted(d, block, field)
 }
 
 /// The value at `path` when it is set (and known).
