@@ -27,16 +27,45 @@ pub(crate) struct Def {
     pub(crate) text: Arc<str>,
 }
 
-/// What references resolve against: the folder's variables and locals.
+/// Variables and locals defined by some files.
 #[derive(Debug, Default)]
-pub(crate) struct Scope {
-    /// Variable values (`*.tfvars` first, then defaults).
-    pub(crate) vars: HashMap<String, Def>,
+pub(crate) struct Defs {
+    /// Variable defaults.
+    pub(crate) defaults: HashMap<String, Def>,
     /// Locals.
     pub(crate) locals: HashMap<String, Def>,
+    /// Values from `*.tfvars` (override defaults).
+    pub(crate) tfvars: HashMap<String, Def>,
+}
+
+/// What references resolve against: the source's own definitions, then its folder's.
+#[derive(Debug)]
+pub(crate) struct Scope {
+    /// The definitions of the source being read.
+    pub(crate) own: Defs,
+    /// The definitions of the folder's files (shared by every file of the folder).
+    pub(crate) folder: Option<Arc<Defs>>,
     /// How many more expressions may be evaluated for this source: references that fan out
     /// (`local.a = [local.b, local.b]`, ...) cannot blow up.
     pub(crate) budget: std::cell::Cell<usize>,
+}
+
+impl Scope {
+    /// The value of `var.name`: a `.tfvars` value, else the default.
+    fn var(&self, name: &str) -> Option<&Def> {
+        let f = self.folder.as_deref();
+        f.and_then(|f| f.tfvars.get(name))
+            .or_else(|| self.own.defaults.get(name))
+            .or_else(|| f.and_then(|f| f.defaults.get(name)))
+    }
+
+    /// The definition of `local.name`.
+    fn local(&self, name: &str) -> Option<&Def> {
+        self.own
+            .locals
+            .get(name)
+            .or_else(|| self.folder.as_deref().and_then(|f| f.locals.get(name)))
+    }
 }
 
 /// Evaluates expressions of one source text.
@@ -234,15 +263,21 @@ impl Eval<'_> {
             return self.unknown_at(span);
         };
         let mut ops = t.operators.iter().map(|o| o.value());
-        let table = match root.value().as_str() {
-            "var" => &self.scope.vars,
-            "local" => &self.scope.locals,
+        let is_var = match root.value().as_str() {
+            "var" => true,
+            "local" => false,
             _ => return self.unknown_at(span),
         };
         let Some(TraversalOperator::GetAttr(name)) = ops.next() else {
             return self.unknown_at(span);
         };
-        let Some(def) = table.get(name.value().as_str()) else {
+        let name = name.value().as_str();
+        let def = if is_var {
+            self.scope.var(name)
+        } else {
+            self.scope.local(name)
+        };
+        let Some(def) = def else {
             return self.unknown_at(span);
         };
         let def = def.clone();

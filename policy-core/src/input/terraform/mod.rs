@@ -23,13 +23,13 @@
 mod expr;
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use hcl_edit::Span as _;
 use hcl_edit::structure::{Block, Body, Structure};
 
-use expr::{Def, Eval, Scope, span_of};
+use expr::{Def, Defs, Eval, Scope, span_of};
 pub use expr::{UNKNOWN, is_unknown};
 
 use super::{Confidence, InputFormat};
@@ -177,59 +177,86 @@ fn body_node(ev: &mut Eval<'_>, body: &Body, span: crate::value::Span) -> Node {
     Node::new(Value::Map(m.finish()), span)
 }
 
-/// Variables and locals of the folder of `path`: this source's own, then the other `.tf` files
-/// beside it, with values from `terraform.tfvars` and `*.auto.tfvars` overriding defaults.
+/// Variables and locals of the folder of `path`: this source's own, then those of the other
+/// `.tf` files beside it, with values from `terraform.tfvars` and `*.auto.tfvars` overriding
+/// defaults.
 fn folder_scope(path: &Path, text: &str, body: &Body, opts: &LoadOptions) -> Scope {
-    let mut scope = Scope {
-        vars: HashMap::new(),
-        locals: HashMap::new(),
-        budget: std::cell::Cell::new(EVAL_BUDGET),
+    let mut own = Defs::default();
+    add_defs(&mut own, body, &Arc::from(text));
+    let folder = if path.is_file() {
+        folder_defs(path, opts)
+    } else {
+        None
     };
-    let own: Arc<str> = Arc::from(text);
-    add_defs(&mut scope, body, &own);
-    let mut tfvars: Vec<(String, Body, Arc<str>)> = Vec::new();
+    Scope {
+        own,
+        folder,
+        budget: std::cell::Cell::new(EVAL_BUDGET),
+    }
+}
+
+/// A folder's `.tf` and auto-loaded `.tfvars` files, as (name, modified, length).
+type Listing = Vec<(String, Option<std::time::SystemTime>, u64)>;
+
+/// Folders and the listing their definitions were read from.
+type FolderCache = HashMap<PathBuf, (Listing, Arc<Defs>)>;
+
+/// The definitions of a folder, cached while its files are unchanged: every file of a folder
+/// resolves against the same definitions, so a folder is parsed once, not once per file.
+static FOLDERS: LazyLock<Mutex<FolderCache>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// How many folders the cache keeps.
+const CACHED_FOLDERS: usize = 256;
+
+fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
-    if path.is_file()
-        && let Ok(entries) = std::fs::read_dir(dir)
+    let mut listing: Listing = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let wanted = name.ends_with(".tf")
+                || name == "terraform.tfvars"
+                || name.ends_with(".auto.tfvars");
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            wanted.then(|| (name, meta.modified().ok(), meta.len()))
+        })
+        .collect();
+    listing.sort();
+    let key = dir.to_path_buf();
+    if let Ok(cache) = FOLDERS.lock()
+        && let Some((l, defs)) = cache.get(&key)
+        && *l == listing
     {
-        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            if f.file_name() == path.file_name() || !f.is_file() {
-                continue;
-            }
-            let name = f
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string();
-            let is_tf = name.ends_with(".tf");
-            let is_vars = name == "terraform.tfvars" || name.ends_with(".auto.tfvars");
-            if !is_tf && !is_vars {
-                continue;
-            }
-            let small = std::fs::metadata(&f).is_ok_and(|m| m.len() <= opts.max_bytes);
-            let Some(t) = small.then(|| std::fs::read_to_string(&f).ok()).flatten() else {
-                continue;
-            };
-            // A file that does not parse is reported when it is read itself.
-            let Ok(b) = hcl_edit::parser::parse_body(&t) else {
-                continue;
-            };
-            let t: Arc<str> = Arc::from(t);
-            if is_tf {
-                add_defs(&mut scope, &b, &t);
-            } else {
-                tfvars.push((name, b, t));
-            }
+        return Some(defs.clone());
+    }
+    let mut defs = Defs::default();
+    let mut tfvars: Vec<(&str, Body, Arc<str>)> = Vec::new();
+    for (name, _, len) in &listing {
+        if *len > opts.max_bytes {
+            continue;
+        }
+        let Ok(t) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        // A file that does not parse is reported when it is read itself.
+        let Ok(b) = hcl_edit::parser::parse_body(&t) else {
+            continue;
+        };
+        let t: Arc<str> = Arc::from(t);
+        if name.ends_with(".tf") {
+            add_defs(&mut defs, &b, &t);
+        } else {
+            tfvars.push((name, b, t));
         }
     }
     // `terraform.tfvars` first, then `*.auto.tfvars` in name order, later ones winning.
-    tfvars.sort_by_key(|(n, _, _)| (n != "terraform.tfvars", n.clone()));
+    tfvars.sort_by_key(|(n, _, _)| (*n != "terraform.tfvars", n.to_string()));
     for (_, b, t) in tfvars {
         for a in b.attributes() {
-            scope.vars.insert(
+            defs.tfvars.insert(
                 a.key.value().as_str().to_string(),
                 Def {
                     expr: a.value.clone(),
@@ -238,17 +265,23 @@ fn folder_scope(path: &Path, text: &str, body: &Body, opts: &LoadOptions) -> Sco
             );
         }
     }
-    scope
+    let defs = Arc::new(defs);
+    if let Ok(mut cache) = FOLDERS.lock() {
+        if cache.len() >= CACHED_FOLDERS {
+            cache.clear();
+        }
+        cache.insert(key, (listing, defs.clone()));
+    }
+    Some(defs)
 }
 
 /// Adds the locals and variable defaults of a body (first definition wins).
-fn add_defs(scope: &mut Scope, body: &Body, text: &Arc<str>) {
+fn add_defs(defs: &mut Defs, body: &Body, text: &Arc<str>) {
     for b in body.blocks() {
         match b.ident.value().as_str() {
             "locals" => {
                 for a in b.body.attributes() {
-                    scope
-                        .locals
+                    defs.locals
                         .entry(a.key.value().as_str().to_string())
                         .or_insert_with(|| Def {
                             expr: a.value.clone(),
@@ -262,8 +295,7 @@ fn add_defs(scope: &mut Scope, body: &Body, text: &Arc<str>) {
                 else {
                     continue;
                 };
-                scope
-                    .vars
+                defs.defaults
                     .entry(name.as_str().to_string())
                     .or_insert_with(|| Def {
                         expr: default.value.clone(),
