@@ -102,6 +102,24 @@ const KNOWN: &[(&str, u32, &str, &str)] = &[
         "Cluster/shop.example.com",
     ),
     (
+        "describe/eks-cluster.json",
+        2,
+        "cloud-secrets-encryption",
+        "arn:aws:eks:eu-west-1:111122223333:cluster/shop",
+    ),
+    (
+        "describe/eks-cluster.json",
+        10,
+        "cloud-api-endpoint-open",
+        "arn:aws:eks:eu-west-1:111122223333:cluster/shop",
+    ),
+    (
+        "describe/eks-nodegroup.json",
+        6,
+        "cloud-node-admin-ports-open",
+        "arn:aws:eks:eu-west-1:111122223333:nodegroup/shop/default/1",
+    ),
+    (
         "kubeadm/etcd.yaml",
         22,
         "etcd-client-cert-auth",

@@ -10,6 +10,7 @@
 //! [`Document`]: crate::Document
 
 pub mod cloudformation;
+pub mod describe;
 mod kubernetes;
 #[cfg(feature = "terraform")]
 pub mod terraform;
@@ -85,6 +86,7 @@ impl Formats {
                 Arc::new(Kubernetes),
                 Arc::new(cloudformation::CloudFormation),
                 Arc::new(tfplan::TerraformPlan),
+                Arc::new(describe::Describe),
                 #[cfg(feature = "terraform")]
                 Arc::new(terraform::Terraform),
             ],

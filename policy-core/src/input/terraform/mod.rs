@@ -203,8 +203,7 @@ type FolderCache = HashMap<PathBuf, (Listing, Arc<Defs>)>;
 
 /// The definitions of a folder, cached while its files are unchanged: every file of a folder
 /// resolves against the same definitions, so a folder is parsed once, not once per file.
-static FOLDERS: LazyLock<Mutex<FolderCache>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static FOLDERS: LazyLock<Mutex<FolderCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// How many folders the cache keeps.
 const CACHED_FOLDERS: usize = 256;

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::document::{Document, KUBERNETES};
 use crate::input::cloudformation::CLOUDFORMATION;
+use crate::input::describe::DESCRIBE;
 use crate::value::{Node, Value};
 use crate::view::{TypeKey, View, ViewBuilder};
 
@@ -51,6 +52,9 @@ impl View for CloudCluster {
             let mut k = terraform_types(TYPES.iter().map(|(t, _)| *t));
             k.push(TypeKey::new(KUBERNETES, "Cluster"));
             k.push(TypeKey::new(CLOUDFORMATION, "AWS::EKS::Cluster"));
+            for t in ["EksCluster", "GkeCluster", "AksCluster", "OkeCluster"] {
+                k.push(TypeKey::new(DESCRIBE, t));
+            }
             k
         });
         &KEYS
@@ -62,6 +66,9 @@ impl View for CloudCluster {
         }
         if doc.format() == CLOUDFORMATION {
             return eks_template(doc, b);
+        }
+        if doc.format() == DESCRIBE {
+            return described(doc, b);
         }
         let kind = doc.kind()?;
         let provider = TYPES.iter().find(|(t, _)| *t == kind)?.1;
@@ -307,5 +314,112 @@ fn eks_template(doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
     let mut o = Out::new();
     o.set("provider", string(b, "aws", root));
     eks(b, kind, root, &EKS_CFN, &mut o);
+    Some(o.finish(b, root))
+}
+
+const EKS_DESCRIBE: EksPaths = EksPaths {
+    public: "resourcesVpcConfig.endpointPublicAccess",
+    cidrs: "resourcesVpcConfig.publicAccessCidrs",
+    encryption: "encryptionConfig",
+    resources: "resources",
+    key: "provider.keyArn",
+};
+
+/// A cluster as the provider describes it.
+fn described(doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
+    let kind = doc.kind()?;
+    let root = doc.root();
+    let mut o = Out::new();
+    match kind {
+        "EksCluster" => {
+            o.set("provider", string(b, "aws", root));
+            eks(b, kind, root, &EKS_DESCRIBE, &mut o);
+        }
+        "GkeCluster" => {
+            o.set("provider", string(b, "google", root));
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "private_endpoint",
+                "privateClusterConfig.enablePrivateEndpoint",
+            );
+            let enabled = field(root, "masterAuthorizedNetworksConfig.enabled")
+                .is_some_and(|e| matches!(e.value, Value::Bool(true)));
+            let cidrs = match field(root, "masterAuthorizedNetworksConfig") {
+                Some(m) if enabled => {
+                    let items = match m.get("cidrBlocks").map(|c| &c.value) {
+                        Some(Value::List(l)) => l
+                            .iter()
+                            .filter_map(|c| c.get("cidrBlock"))
+                            .cloned()
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    Some(list(b, items, m))
+                }
+                _ => {
+                    let d = provider_default(kind, "masterAuthorizedNetworksConfig")?;
+                    Some(super::defaulted(
+                        b,
+                        d,
+                        root,
+                        "masterAuthorizedNetworksConfig",
+                    ))
+                }
+            };
+            o.opt("allowed_cidrs", cidrs);
+            let enc = match field(root, "databaseEncryption.state") {
+                Some(s) => Some(boolean(b, s.as_str() == Some("ENCRYPTED"), s)),
+                None => field_or_default(b, kind, root, "databaseEncryption"),
+            };
+            o.opt("secrets_encrypted", enc);
+            o.known_or_default(b, kind, root, "legacy_abac", "legacyAbac.enabled");
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "private_nodes",
+                "privateClusterConfig.enablePrivateNodes",
+            );
+        }
+        "AksCluster" => {
+            o.set("provider", string(b, "azure", root));
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "private_endpoint",
+                "apiServerAccessProfile.enablePrivateCluster",
+            );
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "allowed_cidrs",
+                "apiServerAccessProfile.authorizedIpRanges",
+            );
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "secrets_encrypted",
+                "securityProfile.azureKeyVaultKms.enabled",
+            );
+            o.known_or_default(b, kind, root, "rbac_enabled", "enableRbac");
+        }
+        "OkeCluster" => {
+            o.set("provider", string(b, "oracle", root));
+            o.known_or_default(
+                b,
+                kind,
+                root,
+                "public_endpoint",
+                "endpoint-config.is-public-ip-enabled",
+            );
+            o.opt("secrets_encrypted", key_set(b, kind, root, "kms-key-id"));
+        }
+        _ => return None,
+    }
     Some(o.finish(b, root))
 }

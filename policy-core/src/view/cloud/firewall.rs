@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use super::{Out, boolean, field, field_or_default, is_unknown, list, string, terraform_types};
 use crate::document::{Document, KUBERNETES};
 use crate::input::cloudformation::CLOUDFORMATION;
+use crate::input::describe::DESCRIBE;
 use crate::value::{List, Node, Value};
 use crate::view::{TypeKey, View, ViewBuilder};
 
@@ -13,6 +14,7 @@ use crate::view::{TypeKey, View, ViewBuilder};
 pub const CLOUD_FIREWALL: &str = "cloud_firewall";
 
 const TYPES: &[&str] = &[
+    "aws_eks_node_group",
     "aws_security_group",
     "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule",
@@ -41,6 +43,7 @@ impl View for CloudFirewall {
         static KEYS: LazyLock<Vec<TypeKey>> = LazyLock::new(|| {
             let mut k = terraform_types(TYPES.iter().copied());
             k.push(TypeKey::new(KUBERNETES, "Cluster"));
+            k.push(TypeKey::new(DESCRIBE, "EksNodegroup"));
             k.push(TypeKey::new(CLOUDFORMATION, "AWS::EC2::SecurityGroup"));
             k.push(TypeKey::new(
                 CLOUDFORMATION,
@@ -71,6 +74,12 @@ impl View for CloudFirewall {
             return Some(o.finish(b, root));
         }
         match kind {
+            "aws_eks_node_group" => {
+                rules.extend(node_group_ssh(b, kind, root, &NODE_GROUP_TF));
+            }
+            "EksNodegroup" => {
+                rules.extend(node_group_ssh(b, kind, root, &NODE_GROUP_DESCRIBE));
+            }
             "AWS::EC2::SecurityGroup" => {
                 if let Some(p) = root.get("Properties") {
                     for r in blocks(p, "SecurityGroupIngress") {
@@ -362,4 +371,46 @@ fn oci_rule(b: &mut ViewBuilder<'_>, r: &Node) -> Node {
     };
     let src = field(r, "source").cloned();
     rule(b, r, true, &protocol, ports, src.as_ref())
+}
+
+/// Where an EKS node group keeps its SSH access: the block, the key, the source groups.
+struct NodeGroupKeys {
+    block: &'static str,
+    key: &'static str,
+    sources: &'static str,
+}
+
+const NODE_GROUP_TF: NodeGroupKeys = NodeGroupKeys {
+    block: "remote_access",
+    key: "ec2_ssh_key",
+    sources: "remote_access.source_security_group_ids",
+};
+
+const NODE_GROUP_DESCRIBE: NodeGroupKeys = NodeGroupKeys {
+    block: "remoteAccess",
+    key: "ec2SshKey",
+    sources: "remoteAccess.sourceSecurityGroups",
+};
+
+/// The SSH rule of an EKS managed node group with remote access: port 22 from its source
+/// security groups, or from anywhere when it names none (the EKS default).
+fn node_group_ssh(
+    b: &mut ViewBuilder<'_>,
+    kind: &str,
+    root: &Node,
+    k: &NodeGroupKeys,
+) -> Option<Node> {
+    let access = super::first_block(root.get(k.block)?);
+    field(access, k.key)?;
+    let src = match field(root, k.sources) {
+        Some(s) if !matches!(&s.value, Value::List(l) if l.is_empty()) => Some(s.clone()),
+        _ => {
+            let d = super::provider_default(kind, k.sources)?;
+            let leaf = k.sources.rsplit('.').next().unwrap_or(k.sources);
+            Some(super::defaulted(b, d, access, leaf))
+        }
+    };
+    let pair = range(b, 22, 22, access);
+    let ports = list(b, vec![pair], access);
+    Some(rule(b, access, true, "tcp", ports, src.as_ref()))
 }
