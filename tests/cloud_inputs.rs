@@ -198,3 +198,20 @@ fn cloudformation_intrinsics_are_unknown_not_their_argument() {
         "cloudformation"
     );
 }
+
+#[test]
+fn deep_terraform_nesting_is_an_error_not_a_crash() {
+    let deep = format!(
+        "resource \"aws_eks_cluster\" \"x\" {{\n  v = {}{}\n}}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let s = ENGINE.check_str("deep.tf", &deep);
+    assert_eq!(s.load_errors.len(), 1, "{:?}", s.load_errors);
+    assert_eq!(s.load_errors[0].line, 2);
+    assert!(
+        s.load_errors[0].message.contains("nesting"),
+        "{}",
+        s.load_errors[0]
+    );
+}

@@ -1,6 +1,9 @@
 //! Provider-neutral views of cloud resources, with provider defaults as data.
 //!
-//! - `cloud_cluster`: a managed Kubernetes control plane (EKS, GKE, AKS, ACK, OKE, IKS):
+//! The views read Terraform source and plans, CloudFormation, provider describe output and kops
+//! `Cluster` specs.
+//!
+//! - `cloud_cluster`: a managed Kubernetes control plane (EKS, GKE, AKS, ACK, OKE, IKS, kops):
 //!   whether its API endpoint is public, the CIDRs allowed to reach it, whether Secrets are
 //!   envelope-encrypted with a key, RBAC and legacy authentication settings, private nodes;
 //! - `cloud_firewall`: ingress rules of security groups, firewalls, NSGs and security lists, as
