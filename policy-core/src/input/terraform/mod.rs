@@ -58,7 +58,9 @@ impl InputFormat for Terraform {
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("tf" | "tfvars") => Confidence::Name,
-            _ if looks_like_hcl(head) => Confidence::Content,
+            // By content only when the name says nothing (standard input, an inline fixture): a
+            // README quoting a resource block is not Terraform.
+            None if looks_like_hcl(head) => Confidence::Content,
             _ => Confidence::No,
         }
     }
