@@ -9,10 +9,15 @@
 //!
 //! [`Document`]: crate::Document
 
+pub mod cloudformation;
 mod connaisseur;
+pub mod describe;
 mod dockerfile;
 mod kubernetes;
 pub mod reports;
+#[cfg(feature = "terraform")]
+pub mod terraform;
+pub mod tfplan;
 mod tree;
 
 use std::fmt;
@@ -90,6 +95,11 @@ impl Formats {
                 Arc::new(reports::VulnerabilityReports),
                 Arc::new(reports::Sarif),
                 Arc::new(reports::Zap),
+                Arc::new(cloudformation::CloudFormation),
+                Arc::new(tfplan::TerraformPlan),
+                Arc::new(describe::Describe),
+                #[cfg(feature = "terraform")]
+                Arc::new(terraform::Terraform),
             ],
         }
     }

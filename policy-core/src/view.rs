@@ -8,6 +8,8 @@
 //! omitted a field whose default it holds, so a finding on it lands on the user's line and says
 //! so. The compiler validates `on` clauses against the names of the registry it is given.
 
+#[cfg(feature = "terraform")]
+pub mod cloud;
 mod workload;
 
 use std::fmt;
@@ -145,7 +147,15 @@ impl Views {
     /// The views fourc offers out of the box: `workload`.
     pub fn standard() -> Self {
         Views {
-            list: vec![Arc::new(Workload)],
+            list: vec![
+                Arc::new(Workload),
+                #[cfg(feature = "terraform")]
+                Arc::new(cloud::CloudCluster),
+                #[cfg(feature = "terraform")]
+                Arc::new(cloud::CloudFirewall),
+                #[cfg(feature = "terraform")]
+                Arc::new(cloud::CloudIam),
+            ],
         }
     }
 

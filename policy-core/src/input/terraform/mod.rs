@@ -1,0 +1,309 @@
+//! Terraform source: `*.tf` files (and the `*.tfvars` that feed them), one document per
+//! `resource` and `data` block.
+//!
+//! Parsed with [`hcl_edit`], chosen because it is the maintained HCL crate that keeps the byte
+//! span of every attribute, block and expression (findings land on the user's line and column),
+//! parses the whole HCL2 syntax (templates, heredocs, `for` expressions) without evaluating it,
+//! and is pure Rust with a small dependency tree (`winnow`, `hcl-primitives`, `vecmap-rs`). It is
+//! behind the `terraform` feature of policy-core, on by default.
+//!
+//! Normalization steps of this format:
+//! - a `resource "T" "N"` block is a document of type `T`, name `N`, address `T.N`; a
+//!   `data "T" "N"` block is a document of type `T` with address `data.T.N`;
+//! - attributes are map entries, nested blocks are lists of maps under the block's name (a
+//!   `dynamic "x"` block contributes its `content` under `x`);
+//! - a Terraform folder is one unit: `var.*` resolves against `terraform.tfvars`,
+//!   `*.auto.tfvars` and variable defaults, `local.*` against every `locals` block of the `.tf`
+//!   files in the same folder (read from disk beside the source); what a static reader cannot
+//!   know is an unknown marker (see [`expr`]), never a guess;
+//! - `jsonencode(x)` reads as `x` itself, so policy documents are structures.
+//!
+//! Module calls are not followed: resources of a `module` block are not read.
+
+mod expr;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use hcl_edit::Span as _;
+use hcl_edit::structure::{Block, Body, Structure};
+
+use expr::{Def, Defs, Eval, Scope, span_of};
+pub use expr::{UNKNOWN, is_unknown};
+
+use super::{Confidence, InputFormat};
+use crate::document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
+use crate::value::{List, MapBuilder, Node, Str, Value};
+
+/// The format name of Terraform source.
+pub const TERRAFORM: &str = "terraform";
+
+/// Terraform source files (`*.tf`, `*.tfvars`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Terraform;
+
+/// How many expressions one source may evaluate, references followed included.
+const EVAL_BUDGET: usize = 1_000_000;
+
+impl InputFormat for Terraform {
+    fn name(&self) -> &str {
+        TERRAFORM
+    }
+
+    fn sniff(&self, path: Option<&Path>, head: &[u8]) -> Confidence {
+        let ext = path
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("tf" | "tfvars") => Confidence::Name,
+            // By content only when the name says nothing (standard input, an inline fixture): a
+            // README quoting a resource block is not Terraform.
+            None if looks_like_hcl(head) => Confidence::Content,
+            _ => Confidence::No,
+        }
+    }
+
+    fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+        let mut out = Loaded::default();
+        let body = match hcl_edit::parser::parse_body(source.text()) {
+            Ok(b) => b,
+            Err(e) => {
+                let loc = e.location();
+                out.errors.push(LoadError {
+                    source_name: source.name_arc().clone(),
+                    line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+                    col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+                    message: format!("invalid Terraform: {}", e.message()),
+                });
+                return out;
+            }
+        };
+        let path = Path::new(source.name());
+        if path.extension().is_some_and(|e| e == "tfvars") {
+            // Read for the `.tf` files beside it; it holds no resource.
+            return out;
+        }
+        let scope = folder_scope(path, source.text(), &body, opts);
+        let mut ev = Eval {
+            scope: &scope,
+            text: source.text(),
+            depth: 0,
+            max_depth: opts.max_depth,
+        };
+        for block in body.blocks() {
+            let kind = block.ident.value().as_str();
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let (ty, name, address) = match (kind, labels.as_slice()) {
+                ("resource", [ty, name]) => (*ty, *name, format!("{ty}.{name}")),
+                ("data", [ty, name]) => (*ty, *name, format!("data.{ty}.{name}")),
+                _ => continue,
+            };
+            let root = block_node(&mut ev, block);
+            let id = ResourceId::new(TERRAFORM, ty)
+                .with_name(name)
+                .with_address(&address);
+            let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
+            out.documents
+                .push(Document::with_identity(source.clone(), index, root, id));
+        }
+        out
+    }
+}
+
+/// Whether the first bytes read as Terraform: a line opening a `resource`, `data`, `variable`,
+/// `locals`, `provider`, `module` or `terraform` block.
+fn looks_like_hcl(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        [
+            "resource \"",
+            "data \"",
+            "variable \"",
+            "provider \"",
+            "module \"",
+        ]
+        .iter()
+        .any(|p| l.starts_with(p))
+            || l.starts_with("locals {")
+            || l.starts_with("terraform {")
+    })
+}
+
+/// A block's body as a map: attributes as entries, nested blocks as lists of maps.
+fn block_node(ev: &mut Eval<'_>, block: &Block) -> Node {
+    body_node(ev, &block.body, span_of(block.span()))
+}
+
+fn body_node(ev: &mut Eval<'_>, body: &Body, span: crate::value::Span) -> Node {
+    let mut m = MapBuilder::with_capacity(body.len());
+    let mut nested: Vec<(Str, Vec<Node>)> = Vec::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let mut v = ev.eval(&a.value);
+                // A scalar's span starts at its key, as in the YAML loader.
+                if !matches!(v.value, Value::Map(_) | Value::List(_)) {
+                    v.span = span_of(a.span());
+                }
+                m.insert(Str::from(a.key.value().as_str()), v);
+            }
+            Structure::Block(b) => {
+                let ident = b.ident.value().as_str();
+                let (name, node) = if ident == "dynamic" {
+                    let Some(label) = b.labels.first() else {
+                        continue;
+                    };
+                    let content = b.body.get_blocks("content").next();
+                    let node = match content {
+                        Some(c) => body_node(ev, &c.body, span_of(b.span())),
+                        None => continue,
+                    };
+                    (label.as_str().to_string(), node)
+                } else {
+                    (ident.to_string(), block_node(ev, b))
+                };
+                match nested.iter_mut().find(|(k, _)| **k == *name) {
+                    Some((_, v)) => v.push(node),
+                    None => nested.push((Str::from(name), vec![node])),
+                }
+            }
+        }
+    }
+    for (k, items) in nested {
+        let span = items.first().map_or(crate::value::Span::NONE, |n| n.span);
+        m.insert(k, Node::new(Value::List(List::from_vec(items)), span));
+    }
+    Node::new(Value::Map(m.finish()), span)
+}
+
+/// Variables and locals of the folder of `path`: this source's own, then those of the other
+/// `.tf` files beside it, with values from `terraform.tfvars` and `*.auto.tfvars` overriding
+/// defaults.
+fn folder_scope(path: &Path, text: &str, body: &Body, opts: &LoadOptions) -> Scope {
+    let mut own = Defs::default();
+    add_defs(&mut own, body, &Arc::from(text));
+    let folder = if path.is_file() {
+        folder_defs(path, opts)
+    } else {
+        None
+    };
+    Scope {
+        own,
+        folder,
+        budget: std::cell::Cell::new(EVAL_BUDGET),
+    }
+}
+
+/// A folder's `.tf` and auto-loaded `.tfvars` files, as (name, modified, length).
+type Listing = Vec<(String, Option<std::time::SystemTime>, u64)>;
+
+/// Folders and the listing their definitions were read from.
+type FolderCache = HashMap<PathBuf, (Listing, Arc<Defs>)>;
+
+/// The definitions of a folder, cached while its files are unchanged: every file of a folder
+/// resolves against the same definitions, so a folder is parsed once, not once per file.
+static FOLDERS: LazyLock<Mutex<FolderCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// How many folders the cache keeps.
+const CACHED_FOLDERS: usize = 256;
+
+fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new("."));
+    let mut listing: Listing = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let wanted = name.ends_with(".tf")
+                || name == "terraform.tfvars"
+                || name.ends_with(".auto.tfvars");
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            wanted.then(|| (name, meta.modified().ok(), meta.len()))
+        })
+        .collect();
+    listing.sort();
+    let key = dir.to_path_buf();
+    if let Ok(cache) = FOLDERS.lock()
+        && let Some((l, defs)) = cache.get(&key)
+        && *l == listing
+    {
+        return Some(defs.clone());
+    }
+    let mut defs = Defs::default();
+    let mut tfvars: Vec<(&str, Body, Arc<str>)> = Vec::new();
+    for (name, _, len) in &listing {
+        if *len > opts.max_bytes {
+            continue;
+        }
+        let Ok(t) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        // A file that does not parse is reported when it is read itself.
+        let Ok(b) = hcl_edit::parser::parse_body(&t) else {
+            continue;
+        };
+        let t: Arc<str> = Arc::from(t);
+        if name.ends_with(".tf") {
+            add_defs(&mut defs, &b, &t);
+        } else {
+            tfvars.push((name, b, t));
+        }
+    }
+    // `terraform.tfvars` first, then `*.auto.tfvars` in name order, later ones winning.
+    tfvars.sort_by_key(|(n, _, _)| (*n != "terraform.tfvars", n.to_string()));
+    for (_, b, t) in tfvars {
+        for a in b.attributes() {
+            defs.tfvars.insert(
+                a.key.value().as_str().to_string(),
+                Def {
+                    expr: a.value.clone(),
+                    text: t.clone(),
+                },
+            );
+        }
+    }
+    let defs = Arc::new(defs);
+    if let Ok(mut cache) = FOLDERS.lock() {
+        if cache.len() >= CACHED_FOLDERS {
+            cache.clear();
+        }
+        cache.insert(key, (listing, defs.clone()));
+    }
+    Some(defs)
+}
+
+/// Adds the locals and variable defaults of a body (first definition wins).
+fn add_defs(defs: &mut Defs, body: &Body, text: &Arc<str>) {
+    for b in body.blocks() {
+        match b.ident.value().as_str() {
+            "locals" => {
+                for a in b.body.attributes() {
+                    defs.locals
+                        .entry(a.key.value().as_str().to_string())
+                        .or_insert_with(|| Def {
+                            expr: a.value.clone(),
+                            text: text.clone(),
+                        });
+                }
+            }
+            "variable" => {
+                let (Some(name), Some(default)) =
+                    (b.labels.first(), b.body.get_attribute("default"))
+                else {
+                    continue;
+                };
+                defs.defaults
+                    .entry(name.as_str().to_string())
+                    .or_insert_with(|| Def {
+                        expr: default.value.clone(),
+                        text: text.clone(),
+                    });
+            }
+            _ => {}
+        }
+    }
+}
