@@ -15,6 +15,7 @@ pub mod profile;
 pub mod ruleset;
 pub mod scan;
 pub mod snippet;
+pub mod suggest;
 pub mod testing;
 pub mod trace;
 pub mod value;

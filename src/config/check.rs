@@ -207,45 +207,4 @@ fn describe(ty: &ParamType, v: &Value) -> String {
 }
 
 /// The closest name within a small edit distance, for "did you mean".
-pub(crate) fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    names
-        .map(|n| (distance(word, n), n))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, n)| n)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(c) = cur.get_mut(j + 1) {
-                *c = sub.min(del).min(ins);
-            }
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggestions_are_close_names() {
-        let names = ["pss-baseline-privileged", "pss-baseline-host-path"];
-        assert_eq!(
-            suggest("pss-baseline-privileg", names.iter().copied()),
-            Some("pss-baseline-privileged")
-        );
-        assert_eq!(suggest("team-label", names.iter().copied()), None);
-        assert_eq!(distance("kitten", "sitting"), 3);
-    }
-}
+pub(crate) use policy_core::suggest::suggest;
