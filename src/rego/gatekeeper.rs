@@ -1,0 +1,791 @@
+//! Gatekeeper ConstraintTemplates and Constraints as a rule backend.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use policy_core::backend::RuleBackend;
+use policy_core::ir::SrcSpan;
+use policy_core::value::{Node, Str};
+use policy_core::{
+    Document, EvalError, Finding, Layer, LoadOptions, Report, RuleMeta, Severity, Source,
+};
+use serde_json::Value as Json;
+
+use super::locate::locate;
+
+/// A policy file that cannot be used: the file, the line and why.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct RegoError {
+    /// The policy file.
+    pub file: String,
+    /// The line in it (1-based; 0 when unknown).
+    pub line: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+struct Template {
+    /// The CRD kind Constraints of it have.
+    kind: String,
+    package: String,
+    title: String,
+    description: Option<String>,
+    /// Policies added, time limit set.
+    engine: regorus::Engine,
+}
+
+struct Constraint {
+    template: usize,
+    parameters: regorus::Value,
+    matcher: Match,
+}
+
+/// Gatekeeper Constraints (each one rule) over their ConstraintTemplates, evaluated by regorus.
+pub struct RegoBackend {
+    templates: Vec<Template>,
+    constraints: Vec<Constraint>,
+    metas: Vec<Arc<RuleMeta>>,
+}
+
+impl std::fmt::Debug for RegoBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegoBackend")
+            .field("templates", &self.templates.len())
+            .field("constraints", &self.metas)
+            .finish()
+    }
+}
+
+/// A YAML document of a policy file, with its line.
+struct Doc {
+    json: Json,
+    line: u32,
+    /// The JSON of named fields' lines: `spec.targets` for a template's Rego.
+    root: Node,
+    source: Arc<Source>,
+}
+
+impl Doc {
+    fn line_of(&self, path: &[&str]) -> u32 {
+        self.root
+            .get_path(path)
+            .map_or(self.line, |n| self.source.line_col(n.span.start()).0)
+    }
+}
+
+fn read_docs(file: &str, text: &str) -> Result<Vec<Doc>, RegoError> {
+    let source = Source::new(file, text);
+    let loaded = policy_core::yaml::load_str(&source, &LoadOptions::default());
+    if let Some(e) = loaded.errors.first() {
+        return Err(RegoError {
+            file: file.to_string(),
+            line: e.line(),
+            message: e.message().to_string(),
+        });
+    }
+    Ok(loaded
+        .documents
+        .into_iter()
+        .map(|d| Doc {
+            json: d.root().value.to_json(),
+            line: source.line_col(d.root().span.start()).0,
+            root: d.root().clone(),
+            source: source.clone(),
+        })
+        .collect())
+}
+
+fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
+    let mut v = v;
+    for p in path {
+        v = v.get(p)?;
+    }
+    v.as_str()
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The package a Rego module declares.
+fn package_of(rego: &str) -> Option<String> {
+    rego.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("package ")
+            .map(|p| p.trim().to_string())
+    })
+}
+
+impl RegoBackend {
+    /// Reads every ConstraintTemplate and Constraint of `files` (name, text); documents of
+    /// other kinds are ignored. Templates are compiled here.
+    pub fn load(files: &[(String, String)]) -> Result<Self, RegoError> {
+        let mut templates = Vec::new();
+        let mut constraint_docs = Vec::new();
+        for (file, text) in files {
+            for d in read_docs(file, text)? {
+                let kind = str_at(&d.json, &["kind"]).unwrap_or_default();
+                let api = str_at(&d.json, &["apiVersion"]).unwrap_or_default();
+                if kind == "ConstraintTemplate" && api.starts_with("templates.gatekeeper.sh/") {
+                    templates.push(template(file, &d)?);
+                } else if api.starts_with("constraints.gatekeeper.sh/") {
+                    constraint_docs.push((file.clone(), d));
+                }
+            }
+        }
+        let mut constraints = Vec::new();
+        let mut metas = Vec::new();
+        for (file, d) in constraint_docs {
+            let (c, meta) = constraint(&file, &d, &templates)?;
+            constraints.push(c);
+            metas.push(Arc::new(meta));
+        }
+        Ok(RegoBackend {
+            templates,
+            constraints,
+            metas,
+        })
+    }
+
+    /// Whether it holds no Constraint (templates alone define no rule).
+    pub fn is_empty(&self) -> bool {
+        self.constraints.is_empty()
+    }
+
+    /// The CRD kinds of its templates.
+    pub fn template_kinds(&self) -> Vec<&str> {
+        self.templates.iter().map(|t| t.kind.as_str()).collect()
+    }
+
+    /// Reviews `docs` with the enabled Constraints, `inventory` forming `data.inventory`
+    /// (a scan passes its documents as both; a gator suite case its own inventory).
+    pub fn review(&self, docs: &[Document], inventory: &[Document], enabled: &[bool]) -> Report {
+        let mut report = Report {
+            documents: docs.len(),
+            ..Report::default()
+        };
+        let data = inventory_data(inventory);
+        let mut prepared = Vec::with_capacity(self.templates.len());
+        for t in &self.templates {
+            let mut e = t.engine.clone();
+            if let Err(err) = e.add_data(data.clone()) {
+                // Only when the inventory is not an object: it always is.
+                for (i, c) in self.constraints.iter().enumerate() {
+                    if c.template == prepared.len()
+                        && let (Some(m), Some(d)) = (self.metas.get(i), docs.first())
+                    {
+                        report.errors.push(EvalError::new(
+                            m.clone(),
+                            d,
+                            format!("cannot add the inventory: {err}"),
+                            m.origin.as_deref().unwrap_or_default().to_string(),
+                        ));
+                    }
+                }
+            }
+            prepared.push(e);
+        }
+        let namespaces = namespace_labels(docs, inventory);
+        let run = |engines: &mut Vec<regorus::Engine>, chunk: &[Document]| {
+            let mut out = Report::default();
+            for d in chunk {
+                self.review_one(engines, d, &namespaces, enabled, &mut out);
+            }
+            out
+        };
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Report> = {
+            use rayon::prelude::*;
+            let n = rayon::current_num_threads().max(1) * 4;
+            let size = docs.len().div_ceil(n).max(1);
+            docs.par_chunks(size)
+                .map(|chunk| {
+                    let mut engines = prepared.clone();
+                    run(&mut engines, chunk)
+                })
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Report> = vec![run(&mut prepared, docs)];
+        for p in parts {
+            report.findings.extend(p.findings);
+            report.errors.extend(p.errors);
+        }
+        report
+    }
+
+    fn review_one(
+        &self,
+        engines: &mut [regorus::Engine],
+        doc: &Document,
+        namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+        enabled: &[bool],
+        out: &mut Report,
+    ) {
+        let object = doc.root().value.to_json();
+        let Some(info) = ObjectInfo::of(&object) else {
+            return;
+        };
+        // Converted once per document, whatever the number of Constraints.
+        let review = regorus::Value::from(review_json(doc, object.clone(), &info));
+        for (i, c) in self.constraints.iter().enumerate() {
+            if !enabled.get(i).copied().unwrap_or(false)
+                || !c.matcher.matches(&info, Some(namespaces))
+            {
+                continue;
+            }
+            let (Some(t), Some(engine), Some(meta)) = (
+                self.templates.get(c.template),
+                engines.get_mut(c.template),
+                self.metas.get(i),
+            ) else {
+                continue;
+            };
+            let mut input = BTreeMap::new();
+            input.insert(regorus::Value::from("review"), review.clone());
+            input.insert(regorus::Value::from("parameters"), c.parameters.clone());
+            engine.set_input(regorus::Value::from(input));
+            match engine.eval_rule(format!("data.{}.violation", t.package)) {
+                Ok(v) => {
+                    for (msg, details) in violations(&v) {
+                        let at = locate(doc.root(), &msg, details.as_ref());
+                        out.findings
+                            .push(Finding::locate(meta.clone(), doc, &at, msg));
+                    }
+                }
+                Err(e) => out.errors.push(EvalError::new(
+                    meta.clone(),
+                    doc,
+                    format!("Rego evaluation failed: {e}"),
+                    meta.origin.as_deref().unwrap_or_default().to_string(),
+                )),
+            }
+        }
+    }
+
+    /// The Constraints that select `doc`.
+    fn applicable_to(&self, doc: &Document) -> Vec<usize> {
+        let object = doc.root().value.to_json();
+        let Some(info) = ObjectInfo::of(&object) else {
+            return Vec::new();
+        };
+        self.constraints
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.matcher.matches(&info, None))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+impl RuleBackend for RegoBackend {
+    fn name(&self) -> &str {
+        "rego"
+    }
+
+    fn rules(&self) -> &[Arc<RuleMeta>] {
+        &self.metas
+    }
+
+    fn evaluate(&self, docs: &[Document], enabled: &[bool]) -> Report {
+        self.review(docs, docs, enabled)
+    }
+
+    fn applicable(&self, doc: &Document) -> Vec<usize> {
+        self.applicable_to(doc)
+    }
+}
+
+/// The messages and details of a `violation` set.
+fn violations(v: &regorus::Value) -> Vec<(String, Option<Json>)> {
+    let Ok(set) = v.as_set() else {
+        return Vec::new();
+    };
+    set.iter()
+        .map(|item| {
+            let obj = item.as_object().ok();
+            let field = |k: &str| obj.and_then(|o| o.get(&regorus::Value::from(k)));
+            let msg = match field("msg") {
+                Some(m) => match m.as_string() {
+                    Ok(s) => s.to_string(),
+                    Err(_) => m.to_json_str().unwrap_or_default(),
+                },
+                None => item.to_json_str().unwrap_or_default(),
+            };
+            let details = field("details")
+                .and_then(|d| d.to_json_str().ok())
+                .and_then(|s| serde_json::from_str(&s).ok());
+            (msg, details)
+        })
+        .collect()
+}
+
+fn compile_error(file: &str, line: u32, kind: &str, e: impl std::fmt::Display) -> RegoError {
+    RegoError {
+        file: file.to_string(),
+        line,
+        message: format!("the Rego of template {kind} does not compile: {e}"),
+    }
+}
+
+fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
+    let err = |line: u32, message: String| RegoError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let kind = str_at(&d.json, &["spec", "crd", "spec", "names", "kind"])
+        .ok_or_else(|| {
+            err(
+                d.line,
+                "a ConstraintTemplate without `spec.crd.spec.names.kind`".to_string(),
+            )
+        })?
+        .to_string();
+    let line = d.line_of(&["spec", "targets"]);
+    let targets = d
+        .json
+        .pointer("/spec/targets")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut rego = None;
+    let mut libs = Vec::new();
+    let mut v1 = false;
+    for t in &targets {
+        if let Some(r) = t.get("rego").and_then(Json::as_str) {
+            rego = Some(r.to_string());
+            libs.extend(strings(t.get("libs")));
+        }
+        for c in t.get("code").and_then(Json::as_array).into_iter().flatten() {
+            if c.get("engine").and_then(Json::as_str) == Some("Rego")
+                && let Some(src) = c.get("source")
+            {
+                v1 = src.get("version").and_then(Json::as_str) == Some("v1");
+                if let Some(r) = src.get("rego").and_then(Json::as_str) {
+                    rego = Some(r.to_string());
+                    libs = strings(src.get("libs"));
+                }
+            }
+        }
+    }
+    let rego = rego.ok_or_else(|| {
+        err(
+            line,
+            format!("template {kind} has no Rego (`spec.targets[].rego`)"),
+        )
+    })?;
+    let package = package_of(&rego).ok_or_else(|| {
+        err(
+            line,
+            format!("the Rego of template {kind} has no `package`"),
+        )
+    })?;
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(!v1);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: super::TIME_LIMIT,
+        check_interval: NonZeroU32::MIN.saturating_add(999),
+    });
+    engine
+        .add_policy(format!("{file}:{kind}.rego"), rego)
+        .map_err(|e| compile_error(file, line, &kind, e))?;
+    for (i, lib) in libs.into_iter().enumerate() {
+        engine
+            .add_policy(format!("{file}:{kind}.lib{i}.rego"), lib)
+            .map_err(|e| compile_error(file, line, &kind, e))?;
+    }
+    let entry: regorus::Rc<str> = format!("data.{package}.violation").into();
+    engine
+        .clone()
+        .compile_with_entrypoint(&entry)
+        .map_err(|e| compile_error(file, line, &kind, e))?;
+    let annotations = d.json.pointer("/metadata/annotations");
+    let title = annotations
+        .and_then(|a| a.get("metadata.gatekeeper.sh/title"))
+        .and_then(Json::as_str)
+        .map_or_else(|| kind.clone(), str::to_string);
+    let description = annotations
+        .and_then(|a| a.get("description"))
+        .and_then(Json::as_str)
+        .map(|s| s.trim().to_string());
+    Ok(Template {
+        kind,
+        package,
+        title,
+        description,
+        engine,
+    })
+}
+
+/// The severity of an `enforcementAction` (the table of the module docs).
+pub(crate) fn severity_of(action: Option<&str>) -> Severity {
+    match action.map(str::to_ascii_lowercase).as_deref() {
+        Some("warn") => Severity::Medium,
+        Some("dryrun") => Severity::Low,
+        _ => Severity::High,
+    }
+}
+
+fn constraint(
+    file: &str,
+    d: &Doc,
+    templates: &[Template],
+) -> Result<(Constraint, RuleMeta), RegoError> {
+    let kind = str_at(&d.json, &["kind"]).unwrap_or_default();
+    let name = str_at(&d.json, &["metadata", "name"]).unwrap_or_default();
+    let Some(ti) = templates.iter().position(|t| t.kind == kind) else {
+        let known: Vec<&str> = templates.iter().map(|t| t.kind.as_str()).collect();
+        return Err(RegoError {
+            file: file.to_string(),
+            line: d.line,
+            message: format!(
+                "Constraint `{name}` is of kind {kind}, which no ConstraintTemplate defines (the templates define: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        });
+    };
+    let t = templates.get(ti).ok_or_else(|| RegoError {
+        file: file.to_string(),
+        line: d.line,
+        message: "internal: template index".to_string(),
+    })?;
+    let spec = d.json.get("spec");
+    let parameters = spec
+        .and_then(|s| s.get("parameters"))
+        .cloned()
+        .unwrap_or_else(|| Json::Object(serde_json::Map::new()));
+    let matcher = Match::of(spec.and_then(|s| s.get("match")));
+    let action = spec
+        .and_then(|s| s.get("enforcementAction"))
+        .and_then(Json::as_str);
+    let meta = RuleMeta {
+        id: Str::from(format!("{}.{name}", kind.to_ascii_lowercase()).as_str()),
+        title: Str::from(t.title.as_str()),
+        description: t.description.as_deref().map(Str::from),
+        controls: Vec::new(),
+        severity: severity_of(action),
+        layer: Layer::Cluster,
+        tags: vec![Str::from("gatekeeper")],
+        remediation: None,
+        references: Vec::new(),
+        span: SrcSpan::default(),
+        definition: SrcSpan::default(),
+        origin: Some(Str::from(format!("{file}:{}", d.line).as_str())),
+    };
+    Ok((
+        Constraint {
+            template: ti,
+            parameters: regorus::Value::from(parameters),
+            matcher,
+        },
+        meta,
+    ))
+}
+
+/// What matching needs of an object.
+pub(crate) struct ObjectInfo {
+    group: String,
+    version: String,
+    kind: String,
+    name: String,
+    namespace: String,
+    labels: BTreeMap<String, String>,
+}
+
+impl ObjectInfo {
+    fn of(object: &Json) -> Option<Self> {
+        let kind = str_at(object, &["kind"])?.to_string();
+        let api = str_at(object, &["apiVersion"]).unwrap_or_default();
+        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
+        let labels = object
+            .pointer("/metadata/labels")
+            .and_then(Json::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(ObjectInfo {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind,
+            name: str_at(object, &["metadata", "name"])
+                .unwrap_or_default()
+                .to_string(),
+            namespace: str_at(object, &["metadata", "namespace"])
+                .unwrap_or_default()
+                .to_string(),
+            labels,
+        })
+    }
+
+    fn is_namespace(&self) -> bool {
+        self.kind == "Namespace" && self.group.is_empty()
+    }
+}
+
+/// `input.review` for a document: an AdmissionReview's `request` (with `kind`, `name` and
+/// `namespace` filled from the object when it lacks them), else a CREATE of the object.
+fn review_json(doc: &Document, object: Json, info: &ObjectInfo) -> Json {
+    let kind = serde_json::json!({"group": info.group, "version": info.version, "kind": info.kind});
+    let mut review = match doc.context().map(|c| c.value.to_json()) {
+        Some(Json::Object(m)) => m,
+        _ => {
+            let mut m = serde_json::Map::new();
+            m.insert("object".to_string(), object);
+            m.insert("operation".to_string(), Json::from("CREATE"));
+            m
+        }
+    };
+    review.entry("kind").or_insert(kind);
+    review
+        .entry("name")
+        .or_insert_with(|| Json::from(info.name.clone()));
+    if !info.namespace.is_empty() {
+        review
+            .entry("namespace")
+            .or_insert_with(|| Json::from(info.namespace.clone()));
+    }
+    Json::Object(review)
+}
+
+/// Objects by apiVersion, kind and name.
+type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Json>>>;
+
+/// `{"inventory": ...}` of the documents.
+fn inventory_data(docs: &[Document]) -> regorus::Value {
+    let mut cluster = Tree::new();
+    let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
+    for d in docs {
+        let object = d.root().value.to_json();
+        let (Some(api), Some(kind), Some(name)) = (
+            str_at(&object, &["apiVersion"]),
+            str_at(&object, &["kind"]),
+            str_at(&object, &["metadata", "name"]),
+        ) else {
+            continue;
+        };
+        let (api, kind, name) = (api.to_string(), kind.to_string(), name.to_string());
+        let tree = match str_at(&object, &["metadata", "namespace"]) {
+            Some(ns) => namespaced.entry(ns.to_string()).or_default(),
+            None => &mut cluster,
+        };
+        tree.entry(api)
+            .or_default()
+            .entry(kind)
+            .or_default()
+            .insert(name, object);
+    }
+    regorus::Value::from(serde_json::json!({
+        "inventory": {"cluster": cluster, "namespace": namespaced}
+    }))
+}
+
+/// The labels of every Namespace object among the documents.
+fn namespace_labels(a: &[Document], b: &[Document]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for d in a.iter().chain(b) {
+        if d.kind() != Some("Namespace") {
+            continue;
+        }
+        let object = d.root().value.to_json();
+        if let Some(info) = ObjectInfo::of(&object)
+            && info.is_namespace()
+        {
+            out.insert(info.name, info.labels);
+        }
+    }
+    out
+}
+
+/// A `prefix-*`, `*-suffix` or exact name.
+fn wildcard(pattern: &str, s: &str) -> bool {
+    if let Some(p) = pattern.strip_suffix('*') {
+        s.starts_with(p)
+    } else if let Some(p) = pattern.strip_prefix('*') {
+        s.ends_with(p)
+    } else {
+        pattern == s
+    }
+}
+
+/// A Kubernetes label selector.
+#[derive(Default)]
+struct Selector {
+    labels: Vec<(String, String)>,
+    /// Key, operator, values.
+    exprs: Vec<(String, String, Vec<String>)>,
+}
+
+impl Selector {
+    fn of(v: &Json) -> Self {
+        let labels = v
+            .get("matchLabels")
+            .and_then(Json::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let exprs = v
+            .get("matchExpressions")
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            str_at(e, &["key"]).unwrap_or_default().to_string(),
+                            str_at(e, &["operator"]).unwrap_or_default().to_string(),
+                            strings(e.get("values")),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Selector { labels, exprs }
+    }
+
+    fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.labels
+            .iter()
+            .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+            && self.exprs.iter().all(|(k, op, values)| {
+                let l = labels.get(k);
+                match op.as_str() {
+                    "In" => l.is_some_and(|l| values.contains(l)),
+                    "NotIn" => l.is_none_or(|l| !values.contains(l)),
+                    "Exists" => l.is_some(),
+                    "DoesNotExist" => l.is_none(),
+                    // An operator Kubernetes does not know selects nothing.
+                    _ => false,
+                }
+            })
+    }
+}
+
+/// A Constraint's `spec.match`, as Gatekeeper's matcher reads it.
+#[derive(Default)]
+struct Match {
+    /// (apiGroups, kinds) entries; none matches every kind.
+    kinds: Vec<(Vec<String>, Vec<String>)>,
+    scope: Option<String>,
+    namespaces: Vec<String>,
+    excluded: Vec<String>,
+    label_selector: Option<Selector>,
+    namespace_selector: Option<Selector>,
+    name: Option<String>,
+}
+
+impl Match {
+    fn of(v: Option<&Json>) -> Self {
+        let Some(v) = v else {
+            return Match::default();
+        };
+        Match {
+            kinds: v
+                .get("kinds")
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|k| (strings(k.get("apiGroups")), strings(k.get("kinds"))))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            scope: str_at(v, &["scope"]).map(str::to_string),
+            namespaces: strings(v.get("namespaces")),
+            excluded: strings(v.get("excludedNamespaces")),
+            label_selector: v.get("labelSelector").map(Selector::of),
+            namespace_selector: v.get("namespaceSelector").map(Selector::of),
+            name: str_at(v, &["name"])
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        }
+    }
+
+    /// Whether the object is selected; `ns` holds the labels of the scan's Namespaces, `None`
+    /// when they are not known (the namespace selector is then not applied).
+    fn matches(
+        &self,
+        o: &ObjectInfo,
+        ns: Option<&BTreeMap<String, BTreeMap<String, String>>>,
+    ) -> bool {
+        let any =
+            |set: &[String], x: &str| set.is_empty() || set.iter().any(|s| s == "*" || s == x);
+        let kinds = self.kinds.is_empty()
+            || self
+                .kinds
+                .iter()
+                .any(|(groups, kinds)| any(kinds, &o.kind) && any(groups, &o.group));
+        // The namespace the object is in, for the namespace matchers: a Namespace's own name.
+        let namespace = if o.is_namespace() {
+            Some(o.name.as_str())
+        } else if o.namespace.is_empty() {
+            None
+        } else {
+            Some(o.namespace.as_str())
+        };
+        let has_namespace = !o.namespace.is_empty();
+        let scope = match self.scope.as_deref() {
+            Some("Cluster") => o.is_namespace() || !has_namespace,
+            Some("Namespaced") => !o.is_namespace() && has_namespace,
+            _ => true,
+        };
+        let namespaces = self.namespaces.is_empty()
+            || namespace.is_none_or(|n| self.namespaces.iter().any(|p| wildcard(p, n)));
+        let excluded = namespace.is_none_or(|n| !self.excluded.iter().any(|p| wildcard(p, n)));
+        let labels = self
+            .label_selector
+            .as_ref()
+            .is_none_or(|s| s.matches(&o.labels));
+        let ns_selector = self.namespace_selector.as_ref().is_none_or(|s| {
+            let Some(ns) = ns else { return true };
+            if o.is_namespace() {
+                s.matches(&o.labels)
+            } else if let Some(n) = namespace {
+                // A namespace the scan does not hold has no labels.
+                s.matches(ns.get(n).unwrap_or(&BTreeMap::new()))
+            } else {
+                true
+            }
+        });
+        let name = self.name.as_deref().is_none_or(|p| wildcard(p, &o.name));
+        kinds && scope && namespaces && excluded && labels && ns_selector && name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn enforcement_actions_map_to_severities() {
+        assert_eq!(severity_of(None), Severity::High);
+        assert_eq!(severity_of(Some("deny")), Severity::High);
+        assert_eq!(severity_of(Some("warn")), Severity::Medium);
+        assert_eq!(severity_of(Some("dryrun")), Severity::Low);
+    }
+
+    #[test]
+    fn wildcards_match_prefixes_and_suffixes() {
+        assert!(wildcard("kube-*", "kube-system"));
+        assert!(wildcard("*-system", "gatekeeper-system"));
+        assert!(!wildcard("kube-*", "default"));
+        assert!(wildcard("default", "default"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Rego beside the rule language: Gatekeeper ConstraintTemplates and Constraints, evaluated
+//! through [regorus](https://github.com/microsoft/regorus), in the same scan and report.
+//!
+//! # Loading
+//!
+//! [`RegoBackend::load`] takes YAML files of `ConstraintTemplate`s
+//! (`templates.gatekeeper.sh/v1`, `v1beta1`) and `Constraint`s (whose kind is a template's
+//! `spec.crd.spec.names.kind`). A template's `spec.targets[].rego` and `libs` are Rego v0 (as
+//! the Gatekeeper library writes them) unless a `code` entry of engine `Rego` says
+//! `source.version: v1`. Each template is compiled once, when the engine is built; a template
+//! that does not compile, or a Constraint whose kind no template defines, is an error naming the
+//! file and line (the `fourc` command exits 2, nothing is scanned).
+//!
+//! Each Constraint is one rule of the catalogue: id `<kind lowercased>.<name>`
+//! (`k8srequiredlabels.all-must-have-owner`), title from the template's
+//! `metadata.gatekeeper.sh/title` annotation (else its kind), description from its
+//! `description` annotation, origin the Constraint's file and line. Severity comes from
+//! `spec.enforcementAction`:
+//!
+//! | enforcementAction | severity | why |
+//! |---|---|---|
+//! | `deny` (the default) | high | the cluster refuses the object |
+//! | `warn` | medium | admitted, with a warning to the user |
+//! | `dryrun` | low | recorded by audit only |
+//! | anything else | high | Gatekeeper treats unknown actions as deny unless scoped |
+//!
+//! Severity overrides, rule selection and waivers apply to these rules as to any other.
+//!
+//! # Review input
+//!
+//! Every scanned document the Constraint's `spec.match` selects is reviewed as Gatekeeper
+//! reviews it: `input.review` = `{object, kind: {group, version, kind}, name, namespace,
+//! operation: "CREATE"}`, `input.parameters` = the Constraint's `spec.parameters`. An
+//! `AdmissionReview` document supplies its `request` as `input.review`; `kind`, `name` and
+//! `namespace` are filled from the object when the request does not carry them. Every scanned
+//! document is in `data.inventory`: objects with `metadata.namespace` under
+//! `data.inventory.namespace[ns][apiVersion][kind][name]`, the others under
+//! `data.inventory.cluster[apiVersion][kind][name]`.
+//!
+//! `spec.match` follows Gatekeeper's matcher: `kinds`, `scope`, `namespaces` and
+//! `excludedNamespaces` (with `prefix-*` and `*-suffix` globs), `labelSelector`,
+//! `namespaceSelector` (against the labels of the `Namespace` objects of the scan) and `name`.
+//! As in Gatekeeper, an object that names no namespace is not disqualified by `namespaces`,
+//! `excludedNamespaces` or `namespaceSelector`; `scope: Namespaced` does not select it.
+//!
+//! # Locations
+//!
+//! A violation becomes a finding on the reviewed object, located by the first of:
+//!
+//! 1. `details.path` (or `details.field`): a field path, as a string
+//!    (`spec.containers[0].image`) or a list of keys and indexes;
+//! 2. the message: every word of the message (runs of letters, digits and `-_.:/@`) that is a
+//!    key or a string value found exactly once in the object names a candidate; the deepest
+//!    candidate (first in document order on a tie) is used, a word found at several places is
+//!    ignored (it could point at the wrong line);
+//! 3. otherwise the object's first line.
+//!
+//! # Evaluation
+//!
+//! Documents are converted to Rego values once per scan; each worker thread clones the prepared
+//! engines (policies compiled, inventory added) once and evaluates its share of documents.
+//! Runtime errors, and policies that run past the time budget ([`TIME_LIMIT`]), are evaluation
+//! errors of that rule and document; everything else is still reported.
+//!
+//! # regorus 0.14.1
+//!
+//! The version is pinned exactly: it differs from OPA on constructs the Gatekeeper library
+//! uses, and another version may differ in other ways:
+//!
+//! - a line starting with `(` is read as a call on the previous line's expression;
+//! - a set rule with chained bodies (`deny[msg] { a } { b }`) is read as `else`;
+//! - a call with an undefined argument for a `_` parameter is undefined;
+//! - `sprintf` with fewer arguments than verbs is undefined, where OPA prints `%!v(MISSING)`.
+//!
+//! A template that hits a parse difference fails to compile with regorus' message, which names
+//! the template file and the Rego line.
+
+mod gatekeeper;
+mod locate;
+/// `gator verify` suites.
+pub mod suite;
+
+pub use gatekeeper::{RegoBackend, RegoError};
+
+/// How long one policy may run on one document before it is stopped with an evaluation error.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether `text` (a YAML file) holds a ConstraintTemplate or a Constraint: what `--rules`
+/// folders load as Rego policies.
+pub fn is_policy_yaml(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_end();
+        l == "kind: ConstraintTemplate"
+            || l.starts_with("apiVersion: constraints.gatekeeper.sh/")
+            || l.starts_with("apiVersion: templates.gatekeeper.sh/")
+    })
+}

@@ -1,0 +1,1 @@
+//! `gator verify` suites: `fourc test suite.yaml`.
