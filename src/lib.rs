@@ -10,7 +10,7 @@ pub mod rego;
 mod review;
 mod scan;
 pub mod waiver;
-mod walk;
+pub(crate) mod walk;
 
 use std::path::Path;
 use std::sync::Arc;

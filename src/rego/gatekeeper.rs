@@ -115,6 +115,17 @@ fn strings(v: Option<&Json>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A map of strings (labels); values that are not strings read as empty.
+fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
+    v.and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The package a Rego module declares.
 fn package_of(rego: &str) -> Option<String> {
     rego.lines().find_map(|l| {
@@ -510,15 +521,7 @@ impl ObjectInfo {
         let kind = str_at(object, &["kind"])?.to_string();
         let api = str_at(object, &["apiVersion"]).unwrap_or_default();
         let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        let labels = object
-            .pointer("/metadata/labels")
-            .and_then(Json::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = string_map(object.pointer("/metadata/labels"));
         Some(ObjectInfo {
             group: group.to_string(),
             version: version.to_string(),
@@ -633,15 +636,7 @@ struct Selector {
 
 impl Selector {
     fn of(v: &Json) -> Self {
-        let labels = v
-            .get("matchLabels")
-            .and_then(Json::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = string_map(v.get("matchLabels")).into_iter().collect();
         let exprs = v
             .get("matchExpressions")
             .and_then(Json::as_array)
