@@ -1,0 +1,138 @@
+//! `fourc check --rules` with a Gatekeeper template and constraint: Rego findings beside the
+//! standard library's, at their lines, in text, JSON and SARIF; bad policies exit 2.
+
+#![cfg(feature = "rego")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const LIB: &str = "tests/data/gatekeeper/library/pod-security-policy/privileged-containers";
+const RULE: &str = "k8spspprivilegedcontainer.psp-privileged-container";
+
+/// A fresh folder holding `files` (name, text).
+fn rules_dir(name: &str, files: &[(&str, String)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fourc-rego-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (f, text) in files {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    dir
+}
+
+fn policy() -> PathBuf {
+    let read = |p: &str| std::fs::read_to_string(format!("{LIB}/{p}")).unwrap();
+    rules_dir(
+        "policy",
+        &[
+            ("template.yaml", read("template.yaml")),
+            (
+                "constraint.yaml",
+                read("samples/psp-privileged-container/constraint.yaml"),
+            ),
+        ],
+    )
+}
+
+fn check(rules: &PathBuf, format: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--rules"])
+        .arg(rules)
+        .args([
+            &format!("{LIB}/samples/psp-privileged-container/example_disallowed.yaml"),
+            "--format",
+            format,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn gatekeeper_findings_sit_beside_the_standard_librarys() {
+    let rules = policy();
+    let text = check(&rules, "text");
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(text.status.code(), Some(1), "{out}");
+    // The init container's violation names it: found once in the object, at line 14.
+    assert!(
+        out.contains(&format!(
+            "example_disallowed.yaml:14:5: high [{RULE}] Privileged container is not allowed: nginx-init"
+        )),
+        "{out}"
+    );
+    // The container `nginx` is named three times: the object's first line, not a guess.
+    assert!(
+        out.contains(&format!("example_disallowed.yaml:1:1: high [{RULE}]")),
+        "{out}"
+    );
+    // The standard library's privileged-container finding is there too.
+    assert!(out.contains("privileged"), "{out}");
+    let stdlib_findings = out
+        .lines()
+        .filter(|l| l.contains("example_disallowed.yaml:") && !l.contains(RULE))
+        .count();
+    assert!(stdlib_findings > 0, "{out}");
+
+    let json = check(&rules, "json");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let ours: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == RULE)
+        .collect();
+    assert_eq!(ours.len(), 2);
+    assert_eq!(ours[0]["severity"], "high");
+    assert_eq!(ours[0]["title"], "Privileged Container");
+    assert!(v["findings"].as_array().unwrap().len() > 2);
+
+    let sarif = check(&rules, "sarif");
+    let s: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    let lines: Vec<u64> = results
+        .iter()
+        .filter(|r| r["ruleId"] == RULE)
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, [1, 14]);
+    let _ = std::fs::remove_dir_all(rules);
+}
+
+#[test]
+fn a_template_that_does_not_compile_exits_2_naming_the_file_and_line() {
+    let template = std::fs::read_to_string(format!("{LIB}/template.yaml"))
+        .unwrap()
+        .replace("violation[{\"msg\": msg", "violation[{\"msg\": msg ((");
+    let rules = rules_dir("bad", &[("template.yaml", template)]);
+    let out = check(&rules, "text");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("template.yaml:"), "{err}");
+    assert!(
+        err.contains("the Rego of template K8sPSPPrivilegedContainer does not compile"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(rules);
+
+    let constraint =
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNothing\nmetadata:\n  name: x\n";
+    let rules = rules_dir("orphan", &[("c.yaml", constraint.to_string())]);
+    let out = check(&rules, "text");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("c.yaml:1:"), "{err}");
+    assert!(err.contains("no ConstraintTemplate defines"), "{err}");
+    let _ = std::fs::remove_dir_all(rules);
+}
