@@ -61,10 +61,11 @@ fn gatekeeper_findings_sit_beside_the_standard_librarys() {
     let text = check(&rules, "text");
     let out = String::from_utf8_lossy(&text.stdout);
     assert_eq!(text.status.code(), Some(1), "{out}");
-    // The init container's violation names it: found once in the object, at line 14.
+    // The init container's violation names it (found once in the object), and `privileged`
+    // is found once within it: line 17.
     assert!(
         out.contains(&format!(
-            "example_disallowed.yaml:14:5: high [{RULE}] Privileged container is not allowed: nginx-init"
+            "example_disallowed.yaml:17:7: high [{RULE}] Privileged container is not allowed: nginx-init"
         )),
         "{out}"
     );
@@ -106,7 +107,7 @@ fn gatekeeper_findings_sit_beside_the_standard_librarys() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(lines, [1, 14]);
+    assert_eq!(lines, [1, 17]);
     let _ = std::fs::remove_dir_all(rules);
 }
 

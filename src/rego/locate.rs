@@ -73,10 +73,46 @@ fn by_message(root: &Node, message: &str) -> Option<Vec<PathStep>> {
     if words.is_empty() {
         return None;
     }
+    let found = unique_deepest(root, Vec::new(), &words)?;
+    // A word found once names a list item (a container, say): a word found once within that
+    // item (a field of the container) is more precise.
+    let Some(item) = found.iter().rposition(|s| matches!(s, PathStep::Index(_))) else {
+        return Some(found);
+    };
+    let scope: Vec<PathStep> = found.iter().take(item + 1).cloned().collect();
+    let Some(node) = resolve(root, &scope) else {
+        return Some(found);
+    };
+    match unique_deepest(node, scope, &words) {
+        Some(inner) if inner.len() > found.len() => Some(inner),
+        _ => Some(found),
+    }
+}
+
+/// The node at `path` under `root`.
+fn resolve<'n>(root: &'n Node, path: &[PathStep]) -> Option<&'n Node> {
+    let mut node = root;
+    for s in path {
+        node = match (s, &node.value) {
+            (PathStep::Key(k), Value::Map(m)) => m.get(k)?,
+            (PathStep::Index(i), Value::List(l)) => l.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// The deepest place under `root` (at `base`) whose key or string value is one of `words` found
+/// exactly once there; the first in document order on a tie.
+fn unique_deepest(
+    root: &Node,
+    base: Vec<PathStep>,
+    words: &HashSet<&str>,
+) -> Option<Vec<PathStep>> {
     // Every place each word is found, numbered in document order.
     let mut seen: HashMap<String, Vec<(usize, Vec<PathStep>)>> = HashMap::new();
     let mut seq = 0usize;
-    let mut stack: Vec<(&Node, Vec<PathStep>)> = vec![(root, Vec::new())];
+    let mut stack: Vec<(&Node, Vec<PathStep>)> = vec![(root, base)];
     while let Some((node, path)) = stack.pop() {
         seq += 1;
         match &node.value {

@@ -52,7 +52,10 @@
 //! 2. the message: every word of the message (runs of letters, digits and `-_.:/@`) that is a
 //!    key or a string value found exactly once in the object names a candidate; the deepest
 //!    candidate (first in document order on a tie) is used, a word found at several places is
-//!    ignored (it could point at the wrong line);
+//!    ignored (it could point at the wrong line). When that place is inside a list item (a
+//!    container named by the message), a word found once within the item and deeper (the
+//!    `privileged` of `Privileged container is not allowed: nginx-init, securityContext:
+//!    {"privileged": true}`) is used instead;
 //! 3. otherwise the object's first line.
 //!
 //! # Evaluation
