@@ -177,6 +177,9 @@ pub struct EngineBuilder {
     /// Gatekeeper policy files (name, text) found in rule folders.
     #[cfg(feature = "rego")]
     rego_files: Vec<(String, String)>,
+    /// conftest `.rego` files (name, text) found in rule folders.
+    #[cfg(feature = "rego")]
+    conftest_files: Vec<(String, String)>,
 }
 
 impl Default for EngineBuilder {
@@ -198,6 +201,8 @@ impl Default for EngineBuilder {
             natives: Vec::new(),
             #[cfg(feature = "rego")]
             rego_files: Vec::new(),
+            #[cfg(feature = "rego")]
+            conftest_files: Vec::new(),
         }
     }
 }
@@ -222,15 +227,15 @@ impl EngineBuilder {
 
     /// Adds every `.fourc` file under `dir`, recursively, in path order. Module names are the
     /// paths relative to `dir`. With the `rego` feature, `.yaml` and `.yml` files holding
-    /// Gatekeeper ConstraintTemplates or Constraints are loaded too (see [`rego`]); other YAML
-    /// files are left alone.
+    /// Gatekeeper ConstraintTemplates or Constraints, and conftest-style `.rego` files, are
+    /// loaded too (see [`rego`]); other YAML files are left alone.
     pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
         let mut files = Vec::new();
         let errors = collect_files(dir, &mut files, &|p| {
             p.extension().is_some_and(|e| {
                 e == policy_lang::EXTENSION
-                    || (cfg!(feature = "rego") && (e == "yaml" || e == "yml"))
+                    || (cfg!(feature = "rego") && (e == "yaml" || e == "yml" || e == "rego"))
             })
         });
         if let Some(e) = errors.first() {
@@ -244,6 +249,10 @@ impl EngineBuilder {
                     if rego::is_policy_yaml(&text) {
                         self.rego_files.push((f.display().to_string(), text));
                     }
+                }
+                #[cfg(feature = "rego")]
+                Ok(text) if f.extension().is_some_and(|e| e == "rego") => {
+                    self.conftest_files.push((f.display().to_string(), text));
                 }
                 Ok(text) => {
                     let rel = f.strip_prefix(dir).unwrap_or(&f);
@@ -430,6 +439,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a conftest-style Rego policy (`deny`, `violation`, `warn` rules) by name and text.
+    #[cfg(feature = "rego")]
+    pub fn conftest_source(mut self, name: &str, text: &str) -> Self {
+        self.conftest_files
+            .push((name.to_string(), text.to_string()));
+        self
+    }
+
     /// Compiles every rule source. Nothing is read before the rules compile.
     pub fn build(
         #[allow(unused_mut, reason = "mutated with the rego feature")] mut self,
@@ -437,6 +454,13 @@ impl EngineBuilder {
         #[cfg(feature = "rego")]
         if !self.rego_files.is_empty() {
             let backend = rego::RegoBackend::load(&self.rego_files)?;
+            if !backend.is_empty() {
+                self.backends.push(Arc::new(backend));
+            }
+        }
+        #[cfg(feature = "rego")]
+        if !self.conftest_files.is_empty() {
+            let backend = rego::ConftestBackend::load(&self.conftest_files)?;
             if !backend.is_empty() {
                 self.backends.push(Arc::new(backend));
             }

@@ -137,3 +137,79 @@ fn a_template_that_does_not_compile_exits_2_naming_the_file_and_line() {
     assert!(err.contains("no ConstraintTemplate defines"), "{err}");
     let _ = std::fs::remove_dir_all(rules);
 }
+
+const CONFTEST_V0: &str = r#"package main
+
+deny[msg] {
+  input.kind == "Deployment"
+  input.spec.replicas < 2
+  msg := sprintf("replicas is %v", [input.spec.replicas])
+}
+"#;
+
+const CONFTEST_V1: &str = r#"package labels
+import rego.v1
+
+warn contains {"msg": "no app label", "details": {"path": "metadata.labels"}} if {
+  not input.metadata.labels.app
+}
+"#;
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    team: a\nspec:\n  replicas: 1\n";
+
+#[test]
+fn a_conftest_policy_folder_reports_beside_the_rest() {
+    let rules = rules_dir(
+        "conftest",
+        &[
+            ("main.rego", CONFTEST_V0.to_string()),
+            ("labels.rego", CONFTEST_V1.to_string()),
+            ("deploy.yaml", DEPLOYMENT.to_string()),
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--no-stdlib", "--rules"])
+        .arg(&rules)
+        .arg(rules.join("deploy.yaml"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // `details.path` gives the line; the message's `replicas` the other.
+            ("conftest.labels.warn".to_string(), "medium".to_string(), 5),
+            ("conftest.main.deny".to_string(), "high".to_string(), 8),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&rules);
+
+    let rules = rules_dir(
+        "conftest-bad",
+        &[("bad.rego", "package x\ndeny[msg] {".to_string())],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--rules"])
+        .arg(&rules)
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.rego"), "{err}");
+    let _ = std::fs::remove_dir_all(&rules);
+}

@@ -7,12 +7,8 @@ use std::sync::Arc;
 use policy_core::backend::RuleBackend;
 use policy_core::ir::SrcSpan;
 use policy_core::value::{Node, Str};
-use policy_core::{
-    Document, EvalError, Finding, Layer, LoadOptions, Report, RuleMeta, Severity, Source,
-};
+use policy_core::{Document, EvalError, Layer, LoadOptions, Report, RuleMeta, Severity, Source};
 use serde_json::Value as Json;
-
-use super::locate::locate;
 
 /// A policy file that cannot be used: the file, the line and why.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -184,7 +180,7 @@ impl RegoBackend {
             ..Report::default()
         };
         let data = inventory_data(inventory);
-        let mut prepared = Vec::with_capacity(self.templates.len());
+        let mut prepared: Vec<regorus::Engine> = Vec::with_capacity(self.templates.len());
         for t in &self.templates {
             let mut e = t.engine.clone();
             if let Err(err) = e.add_data(data.clone()) {
@@ -205,31 +201,11 @@ impl RegoBackend {
             prepared.push(e);
         }
         let namespaces = namespace_labels(docs, inventory);
-        let run = |engines: &mut Vec<regorus::Engine>, chunk: &[Document]| {
-            let mut out = Report::default();
-            for d in chunk {
-                self.review_one(engines, d, &namespaces, enabled, &mut out);
-            }
-            out
-        };
-        #[cfg(feature = "parallel")]
-        let parts: Vec<Report> = {
-            use rayon::prelude::*;
-            let n = rayon::current_num_threads().max(1) * 4;
-            let size = docs.len().div_ceil(n).max(1);
-            docs.par_chunks(size)
-                .map(|chunk| {
-                    let mut engines = prepared.clone();
-                    run(&mut engines, chunk)
-                })
-                .collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<Report> = vec![run(&mut prepared, docs)];
-        for p in parts {
-            report.findings.extend(p.findings);
-            report.errors.extend(p.errors);
-        }
+        let reviewed = super::in_chunks(docs, &prepared, |engines, d, out| {
+            self.review_one(engines, d, &namespaces, enabled, out);
+        });
+        report.findings.extend(reviewed.findings);
+        report.errors.extend(reviewed.errors);
         report
     }
 
@@ -264,21 +240,13 @@ impl RegoBackend {
             input.insert(regorus::Value::from("review"), review.clone());
             input.insert(regorus::Value::from("parameters"), c.parameters.clone());
             engine.set_input(regorus::Value::from(input));
-            match engine.eval_rule(format!("data.{}.violation", t.package)) {
-                Ok(v) => {
-                    for (msg, details) in violations(&v) {
-                        let at = locate(doc.root(), &msg, details.as_ref());
-                        out.findings
-                            .push(Finding::locate(meta.clone(), doc, &at, msg));
-                    }
-                }
-                Err(e) => out.errors.push(EvalError::new(
-                    meta.clone(),
-                    doc,
-                    format!("Rego evaluation failed: {e}"),
-                    meta.origin.as_deref().unwrap_or_default().to_string(),
-                )),
-            }
+            super::record(
+                engine,
+                format!("data.{}.violation", t.package),
+                meta,
+                doc,
+                out,
+            );
         }
     }
 
@@ -313,30 +281,6 @@ impl RuleBackend for RegoBackend {
     fn applicable(&self, doc: &Document) -> Vec<usize> {
         self.applicable_to(doc)
     }
-}
-
-/// The messages and details of a `violation` set.
-fn violations(v: &regorus::Value) -> Vec<(String, Option<Json>)> {
-    let Ok(set) = v.as_set() else {
-        return Vec::new();
-    };
-    set.iter()
-        .map(|item| {
-            let obj = item.as_object().ok();
-            let field = |k: &str| obj.and_then(|o| o.get(&regorus::Value::from(k)));
-            let msg = match field("msg") {
-                Some(m) => match m.as_string() {
-                    Ok(s) => s.to_string(),
-                    Err(_) => m.to_json_str().unwrap_or_default(),
-                },
-                None => item.to_json_str().unwrap_or_default(),
-            };
-            let details = field("details")
-                .and_then(|d| d.to_json_str().ok())
-                .and_then(|s| serde_json::from_str(&s).ok());
-            (msg, details)
-        })
-        .collect()
 }
 
 fn compile_error(file: &str, line: u32, kind: &str, e: impl std::fmt::Display) -> RegoError {

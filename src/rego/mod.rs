@@ -78,12 +78,17 @@
 //! A template that hits a parse difference fails to compile with regorus' message, which names
 //! the template file and the Rego line.
 
+mod conftest;
 mod gatekeeper;
 mod locate;
 /// `gator verify` suites.
 pub mod suite;
 
+pub use conftest::ConftestBackend;
 pub use gatekeeper::{RegoBackend, RegoError};
+
+use policy_core::{Document, Report};
+use serde_json::Value as Json;
 
 /// How long one policy may run on one document before it is stopped with an evaluation error.
 pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -97,4 +102,103 @@ pub fn is_policy_yaml(text: &str) -> bool {
             || l.starts_with("apiVersion: constraints.gatekeeper.sh/")
             || l.starts_with("apiVersion: templates.gatekeeper.sh/")
     })
+}
+
+/// Runs `f` on every document, in chunks that each get their own copy of `prepared` (regorus
+/// evaluates through `&mut self`): in parallel, a few chunks per worker thread, with
+/// `parallel`. The findings and errors of every chunk, in document order.
+fn in_chunks<E, F>(docs: &[Document], prepared: &E, f: F) -> Report
+where
+    E: Clone + Send + Sync,
+    F: Fn(&mut E, &Document, &mut Report) + Send + Sync,
+{
+    let run = |chunk: &[Document]| {
+        let mut engine = prepared.clone();
+        let mut out = Report::default();
+        for d in chunk {
+            f(&mut engine, d, &mut out);
+        }
+        out
+    };
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Report> = {
+        use rayon::prelude::*;
+        let n = rayon::current_num_threads().max(1) * 4;
+        let size = docs.len().div_ceil(n).max(1);
+        docs.par_chunks(size).map(run).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Report> = vec![run(docs)];
+    let mut report = Report {
+        documents: docs.len(),
+        ..Report::default()
+    };
+    for p in parts {
+        report.findings.extend(p.findings);
+        report.errors.extend(p.errors);
+    }
+    report
+}
+
+/// Evaluates `query` with the engine's input set, and records its violations as findings of
+/// `meta` on `doc` (a violation without a message gets the rule's title), or its failure as an
+/// evaluation error.
+fn record(
+    engine: &mut regorus::Engine,
+    query: String,
+    meta: &std::sync::Arc<policy_core::RuleMeta>,
+    doc: &Document,
+    out: &mut Report,
+) {
+    match engine.eval_rule(query) {
+        Ok(v) => {
+            for (msg, details) in violations(&v) {
+                let msg = if msg.is_empty() {
+                    meta.title.to_string()
+                } else {
+                    msg
+                };
+                let at = locate::locate(doc.root(), &msg, details.as_ref());
+                out.findings
+                    .push(policy_core::Finding::locate(meta.clone(), doc, &at, msg));
+            }
+        }
+        Err(e) => out.errors.push(policy_core::EvalError::new(
+            meta.clone(),
+            doc,
+            format!("Rego evaluation failed: {e}"),
+            meta.origin.as_deref().unwrap_or_default().to_string(),
+        )),
+    }
+}
+
+/// The messages and details of a rule's value: a set (or array) of strings or of objects with
+/// `msg` (and optionally `details`); `true` for a boolean rule that holds.
+fn violations(v: &regorus::Value) -> Vec<(String, Option<Json>)> {
+    let items: Vec<&regorus::Value> = match (v.as_set(), v.as_array()) {
+        (Ok(set), _) => set.iter().collect(),
+        (_, Ok(a)) => a.iter().collect(),
+        _ => {
+            return match v.as_bool() {
+                Ok(true) => vec![(String::new(), None)],
+                _ => Vec::new(),
+            };
+        }
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let obj = item.as_object().ok();
+            let field = |k: &str| obj.and_then(|o| o.get(&regorus::Value::from(k)));
+            let text = |m: &regorus::Value| match m.as_string() {
+                Ok(s) => s.to_string(),
+                Err(_) => m.to_json_str().unwrap_or_default(),
+            };
+            let msg = field("msg").map_or_else(|| text(item), text);
+            let details = field("details")
+                .and_then(|d| d.to_json_str().ok())
+                .and_then(|s| serde_json::from_str(&s).ok());
+            (msg, details)
+        })
+        .collect()
 }
