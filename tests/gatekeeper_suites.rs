@@ -86,3 +86,58 @@ fn undefined_argument_to_a_wildcard_parameter() {
         regorus::Value::Undefined
     );
 }
+
+/// A template with `rego` as given, and a Constraint of it on Pods.
+fn policy(rego: &str) -> String {
+    let body: String = rego.lines().map(|l| format!("        {l}\n")).collect();
+    format!(
+        "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: k8sgap\nspec:\n  crd:\n    spec:\n      names:\n        kind: K8sGap\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n{body}---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sGap\nmetadata:\n  name: gap\nspec:\n  match:\n    kinds:\n      - apiGroups: [\"\"]\n        kinds: [\"Pod\"]\n"
+    )
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n";
+
+/// The other known differences: each is reported with the file and line and says what it is.
+#[test]
+fn known_regorus_differences_are_reported_clearly() {
+    // Chained bodies: regorus refuses the template, naming it.
+    let chained = policy("package k8sgap\nviolation[{\"msg\": m}] { m := \"a\" } { m := \"b\" }");
+    let err = fourc::Engine::builder()
+        .rego_source("gap.yaml", &chained)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("gap.yaml:10:"), "{err}");
+    assert!(err.contains("chained bodies"), "{err}");
+
+    // A line starting with `(`: an evaluation error of that rule and document, with the line.
+    let paren = policy(
+        "package k8sgap\nx := 1\nviolation[{\"msg\": m}] {\n  a := x\n  (a + 1) == 2\n  m := \"two\"\n}",
+    );
+    let engine = fourc::Engine::builder()
+        .stdlib(false)
+        .rego_source("gap.yaml", &paren)
+        .build()
+        .unwrap();
+    let scan = engine.check_str("pod.yaml", POD);
+    assert_eq!(scan.report.errors.len(), 1, "{:?}", scan.report);
+    let e = &scan.report.errors[0];
+    assert_eq!(&*e.rule().id, "k8sgap.gap");
+    assert!(
+        e.message().contains("Rego line 5 starts with `(`"),
+        "{}",
+        e.message()
+    );
+
+    // `sprintf` with a missing argument: an evaluation error that says so.
+    let sprintf =
+        policy("package k8sgap\nviolation[{\"msg\": m}] {\n  m := sprintf(\"%v and %v\", [1])\n}");
+    let engine = fourc::Engine::builder()
+        .stdlib(false)
+        .rego_source("gap.yaml", &sprintf)
+        .build()
+        .unwrap();
+    let scan = engine.check_str("pod.yaml", POD);
+    assert_eq!(scan.report.errors.len(), 1, "{:?}", scan.report);
+    assert!(scan.report.errors[0].message().contains("%!v(MISSING)"));
+}

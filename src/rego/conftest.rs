@@ -79,7 +79,9 @@ impl ConftestBackend {
                 engine.set_rego_v0(true);
                 if let Err(v0) = engine.add_policy(file.clone(), text.clone()) {
                     let v1_like = text.contains(" if ") || text.contains(" contains ");
-                    return Err(err(0, if v1_like { &v1 } else { &v0 }));
+                    let e = if v1_like { v1 } else { v0 };
+                    let hint = super::gap_hint(&e.to_string(), text);
+                    return Err(err(0, &format!("{e}{hint}")));
                 }
             }
             let (package, rules) = rules_of(text);
@@ -138,7 +140,7 @@ impl ConftestBackend {
             if !enabled.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            super::record(engine, q.clone(), meta, doc, &mut out);
+            super::record(engine, "", q.clone(), meta, doc, &mut out);
         }
         out
     }

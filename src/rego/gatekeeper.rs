@@ -26,6 +26,8 @@ struct Template {
     /// The CRD kind Constraints of it have.
     kind: String,
     package: String,
+    /// The Rego, for the hints of known regorus differences.
+    rego: String,
     title: String,
     description: Option<String>,
     /// Policies added, time limit set.
@@ -242,6 +244,7 @@ impl RegoBackend {
             engine.set_input(regorus::Value::from(input));
             super::record(
                 engine,
+                &t.rego,
                 format!("data.{}.violation", t.package),
                 meta,
                 doc,
@@ -284,10 +287,14 @@ impl RuleBackend for RegoBackend {
 }
 
 fn compile_error(file: &str, line: u32, kind: &str, e: impl std::fmt::Display) -> RegoError {
+    let e = e.to_string();
     RegoError {
         file: file.to_string(),
         line,
-        message: format!("the Rego of template {kind} does not compile: {e}"),
+        message: format!(
+            "the Rego of template {kind} does not compile: {e}{}",
+            super::gap_hint(&e, "")
+        ),
     }
 }
 
@@ -351,7 +358,7 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
         check_interval: NonZeroU32::MIN.saturating_add(999),
     });
     engine
-        .add_policy(format!("{file}:{kind}.rego"), rego)
+        .add_policy(format!("{file}:{kind}.rego"), rego.clone())
         .map_err(|e| compile_error(file, line, &kind, e))?;
     for (i, lib) in libs.into_iter().enumerate() {
         engine
@@ -375,6 +382,7 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
     Ok(Template {
         kind,
         package,
+        rego,
         title,
         description,
         engine,

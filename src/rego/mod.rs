@@ -145,6 +145,7 @@ where
 /// evaluation error.
 fn record(
     engine: &mut regorus::Engine,
+    rego: &str,
     query: String,
     meta: &std::sync::Arc<policy_core::RuleMeta>,
     doc: &Document,
@@ -166,7 +167,10 @@ fn record(
         Err(e) => out.errors.push(policy_core::EvalError::new(
             meta.clone(),
             doc,
-            format!("Rego evaluation failed: {e}"),
+            format!(
+                "Rego evaluation failed: {e}{}",
+                gap_hint(&e.to_string(), rego)
+            ),
             meta.origin.as_deref().unwrap_or_default().to_string(),
         )),
     }
@@ -201,4 +205,64 @@ fn violations(v: &regorus::Value) -> Vec<(String, Option<Json>)> {
             (msg, details)
         })
         .collect()
+}
+
+/// What to add to a regorus error that one of its known differences from OPA explains (`rego`:
+/// the policy's source, to find the line): empty when none does.
+pub(crate) fn gap_hint(error: &str, rego: &str) -> String {
+    if error.contains("else cannot be used with set rules") {
+        return "\n  hint: regorus 0.14.1 reads a set rule's chained bodies `{ ... } { ... }` as \
+                `else`, where OPA reads them as two definitions of the rule (a known difference); \
+                write the rule twice"
+            .to_string();
+    }
+    if error.contains("no argument specified for format verb") {
+        return "\n  hint: `sprintf` got fewer arguments than its format has verbs; OPA prints \
+                `%!v(MISSING)` for each missing one, regorus 0.14.1 fails (a known difference)"
+            .to_string();
+    }
+    if error.contains("is unsafe")
+        && let Some(line) = paren_line(rego)
+    {
+        return format!(
+            "\n  hint: Rego line {line} starts with `(`: regorus 0.14.1 reads it as a call on the \
+             previous line's expression, where OPA starts a new expression (a known difference)"
+        );
+    }
+    String::new()
+}
+
+/// The first line (1-based) that starts with `(` right after a line that ends an expression.
+fn paren_line(rego: &str) -> Option<usize> {
+    let mut previous: Option<&str> = None;
+    for (i, line) in rego.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.starts_with('(')
+            && previous
+                .is_some_and(|p| p.ends_with(|c: char| c.is_alphanumeric() || "_)]\"`".contains(c)))
+        {
+            return Some(i + 1);
+        }
+        previous = Some(t);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_differences_get_a_hint() {
+        let rego = "package p\nr {\n  a := 1\n  (a + 1) == 2\n}\n";
+        assert_eq!(paren_line(rego), Some(4));
+        assert!(gap_hint("var a is unsafe", rego).contains("Rego line 4 starts with `(`"));
+        assert_eq!(paren_line("package p\nx := [\n  (1),\n]\n"), None);
+        assert!(gap_hint("else cannot be used with set rules", "").contains("chained bodies"));
+        assert!(gap_hint("no argument specified for format verb 1", "").contains("MISSING"));
+        assert_eq!(gap_hint("something else", rego), "");
+    }
 }
