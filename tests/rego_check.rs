@@ -213,3 +213,28 @@ fn a_conftest_policy_folder_reports_beside_the_rest() {
     assert!(err.contains("bad.rego"), "{err}");
     let _ = std::fs::remove_dir_all(&rules);
 }
+
+#[test]
+fn parameters_that_do_not_fit_the_schema_exit_2_at_their_line() {
+    let template = std::fs::read_to_string(
+        "tests/data/gatekeeper/library/general/requiredlabels/template.yaml",
+    )
+    .unwrap();
+    let constraint = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sRequiredLabels\nmetadata:\n  name: owner\nspec:\n  parameters:\n    labels:\n      - key: owner\n      - key: 7\n";
+    let rules = rules_dir(
+        "schema",
+        &[
+            ("template.yaml", template),
+            ("constraint.yaml", constraint.to_string()),
+        ],
+    );
+    let out = check(&rules, "text");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("constraint.yaml:9:"), "{err}");
+    assert!(
+        err.contains("`spec.parameters.labels[1].key` must be string, found an integer"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(rules);
+}

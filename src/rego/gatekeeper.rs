@@ -30,6 +30,8 @@ struct Template {
     rego: String,
     title: String,
     description: Option<String>,
+    /// `spec.crd.spec.validation.openAPIV3Schema`: what Constraints' parameters must be.
+    schema: Option<Json>,
     /// Policies added, time limit set.
     engine: regorus::Engine,
 }
@@ -379,10 +381,15 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
         .and_then(|a| a.get("description"))
         .and_then(Json::as_str)
         .map(|s| s.trim().to_string());
+    let schema = d
+        .json
+        .pointer("/spec/crd/spec/validation/openAPIV3Schema")
+        .cloned();
     Ok(Template {
         kind,
         package,
         rego,
+        schema,
         title,
         description,
         engine,
@@ -430,6 +437,24 @@ fn constraint(
         .and_then(|s| s.get("parameters"))
         .cloned()
         .unwrap_or_else(|| Json::Object(serde_json::Map::new()));
+    if let Some(schema) = &t.schema {
+        let mut at = vec!["spec".to_string(), "parameters".to_string()];
+        if let Some(why) = check_schema(schema, &parameters, &mut at) {
+            let steps = super::locate::parse_path(&at.join("."));
+            let line = (0..=steps.len())
+                .rev()
+                .find_map(|n| super::locate::resolve(&d.root, steps.get(..n).unwrap_or_default()))
+                .map_or(d.line, |node| d.source.line_col(node.span.start()).0);
+            return Err(RegoError {
+                file: file.to_string(),
+                line,
+                message: format!(
+                    "the parameters of Constraint `{name}` do not fit template {kind}'s schema: `{}` {why}",
+                    at.join(".")
+                ),
+            });
+        }
+    }
     let matcher = Match::of(spec.and_then(|s| s.get("match")));
     let action = spec
         .and_then(|s| s.get("enforcementAction"))
@@ -456,6 +481,77 @@ fn constraint(
         },
         meta,
     ))
+}
+
+/// Where and why `value` does not fit the OpenAPI v3 `schema`: the types, `properties`,
+/// `additionalProperties`, `items` and `enum` are checked; fields the schema does not describe
+/// are allowed (Gatekeeper prunes or preserves them). `at` is the path so far (list positions as
+/// `[i]` in the last key), left pointing at the value that does not fit.
+fn check_schema(schema: &Json, value: &Json, at: &mut Vec<String>) -> Option<String> {
+    let found = |v: &Json| match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    };
+    if let Some(t) = schema.get("type").and_then(Json::as_str) {
+        let ok = match t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "boolean" => value.is_boolean(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            _ => true,
+        };
+        let nullable = schema.get("nullable").and_then(Json::as_bool) == Some(true);
+        if !(ok || (nullable && value.is_null())) {
+            return Some(format!("must be {t}, found {}", found(value)));
+        }
+    }
+    if let Some(options) = schema.get("enum").and_then(Json::as_array)
+        && !options.contains(value)
+    {
+        let names: Vec<String> = options.iter().map(Json::to_string).collect();
+        return Some(format!(
+            "must be one of {}, found {value}",
+            names.join(", ")
+        ));
+    }
+    match value {
+        Json::Object(m) => {
+            let props = schema.get("properties").and_then(Json::as_object);
+            let extra = schema.get("additionalProperties").filter(|a| a.is_object());
+            for (k, v) in m {
+                let Some(sub) = props.and_then(|p| p.get(k)).or(extra) else {
+                    continue;
+                };
+                at.push(k.clone());
+                if let Some(why) = check_schema(sub, v, at) {
+                    return Some(why);
+                }
+                at.pop();
+            }
+        }
+        Json::Array(items) => {
+            if let Some(sub) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    let last = at.pop().unwrap_or_default();
+                    at.push(format!("{last}[{i}]"));
+                    if let Some(why) = check_schema(sub, v, at) {
+                        return Some(why);
+                    }
+                    at.pop();
+                    at.push(last);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 /// What matching needs of an object.

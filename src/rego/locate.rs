@@ -90,7 +90,7 @@ fn by_message(root: &Node, message: &str) -> Option<Vec<PathStep>> {
 }
 
 /// The node at `path` under `root`.
-fn resolve<'n>(root: &'n Node, path: &[PathStep]) -> Option<&'n Node> {
+pub(crate) fn resolve<'n>(root: &'n Node, path: &[PathStep]) -> Option<&'n Node> {
     let mut node = root;
     for s in path {
         node = match (s, &node.value) {

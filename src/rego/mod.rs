@@ -11,6 +11,11 @@
 //! that does not compile, or a Constraint whose kind no template defines, is an error naming the
 //! file and line (the `fourc` command exits 2, nothing is scanned).
 //!
+//! A Constraint's `spec.parameters` are checked against its template's `openAPIV3Schema`
+//! (types, `properties`, `additionalProperties`, `items`, `enum`; fields the schema does not
+//! describe are allowed): a mismatch is an error naming the Constraint file, the parameter's
+//! line and path.
+//!
 //! Each Constraint is one rule of the catalogue: id `<kind lowercased>.<name>`
 //! (`k8srequiredlabels.all-must-have-owner`), title from the template's
 //! `metadata.gatekeeper.sh/title` annotation (else its kind), description from its
