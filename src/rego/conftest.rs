@@ -156,7 +156,7 @@ impl RuleBackend for ConftestBackend {
     }
 
     fn evaluate(&self, docs: &[Document], enabled: &[bool]) -> Report {
-        super::in_chunks(docs, &self.engine, |engine, d, out| {
+        super::in_chunks(docs, &self.engine, |engine, d: &Document, out| {
             let r = self.check(engine, d, enabled);
             out.findings.extend(r.findings);
             out.errors.extend(r.errors);

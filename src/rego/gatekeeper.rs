@@ -183,7 +183,13 @@ impl RegoBackend {
             documents: docs.len(),
             ..Report::default()
         };
-        let data = inventory_data(inventory);
+        // Each document converted to a Rego value once, for the inventory and its review.
+        let objects = super::to_rego(docs);
+        let data = if std::ptr::eq(docs, inventory) {
+            inventory_data(inventory, &objects)
+        } else {
+            inventory_data(inventory, &super::to_rego(inventory))
+        };
         let mut prepared: Vec<regorus::Engine> = Vec::with_capacity(self.templates.len());
         for t in &self.templates {
             let mut e = t.engine.clone();
@@ -205,8 +211,9 @@ impl RegoBackend {
             prepared.push(e);
         }
         let namespaces = namespace_labels(docs, inventory);
-        let reviewed = super::in_chunks(docs, &prepared, |engines, d, out| {
-            self.review_one(engines, d, &namespaces, enabled, out);
+        let items: Vec<(&Document, &regorus::Value)> = docs.iter().zip(&objects).collect();
+        let reviewed = super::in_chunks(&items, &prepared, |engines, (d, object), out| {
+            self.review_one(engines, d, object, &namespaces, enabled, out);
         });
         report.findings.extend(reviewed.findings);
         report.errors.extend(reviewed.errors);
@@ -217,16 +224,16 @@ impl RegoBackend {
         &self,
         engines: &mut [regorus::Engine],
         doc: &Document,
+        object: &regorus::Value,
         namespaces: &BTreeMap<String, BTreeMap<String, String>>,
         enabled: &[bool],
         out: &mut Report,
     ) {
-        let object = doc.root().value.to_json();
-        let Some(info) = ObjectInfo::of(&object) else {
+        let Some(info) = ObjectInfo::of(doc.root()) else {
             return;
         };
-        // Converted once per document, whatever the number of Constraints.
-        let review = regorus::Value::from(review_json(doc, object.clone(), &info));
+        // Built once per document, whatever the number of Constraints.
+        let review = review_value(doc, object, &info);
         for (i, c) in self.constraints.iter().enumerate() {
             if !enabled.get(i).copied().unwrap_or(false)
                 || !c.matcher.matches(&info, Some(namespaces))
@@ -257,8 +264,7 @@ impl RegoBackend {
 
     /// The Constraints that select `doc`.
     fn applicable_to(&self, doc: &Document) -> Vec<usize> {
-        let object = doc.root().value.to_json();
-        let Some(info) = ObjectInfo::of(&object) else {
+        let Some(info) = ObjectInfo::of(doc.root()) else {
             return Vec::new();
         };
         self.constraints
@@ -565,21 +571,29 @@ pub(crate) struct ObjectInfo {
 }
 
 impl ObjectInfo {
-    fn of(object: &Json) -> Option<Self> {
-        let kind = str_at(object, &["kind"])?.to_string();
-        let api = str_at(object, &["apiVersion"]).unwrap_or_default();
-        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        let labels = string_map(object.pointer("/metadata/labels"));
+    fn of(root: &Node) -> Option<Self> {
+        let text = |path: &[&str]| {
+            root.get_path(path)
+                .and_then(Node::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let kind = root.get("kind").and_then(Node::as_str)?.to_string();
+        let api = text(&["apiVersion"]);
+        let (group, version) = api.rsplit_once('/').unwrap_or(("", &api));
+        let labels = match root.get_path(&["metadata", "labels"]).map(|n| &n.value) {
+            Some(policy_core::Value::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_str().unwrap_or_default().to_string()))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
         Some(ObjectInfo {
             group: group.to_string(),
             version: version.to_string(),
             kind,
-            name: str_at(object, &["metadata", "name"])
-                .unwrap_or_default()
-                .to_string(),
-            namespace: str_at(object, &["metadata", "namespace"])
-                .unwrap_or_default()
-                .to_string(),
+            name: text(&["metadata", "name"]),
+            namespace: text(&["metadata", "namespace"]),
             labels,
         })
     }
@@ -591,59 +605,107 @@ impl ObjectInfo {
 
 /// `input.review` for a document: an AdmissionReview's `request` (with `kind`, `name` and
 /// `namespace` filled from the object when it lacks them), else a CREATE of the object.
-fn review_json(doc: &Document, object: Json, info: &ObjectInfo) -> Json {
-    let kind = serde_json::json!({"group": info.group, "version": info.version, "kind": info.kind});
-    let mut review = match doc.context().map(|c| c.value.to_json()) {
-        Some(Json::Object(m)) => m,
+fn review_value(doc: &Document, object: &regorus::Value, info: &ObjectInfo) -> regorus::Value {
+    let key = |s: &str| regorus::Value::from(s);
+    let mut review = match doc
+        .context()
+        .map(|c| regorus::Value::from(c.value.to_json()))
+    {
+        Some(r @ regorus::Value::Object(_)) => r,
         _ => {
-            let mut m = serde_json::Map::new();
-            m.insert("object".to_string(), object);
-            m.insert("operation".to_string(), Json::from("CREATE"));
-            m
+            let mut m = BTreeMap::new();
+            m.insert(key("object"), object.clone());
+            m.insert(key("operation"), key("CREATE"));
+            regorus::Value::from(m)
         }
     };
-    review.entry("kind").or_insert(kind);
-    review
-        .entry("name")
-        .or_insert_with(|| Json::from(info.name.clone()));
-    if !info.namespace.is_empty() {
-        review
-            .entry("namespace")
-            .or_insert_with(|| Json::from(info.namespace.clone()));
+    if let Ok(m) = review.as_object_mut() {
+        let mut kind = BTreeMap::new();
+        kind.insert(key("group"), key(info.group.as_str()));
+        kind.insert(key("version"), key(info.version.as_str()));
+        kind.insert(key("kind"), key(info.kind.as_str()));
+        let mut fill = |k: &'static str, v: regorus::Value| {
+            if !m.contains_key(&key(k)) {
+                m.insert(key(k), v);
+            }
+        };
+        fill("kind", regorus::Value::from(kind));
+        fill("name", key(info.name.as_str()));
+        if !info.namespace.is_empty() {
+            fill("namespace", key(info.namespace.as_str()));
+        }
     }
-    Json::Object(review)
+    review
 }
 
 /// Objects by apiVersion, kind and name.
-type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Json>>>;
+type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, regorus::Value>>>;
 
-/// `{"inventory": ...}` of the documents.
-fn inventory_data(docs: &[Document]) -> regorus::Value {
+/// `{"inventory": ...}` of the documents, whose Rego values are `objects`.
+fn inventory_data(docs: &[Document], objects: &[regorus::Value]) -> regorus::Value {
     let mut cluster = Tree::new();
     let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
-    for d in docs {
-        let object = d.root().value.to_json();
-        let (Some(api), Some(kind), Some(name)) = (
-            str_at(&object, &["apiVersion"]),
-            str_at(&object, &["kind"]),
-            str_at(&object, &["metadata", "name"]),
-        ) else {
+    for (d, object) in docs.iter().zip(objects) {
+        let Some(info) = ObjectInfo::of(d.root()) else {
             continue;
         };
-        let (api, kind, name) = (api.to_string(), kind.to_string(), name.to_string());
-        let tree = match str_at(&object, &["metadata", "namespace"]) {
-            Some(ns) => namespaced.entry(ns.to_string()).or_default(),
-            None => &mut cluster,
+        let api = d
+            .root()
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if info.name.is_empty() {
+            continue;
+        }
+        let tree = if info.namespace.is_empty() {
+            &mut cluster
+        } else {
+            namespaced.entry(info.namespace.clone()).or_default()
         };
         tree.entry(api)
             .or_default()
-            .entry(kind)
+            .entry(info.kind)
             .or_default()
-            .insert(name, object);
+            .insert(info.name, object.clone());
     }
-    regorus::Value::from(serde_json::json!({
-        "inventory": {"cluster": cluster, "namespace": namespaced}
-    }))
+    fn value(t: Tree) -> regorus::Value {
+        let map = |m: BTreeMap<String, regorus::Value>| -> regorus::Value {
+            let m: BTreeMap<regorus::Value, regorus::Value> = m
+                .into_iter()
+                .map(|(k, v)| (regorus::Value::from(k), v))
+                .collect();
+            regorus::Value::from(m)
+        };
+        map(t
+            .into_iter()
+            .map(|(api, kinds)| {
+                (
+                    api,
+                    map(kinds
+                        .into_iter()
+                        .map(|(k, names)| (k, map(names)))
+                        .collect()),
+                )
+            })
+            .collect())
+    }
+    let namespaces: BTreeMap<regorus::Value, regorus::Value> = namespaced
+        .into_iter()
+        .map(|(ns, t)| (regorus::Value::from(ns), value(t)))
+        .collect();
+    let mut inventory = BTreeMap::new();
+    inventory.insert(regorus::Value::from("cluster"), value(cluster));
+    inventory.insert(
+        regorus::Value::from("namespace"),
+        regorus::Value::from(namespaces),
+    );
+    let mut data = BTreeMap::new();
+    data.insert(
+        regorus::Value::from("inventory"),
+        regorus::Value::from(inventory),
+    );
+    regorus::Value::from(data)
 }
 
 /// The labels of every Namespace object among the documents.
@@ -653,8 +715,7 @@ fn namespace_labels(a: &[Document], b: &[Document]) -> BTreeMap<String, BTreeMap
         if d.kind() != Some("Namespace") {
             continue;
         }
-        let object = d.root().value.to_json();
-        if let Some(info) = ObjectInfo::of(&object)
+        if let Some(info) = ObjectInfo::of(d.root())
             && info.is_namespace()
         {
             out.insert(info.name, info.labels);

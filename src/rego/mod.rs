@@ -112,12 +112,13 @@ pub fn is_policy_yaml(text: &str) -> bool {
 /// Runs `f` on every document, in chunks that each get their own copy of `prepared` (regorus
 /// evaluates through `&mut self`): in parallel, a few chunks per worker thread, with
 /// `parallel`. The findings and errors of every chunk, in document order.
-fn in_chunks<E, F>(docs: &[Document], prepared: &E, f: F) -> Report
+fn in_chunks<T, E, F>(docs: &[T], prepared: &E, f: F) -> Report
 where
+    T: Sync,
     E: Clone + Send + Sync,
-    F: Fn(&mut E, &Document, &mut Report) + Send + Sync,
+    F: Fn(&mut E, &T, &mut Report) + Send + Sync,
 {
-    let run = |chunk: &[Document]| {
+    let run = |chunk: &[T]| {
         let mut engine = prepared.clone();
         let mut out = Report::default();
         for d in chunk {
@@ -143,6 +144,20 @@ where
         report.errors.extend(p.errors);
     }
     report
+}
+
+/// Every document's root as a Rego value (in parallel with `parallel`): done once per scan.
+fn to_rego(docs: &[Document]) -> Vec<regorus::Value> {
+    let one = |d: &Document| regorus::Value::from(d.root().value.to_json());
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        docs.par_iter().map(one).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        docs.iter().map(one).collect()
+    }
 }
 
 /// Evaluates `query` with the engine's input set, and records its violations as findings of
