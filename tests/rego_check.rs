@@ -238,3 +238,55 @@ fn parameters_that_do_not_fit_the_schema_exit_2_at_their_line() {
     );
     let _ = std::fs::remove_dir_all(rules);
 }
+
+/// In a scan, every document is in `data.inventory`: two Ingresses of one host conflict.
+#[test]
+fn scanned_documents_form_the_inventory() {
+    let dir = "tests/data/gatekeeper/library/general/uniqueingresshost";
+    let read = |p: &str| std::fs::read_to_string(format!("{dir}/{p}")).unwrap();
+    let rules = rules_dir(
+        "inventory",
+        &[
+            ("template.yaml", read("template.yaml")),
+            (
+                "constraint.yaml",
+                read("samples/unique-ingress-host/constraint.yaml"),
+            ),
+        ],
+    );
+    let ingress = |name: &str, ns: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  rules:\n  - host: shop.example.com\n"
+        )
+    };
+    let engine = fourc::Engine::builder()
+        .stdlib(false)
+        .rules_dir(&rules)
+        .build()
+        .unwrap();
+    let two = format!("{}---\n{}", ingress("a", "one"), ingress("b", "two"));
+    let scan = engine.check_str("ingresses.yaml", &two);
+    let got: Vec<(u32, &str)> = scan
+        .report
+        .findings
+        .iter()
+        .map(|f| (f.line(), f.message()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                8,
+                "ingress host conflicts with an existing ingress <shop.example.com>"
+            ),
+            (
+                17,
+                "ingress host conflicts with an existing ingress <shop.example.com>"
+            ),
+        ]
+    );
+    // Alone, an Ingress conflicts with nothing (it is not compared with itself).
+    let scan = engine.check_str("one.yaml", &ingress("a", "one"));
+    assert!(scan.report.findings.is_empty(), "{:?}", scan.report);
+    let _ = std::fs::remove_dir_all(rules);
+}
