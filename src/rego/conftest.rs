@@ -77,7 +77,9 @@ impl ConftestBackend {
             engine.set_rego_v0(false);
             if let Err(v1) = engine.add_policy(file.clone(), text.clone()) {
                 engine.set_rego_v0(true);
-                if let Err(v0) = engine.add_policy(file.clone(), text.clone()) {
+                // Chained bodies rewritten as OPA reads them (exact; see `compat`).
+                let v0_text = super::compat::split_chained_bodies(text).unwrap_or(text.clone());
+                if let Err(v0) = engine.add_policy(file.clone(), v0_text) {
                     let v1_like = text.contains(" if ") || text.contains(" contains ");
                     let e = if v1_like { v1 } else { v0 };
                     let hint = super::gap_hint(&e.to_string(), text);

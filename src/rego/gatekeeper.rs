@@ -359,6 +359,16 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
             format!("the Rego of template {kind} has no `package`"),
         )
     })?;
+    // Chained bodies rewritten as OPA reads them (exact; see `compat`).
+    let v0_fix = |r: String| {
+        if v1 {
+            r
+        } else {
+            super::compat::split_chained_bodies(&r).unwrap_or(r)
+        }
+    };
+    let rego = v0_fix(rego);
+    let libs: Vec<String> = libs.into_iter().map(v0_fix).collect();
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(!v1);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {

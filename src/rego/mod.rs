@@ -76,13 +76,18 @@
 //! uses, and another version may differ in other ways:
 //!
 //! - a line starting with `(` is read as a call on the previous line's expression;
-//! - a set rule with chained bodies (`deny[msg] { a } { b }`) is read as `else`;
+//! - a rule with chained bodies (`deny[msg] { a } { b }`) is read as `else`: fourc rewrites
+//!   Rego v0 policies so that each body has its head (`deny[msg] { a } deny[msg] { b }`), which
+//!   both engines read as OPA reads the original, on the same lines;
 //! - a call with an undefined argument for a `_` parameter is undefined;
 //! - `sprintf` with fewer arguments than verbs is undefined, where OPA prints `%!v(MISSING)`.
 //!
-//! A template that hits a parse difference fails to compile with regorus' message, which names
-//! the template file and the Rego line.
+//! Apart from the chained bodies, no policy is rewritten: a template that hits one of the other
+//! differences fails to compile or evaluate with regorus' message, which names the file and the
+//! Rego line, and a hint that says which difference it is. The undefined argument gives no error:
+//! it is found by `tests/gatekeeper_suites.rs`, where the library case it breaks is named.
 
+mod compat;
 mod conftest;
 mod gatekeeper;
 mod locate;
