@@ -56,6 +56,13 @@ pub(crate) fn explain(id: &str, paths: &[PathBuf], args: &RuleArgs, compat: Comp
     }
     match fourc::explain::explain(&engine, id, &docs) {
         Some(text) => print!("{text}"),
+        None if engine.catalog().get(id).is_some() => {
+            eprintln!(
+                "error: `fourc explain` shows the rule language's rules; `{id}` is not a rule of the \
+                 rule language (its backend, such as Rego, has no explanation)"
+            );
+            return EXIT_USAGE;
+        }
         None => return unknown_rule(&engine, id),
     }
     if errors.is_empty() {
