@@ -290,3 +290,29 @@ fn scanned_documents_form_the_inventory() {
     assert!(scan.report.findings.is_empty(), "{:?}", scan.report);
     let _ = std::fs::remove_dir_all(rules);
 }
+
+#[test]
+fn two_constraints_of_one_kind_and_name_are_refused() {
+    let dir = "tests/data/gatekeeper/library/general/containerlimits";
+    let read = |p: &str| std::fs::read_to_string(format!("{dir}/{p}")).unwrap();
+    let constraint = read("samples/container-must-have-limits/constraint.yaml");
+    let rules = rules_dir(
+        "twice",
+        &[
+            ("template.yaml", read("template.yaml")),
+            ("a.yaml", constraint.clone()),
+            ("b.yaml", constraint),
+        ],
+    );
+    let out = check(&rules, "text");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "b.yaml:1: a second Constraint `k8scontainerlimits.container-must-have-limits`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("a.yaml:1"), "{err}");
+    let _ = std::fs::remove_dir_all(rules);
+}

@@ -156,6 +156,17 @@ impl RegoBackend {
         let mut metas = Vec::new();
         for (file, d) in constraint_docs {
             let (c, meta) = constraint(&file, &d, &templates)?;
+            if let Some(first) = metas.iter().find(|m: &&Arc<RuleMeta>| m.id == meta.id) {
+                return Err(RegoError {
+                    file,
+                    line: d.line,
+                    message: format!(
+                        "a second Constraint `{}` (kind and name make the rule id; the first is at {})",
+                        meta.id,
+                        first.origin.as_deref().unwrap_or("?")
+                    ),
+                });
+            }
             constraints.push(c);
             metas.push(Arc::new(meta));
         }
