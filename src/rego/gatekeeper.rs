@@ -240,7 +240,7 @@ impl RegoBackend {
         enabled: &[bool],
         out: &mut Report,
     ) {
-        let Some(info) = ObjectInfo::of(doc.root()) else {
+        let Some(info) = ObjectInfo::of_doc(doc) else {
             return;
         };
         // Built once per document, whatever the number of Constraints.
@@ -275,7 +275,7 @@ impl RegoBackend {
 
     /// The Constraints that select `doc`.
     fn applicable_to(&self, doc: &Document) -> Vec<usize> {
-        let Some(info) = ObjectInfo::of(doc.root()) else {
+        let Some(info) = ObjectInfo::of_doc(doc) else {
             return Vec::new();
         };
         self.constraints
@@ -592,6 +592,15 @@ pub(crate) struct ObjectInfo {
 }
 
 impl ObjectInfo {
+    /// The facts of a Kubernetes document (documents of other formats are not reviewed).
+    fn of_doc(doc: &Document) -> Option<Self> {
+        if doc.format() == policy_core::document::KUBERNETES {
+            Self::of(doc.root())
+        } else {
+            None
+        }
+    }
+
     fn of(root: &Node) -> Option<Self> {
         let text = |path: &[&str]| {
             root.get_path(path)
@@ -667,7 +676,7 @@ fn inventory_data(docs: &[Document], objects: &[regorus::Value]) -> regorus::Val
     let mut cluster = Tree::new();
     let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
     for (d, object) in docs.iter().zip(objects) {
-        let Some(info) = ObjectInfo::of(d.root()) else {
+        let Some(info) = ObjectInfo::of_doc(d) else {
             continue;
         };
         let api = d
@@ -736,7 +745,7 @@ fn namespace_labels(a: &[Document], b: &[Document]) -> BTreeMap<String, BTreeMap
         if d.kind() != Some("Namespace") {
             continue;
         }
-        if let Some(info) = ObjectInfo::of(d.root())
+        if let Some(info) = ObjectInfo::of_doc(d)
             && info.is_namespace()
         {
             out.insert(info.name, info.labels);
