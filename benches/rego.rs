@@ -3,6 +3,10 @@
 //! regorus values once, outside the measurement; each engine then evaluates every document.
 //!
 //! `cargo bench --bench rego`
+//!
+//! The `gatekeeper` group: the twelve Gatekeeper training templates as fourc's Rego backend runs
+//! them (a Constraint each, all documents in `data.inventory`) over the 10k corpus, beside the
+//! standard library.
 
 #![allow(
     clippy::unwrap_used,
@@ -67,5 +71,57 @@ fn ten_checks(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ten_checks);
+/// The Gatekeeper training templates (`tests/data/gatekeeper/library`), one Constraint each (the
+/// first sample's), as a `--rules` folder gives them.
+fn gatekeeper_engine() -> fourc::Engine {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gatekeeper/library");
+    let mut b = fourc::Engine::builder().stdlib(false);
+    let mut policies: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flat_map(|g| std::fs::read_dir(g.unwrap().path()).unwrap())
+        .map(|p| p.unwrap().path())
+        .collect();
+    policies.sort();
+    for p in policies {
+        let mut samples: Vec<std::path::PathBuf> = std::fs::read_dir(p.join("samples"))
+            .unwrap()
+            .map(|s| s.unwrap().path().join("constraint.yaml"))
+            .filter(|c| c.exists())
+            .collect();
+        samples.sort();
+        for f in [p.join("template.yaml"), samples[0].clone()] {
+            let text = std::fs::read_to_string(&f).unwrap();
+            b = b.rego_source(&f.display().to_string(), &text);
+        }
+    }
+    b.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The twelve Gatekeeper training templates through regorus over the generated corpus (all
+/// documents also form `data.inventory`), beside the standard library over the same documents
+/// (its Pod Security rules cover the same ground as the eight PSP templates and more).
+fn gatekeeper(c: &mut Criterion) {
+    let n = common::size(10_000);
+    let docs = common::load("corpus.yaml", &common::corpus_yaml(n));
+    let rego = gatekeeper_engine();
+    let stdlib = common::engine(true, &[]);
+    let single = common::pool(1);
+    let both = common::pool(2);
+    let mut g = c.benchmark_group("gatekeeper");
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.bench_function(format!("templates_12_{n}"), |b| {
+        b.iter(|| single.install(|| rego.evaluate_unreviewed(&docs).findings.len()));
+    });
+    g.bench_function(format!("templates_12_{n}_threads_2"), |b| {
+        b.iter(|| both.install(|| rego.evaluate_unreviewed(&docs).findings.len()));
+    });
+    g.bench_function(format!("fourc_stdlib_{n}"), |b| {
+        b.iter(|| single.install(|| stdlib.evaluate_unreviewed(&docs).findings.len()));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, ten_checks, gatekeeper);
 criterion_main!(benches);

@@ -5,10 +5,12 @@ pub mod config;
 pub mod date;
 pub mod explain;
 pub mod output;
+#[cfg(feature = "rego")]
+pub mod rego;
 mod review;
 mod scan;
 pub mod waiver;
-mod walk;
+pub(crate) mod walk;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -109,6 +111,11 @@ pub enum BuildError {
         /// The registered formats.
         known: String,
     },
+    /// A Gatekeeper ConstraintTemplate or Constraint that cannot be used: Rego that does not
+    /// compile, a Constraint of a kind no template defines. Names the file and line.
+    #[cfg(feature = "rego")]
+    #[error(transparent)]
+    Rego(#[from] rego::RegoError),
     /// A rules folder that could not be read.
     #[error("cannot read rules from `{path}`: {message}")]
     Io {
@@ -167,6 +174,12 @@ pub struct EngineBuilder {
     views: policy_core::view::Views,
     backends: Vec<Arc<dyn RuleBackend>>,
     natives: Vec<policy_core::builtins::Native>,
+    /// Gatekeeper policy files (name, text) found in rule folders.
+    #[cfg(feature = "rego")]
+    rego_files: Vec<(String, String)>,
+    /// conftest `.rego` files (name, text) found in rule folders.
+    #[cfg(feature = "rego")]
+    conftest_files: Vec<(String, String)>,
 }
 
 impl Default for EngineBuilder {
@@ -186,6 +199,10 @@ impl Default for EngineBuilder {
             views: policy_core::view::Views::standard(),
             backends: Vec::new(),
             natives: Vec::new(),
+            #[cfg(feature = "rego")]
+            rego_files: Vec::new(),
+            #[cfg(feature = "rego")]
+            conftest_files: Vec::new(),
         }
     }
 }
@@ -209,12 +226,17 @@ impl EngineBuilder {
     }
 
     /// Adds every `.fourc` file under `dir`, recursively, in path order. Module names are the
-    /// paths relative to `dir`.
+    /// paths relative to `dir`. With the `rego` feature, `.yaml` and `.yml` files holding
+    /// Gatekeeper ConstraintTemplates or Constraints, and conftest-style `.rego` files, are
+    /// loaded too (see [`rego`]); other YAML files are left alone.
     pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
         let mut files = Vec::new();
         let errors = collect_files(dir, &mut files, &|p| {
-            p.extension().is_some_and(|e| e == policy_lang::EXTENSION)
+            p.extension().is_some_and(|e| {
+                e == policy_lang::EXTENSION
+                    || (cfg!(feature = "rego") && (e == "yaml" || e == "yml" || e == "rego"))
+            })
         });
         if let Some(e) = errors.first() {
             self.io_error = Some((e.path.display().to_string(), e.error.to_string()));
@@ -222,6 +244,16 @@ impl EngineBuilder {
         }
         for f in files {
             match std::fs::read_to_string(&f) {
+                #[cfg(feature = "rego")]
+                Ok(text) if f.extension().is_some_and(|e| e == "yaml" || e == "yml") => {
+                    if rego::is_policy_yaml(&text) {
+                        self.rego_files.push((f.display().to_string(), text));
+                    }
+                }
+                #[cfg(feature = "rego")]
+                Ok(text) if f.extension().is_some_and(|e| e == "rego") => {
+                    self.conftest_files.push((f.display().to_string(), text));
+                }
                 Ok(text) => {
                     let rel = f.strip_prefix(dir).unwrap_or(&f);
                     let module = policy_lang::module_name(&rel.to_string_lossy());
@@ -400,8 +432,39 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a Gatekeeper policy file (ConstraintTemplates and Constraints) by name and text.
+    #[cfg(feature = "rego")]
+    pub fn rego_source(mut self, name: &str, text: &str) -> Self {
+        self.rego_files.push((name.to_string(), text.to_string()));
+        self
+    }
+
+    /// Adds a conftest-style Rego policy (`deny`, `violation`, `warn` rules) by name and text.
+    #[cfg(feature = "rego")]
+    pub fn conftest_source(mut self, name: &str, text: &str) -> Self {
+        self.conftest_files
+            .push((name.to_string(), text.to_string()));
+        self
+    }
+
     /// Compiles every rule source. Nothing is read before the rules compile.
-    pub fn build(self) -> Result<Engine, BuildError> {
+    pub fn build(
+        #[allow(unused_mut, reason = "mutated with the rego feature")] mut self,
+    ) -> Result<Engine, BuildError> {
+        #[cfg(feature = "rego")]
+        if !self.rego_files.is_empty() {
+            let backend = rego::RegoBackend::load(&self.rego_files)?;
+            if !backend.is_empty() {
+                self.backends.push(Arc::new(backend));
+            }
+        }
+        #[cfg(feature = "rego")]
+        if !self.conftest_files.is_empty() {
+            let backend = rego::ConftestBackend::load(&self.conftest_files)?;
+            if !backend.is_empty() {
+                self.backends.push(Arc::new(backend));
+            }
+        }
         if let Some((path, message)) = self.io_error {
             return Err(BuildError::Io { path, message });
         }

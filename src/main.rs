@@ -88,7 +88,8 @@ struct RuleArgs {
     /// Do not look for a `fourc.yaml`.
     #[arg(long, global = true)]
     no_config: bool,
-    /// A folder of extra `.fourc` rule files (repeatable).
+    /// A folder of extra rules (repeatable): `.fourc` files, and with the `rego` feature
+    /// Gatekeeper ConstraintTemplates and Constraints (`.yaml`) and conftest policies (`.rego`).
     #[arg(long = "rules", value_name = "DIR", global = true)]
     rules: Vec<PathBuf>,
     /// Leave out the embedded standard library.
@@ -183,9 +184,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "k8s")]
         yaml_compat: Compat,
     },
-    /// Run the `test` blocks of rule files (the standard library's, and those under the paths).
+    /// Run the `test` blocks of rule files (the standard library's, and those under the paths),
+    /// and `gator verify` suites (suite files, or folders holding them).
     Test {
-        /// Folders or files of rules whose tests to run; none runs the standard library's.
+        /// Folders or files of rules whose tests to run, or gator suites; none runs the standard
+        /// library's rule tests.
         paths: Vec<PathBuf>,
     },
 }

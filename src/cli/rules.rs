@@ -56,6 +56,13 @@ pub(crate) fn explain(id: &str, paths: &[PathBuf], args: &RuleArgs, compat: Comp
     }
     match fourc::explain::explain(&engine, id, &docs) {
         Some(text) => print!("{text}"),
+        None if engine.catalog().get(id).is_some() => {
+            eprintln!(
+                "error: `fourc explain` shows the rule language's rules; `{id}` is not a rule of the \
+                 rule language (its backend, such as Rego, has no explanation)"
+            );
+            return EXIT_USAGE;
+        }
         None => return unknown_rule(&engine, id),
     }
     if errors.is_empty() {
@@ -65,8 +72,70 @@ pub(crate) fn explain(id: &str, paths: &[PathBuf], args: &RuleArgs, compat: Comp
     }
 }
 
-/// `fourc test [PATH...]`.
+/// `fourc test [PATH...]`: rule tests, and `gator verify` suites among the paths.
 pub(crate) fn test(paths: &[PathBuf]) -> u8 {
+    #[cfg(feature = "rego")]
+    let (suites, rest): (Vec<PathBuf>, Vec<PathBuf>) = {
+        let mut suites = Vec::new();
+        let mut rest = Vec::new();
+        for p in paths {
+            let found = fourc::rego::suite::find(p);
+            if found.is_empty() {
+                rest.push(p.clone());
+            } else {
+                suites.extend(found);
+            }
+        }
+        (suites, rest)
+    };
+    #[cfg(feature = "rego")]
+    if !suites.is_empty() {
+        let code = gator_suites(&suites);
+        if rest.is_empty() {
+            return code;
+        }
+        return code.max(rule_tests(&rest));
+    }
+    rule_tests(paths)
+}
+
+/// Runs `gator verify` suites: a line per case, exit 1 when one fails.
+#[cfg(feature = "rego")]
+fn gator_suites(suites: &[PathBuf]) -> u8 {
+    let mut out = String::new();
+    let (mut passed, mut failed) = (0, 0);
+    for s in suites {
+        for c in fourc::rego::suite::run(s) {
+            let status = if c.passed { "ok  " } else { "FAIL" };
+            out.push_str(&format!(
+                "{status} {} ({} violation{})\n",
+                c.name,
+                c.violations,
+                if c.violations == 1 { "" } else { "s" }
+            ));
+            for d in &c.detail {
+                out.push_str(&format!("       {d}\n"));
+            }
+            if c.passed {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+        }
+    }
+    out.push_str(&format!(
+        "\ngatekeeper: {passed}/{} cases pass\n",
+        passed + failed
+    ));
+    print!("{out}");
+    if failed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn rule_tests(paths: &[PathBuf]) -> u8 {
     let mut b = Engine::builder().stdlib(paths.is_empty());
     for p in paths {
         if p.is_dir() {
