@@ -15,7 +15,7 @@
 //! - a Terraform folder is one unit: `var.*` resolves against `terraform.tfvars`,
 //!   `*.auto.tfvars` and variable defaults, `local.*` against every `locals` block of the `.tf`
 //!   files in the same folder (read from disk beside the source); what a static reader cannot
-//!   know is an unknown marker (see [`expr`]), never a guess;
+//!   know is an unknown marker (see the `expr` module), never a guess;
 //! - `jsonencode(x)` reads as `x` itself, so policy documents are structures.
 //!
 //! Module calls are not followed: resources of a `module` block are not read.
