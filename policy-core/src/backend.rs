@@ -11,6 +11,7 @@
 //! returns paths, as Rego does, still gets file, line and column), or at the document:
 //! [`Finding::locate`] turns a [`Locator`] into a finding.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::document::Document;
@@ -151,6 +152,10 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     entries: Vec<Entry>,
+    /// Entry index by rule id: findings are mapped back to their entry one lookup each.
+    by_id: HashMap<Str, usize>,
+    /// Entry index of every rule of every backend (`None`: left out), by backend then rule.
+    by_rule: Vec<Vec<Option<usize>>>,
 }
 
 impl Catalog {
@@ -161,11 +166,16 @@ impl Catalog {
         select: &dyn Fn(&RuleMeta) -> Option<Severity>,
     ) -> Self {
         let mut entries = Vec::new();
+        let mut by_rule = Vec::with_capacity(backends.len());
         for (b, backend) in backends.iter().enumerate() {
+            let mut slots = vec![None; backend.rules().len()];
             for (i, m) in backend.rules().iter().enumerate() {
                 let Some(sev) = select(m) else {
                     continue;
                 };
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = Some(entries.len());
+                }
                 let meta = if sev == m.severity {
                     m.clone()
                 } else {
@@ -179,8 +189,18 @@ impl Catalog {
                     index: i,
                 });
             }
+            by_rule.push(slots);
         }
-        Catalog { entries }
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.meta.id.clone(), i))
+            .collect();
+        Catalog {
+            entries,
+            by_id,
+            by_rule,
+        }
     }
 
     /// Every entry.
@@ -195,25 +215,20 @@ impl Catalog {
 
     /// The entry of rule `id`.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| &*e.meta.id == id)
+        self.by_id.get(id).and_then(|&i| self.entries.get(i))
     }
 
-    /// Which rules of backend `b` run, as [`RuleBackend::evaluate`] takes them.
+    /// Which rules of backend `b` run, as [`RuleBackend::evaluate`] takes them (`len` rules).
     pub fn mask(&self, b: usize, len: usize) -> Vec<bool> {
-        let mut m = vec![false; len];
-        for e in self.entries.iter().filter(|e| e.backend == b) {
-            if let Some(slot) = m.get_mut(e.index) {
-                *slot = true;
-            }
-        }
-        m
+        let slots = self.by_rule.get(b).map_or(&[][..], Vec::as_slice);
+        (0..len)
+            .map(|i| slots.get(i).copied().flatten().is_some())
+            .collect()
     }
 
     /// The catalogue's metadata for rule `index` of backend `b`, when the engine runs it.
     pub fn meta(&self, b: usize, index: usize) -> Option<&Arc<RuleMeta>> {
-        self.entries
-            .iter()
-            .find(|e| e.backend == b && e.index == index)
-            .map(|e| &e.meta)
+        let e = self.by_rule.get(b)?.get(index).copied().flatten()?;
+        self.entries.get(e).map(|e| &e.meta)
     }
 }

@@ -151,6 +151,13 @@ impl Formats {
     }
 }
 
+/// A path's extension in lower case (`Dockerfile.YAML` gives `yaml`), for sniffing by name.
+pub fn extension(path: Option<&Path>) -> Option<String> {
+    path.and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
 /// The first bytes of a text, cut at [`SNIFF_BYTES`].
 pub fn head(text: &str) -> &[u8] {
     let b = text.as_bytes();

@@ -30,10 +30,7 @@ impl InputFormat for CloudFormation {
     }
 
     fn sniff(&self, path: Option<&Path>, head: &[u8]) -> Confidence {
-        let ext = path
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = crate::input::extension(path);
         let text_like = matches!(
             ext.as_deref(),
             None | Some("yaml" | "yml" | "json" | "template")

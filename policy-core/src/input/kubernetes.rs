@@ -25,10 +25,7 @@ impl InputFormat for Kubernetes {
     }
 
     fn sniff(&self, path: Option<&Path>, head: &[u8]) -> Confidence {
-        let ext = path
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = crate::input::extension(path);
         match ext.as_deref() {
             Some("yaml" | "yml") => Confidence::Name,
             Some("json") if head.is_empty() => Confidence::Name,

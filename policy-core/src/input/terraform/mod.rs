@@ -52,10 +52,7 @@ impl InputFormat for Terraform {
     }
 
     fn sniff(&self, path: Option<&Path>, head: &[u8]) -> Confidence {
-        let ext = path
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = crate::input::extension(path);
         match ext.as_deref() {
             Some("tf" | "tfvars") => Confidence::Name,
             // By content only when the name says nothing (standard input, an inline fixture): a
