@@ -16,9 +16,9 @@ use crate::{Compat, EXIT_USAGE, Level, RuleArgs};
 /// The environment variable that fixes "today" for waiver expiry (reproducible runs, tests).
 pub(crate) const ENV_TODAY: &str = "FOURC_TODAY";
 
-/// Builds the engine: the configuration file (given, or found in the first folder among
-/// `paths`, else the current folder), then the flags, which win. Errors are printed; the exit
-/// code is returned.
+/// Builds the engine: the configuration file (given, or found from the first folder among
+/// `paths`, else from the current folder: see [`config_file`]), then the flags, which win. The
+/// settings file used is named on standard error. Errors are printed; the exit code is returned.
 pub(crate) fn engine(
     args: &RuleArgs,
     paths: &[PathBuf],
@@ -30,6 +30,9 @@ pub(crate) fn engine(
         Compat::Yaml12 => YamlCompat::Yaml12,
     });
     if let Some(file) = config_file(args, paths) {
+        if args.config.is_none() {
+            eprintln!("fourc: using settings from {}", file.display());
+        }
         match Config::load(&file) {
             Ok(c) => b = b.config(c),
             Err(errs) => return Err(config_errors(errs.errors())),
@@ -51,6 +54,10 @@ pub(crate) fn engine(
     build(b)
 }
 
+/// The settings file: `--config`; else, unless `--no-config`, the first `fourc.yaml` (or
+/// `fourc.yml`) found from the first scanned folder (or the folder of the first scanned file)
+/// upwards, then from the current folder upwards, each search stopping at the root of its Git
+/// repository (see [`Config::find_from`]).
 fn config_file(args: &RuleArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     if let Some(c) = &args.config {
         return Some(c.clone());
@@ -58,11 +65,33 @@ fn config_file(args: &RuleArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     if args.no_config {
         return None;
     }
-    let dir = paths
-        .iter()
-        .find(|p| p.is_dir())
-        .map_or(Path::new("."), PathBuf::as_path);
-    Config::find_in(dir)
+    let scanned = paths.iter().find_map(|p| {
+        if p.is_dir() {
+            Some(p.as_path())
+        } else if p.is_file() {
+            p.parent().map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+        } else {
+            None
+        }
+    });
+    scanned
+        .and_then(Config::find_from)
+        .or_else(|| Config::find_from(Path::new(".")))
+        .map(|p| shown(&p))
+}
+
+/// A path relative to the current folder when it lies below it, as people typed it.
+fn shown(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf())
 }
 
 /// The settings given as flags.
@@ -168,10 +197,30 @@ pub(crate) fn build(builder: fourc::EngineBuilder) -> Result<Engine, u8> {
     }
 }
 
-/// Whether diagnostics on standard error are coloured: a terminal, and `NO_COLOR` unset.
+/// `--color always` or `never` for diagnostics on standard error too (set once, by `check`).
+static STDERR_COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Makes `--color always|never` also decide the colour of compile and settings errors.
+pub(crate) fn set_stderr_color(color: crate::Color) {
+    match color {
+        crate::Color::Always => {
+            let _ = STDERR_COLOR.set(true);
+        }
+        crate::Color::Never => {
+            let _ = STDERR_COLOR.set(false);
+        }
+        crate::Color::Auto => {}
+    }
+}
+
+/// Whether diagnostics on standard error are coloured: as `--color` says, else a terminal with
+/// `NO_COLOR` unset.
 fn stderr_color() -> bool {
     use std::io::IsTerminal;
-    std::io::stderr().is_terminal() && !check::no_color()
+    STDERR_COLOR
+        .get()
+        .copied()
+        .unwrap_or_else(|| std::io::stderr().is_terminal() && !check::no_color())
 }
 
 fn config_errors(errs: &[ConfigError]) -> u8 {

@@ -47,6 +47,10 @@ pub(crate) use check::Plan;
 /// The file name looked for in the scanned folder.
 pub const FILE_NAME: &str = "fourc.yaml";
 
+/// The names a settings file may have, in the order they are looked for: a folder's settings
+/// file is never scanned as an input.
+pub const FILE_NAMES: [&str; 2] = [FILE_NAME, "fourc.yml"];
+
 /// Where a setting was written: a span of a configuration file.
 #[derive(Clone, Debug)]
 pub struct Location {
@@ -152,6 +156,8 @@ pub struct Config {
     pub(crate) exclude_paths: Vec<At<String>>,
     pub(crate) exclude_namespaces: Vec<At<String>>,
     pub(crate) waivers: Vec<Waiver>,
+    /// Files and folders never read from a scanned folder (see [`Config::not_input`]).
+    pub(crate) not_inputs: Vec<PathBuf>,
 }
 
 impl Config {
@@ -180,10 +186,30 @@ impl Config {
         parse::parse(&Source::new(name, text))
     }
 
-    /// The configuration file of a folder, if it has one.
+    /// The configuration file of a folder, if it has one (`fourc.yaml`, else `fourc.yml`).
     pub fn find_in(dir: &Path) -> Option<PathBuf> {
-        let p = dir.join(FILE_NAME);
-        p.is_file().then_some(p)
+        FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    }
+
+    /// The configuration file that applies to `dir`: the first one found in `dir` and its
+    /// parents, up to the root of the Git repository that holds `dir` (the folder with `.git`);
+    /// outside a repository only `dir` itself is searched.
+    pub fn find_from(dir: &Path) -> Option<PathBuf> {
+        let start = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let in_repo = start.ancestors().any(|a| a.join(".git").exists());
+        for d in start.ancestors() {
+            if let Some(found) = Config::find_in(d) {
+                return Some(if d == start {
+                    Config::find_in(dir).unwrap_or(found)
+                } else {
+                    found
+                });
+            }
+            if !in_repo || d.join(".git").exists() {
+                break;
+            }
+        }
+        None
     }
 
     /// The file this configuration was read from.
@@ -264,6 +290,14 @@ impl Config {
         self
     }
 
+    /// Never reads `path` (a file, or a folder and all under it) as an input when a scanned
+    /// folder holds it: the reports a run writes, say. Rule folders and the settings file are
+    /// left out of scans already; a path named directly as an input is still read.
+    pub fn not_input(mut self, path: impl Into<PathBuf>) -> Self {
+        self.not_inputs.push(path.into());
+        self
+    }
+
     /// Drops findings on resources in namespaces matching a pattern (`kube-*`).
     pub fn exclude_namespace(mut self, pattern: &str) -> Self {
         self.exclude_namespaces.push(At::bare(pattern.to_string()));
@@ -292,6 +326,7 @@ impl Config {
         self.exclude_paths.extend(other.exclude_paths);
         self.exclude_namespaces.extend(other.exclude_namespaces);
         self.waivers.extend(other.waivers);
+        self.not_inputs.extend(other.not_inputs);
     }
 }
 

@@ -12,7 +12,7 @@ mod scan;
 pub mod waiver;
 pub(crate) mod walk;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use walk::collect_files;
@@ -174,6 +174,8 @@ pub struct EngineBuilder {
     views: policy_core::view::Views,
     backends: Vec<Arc<dyn RuleBackend>>,
     natives: Vec<policy_core::builtins::Native>,
+    /// Rule folders and files that are never inputs when met in a scanned folder.
+    not_inputs: Vec<PathBuf>,
     /// Gatekeeper policy files (name, text) found in rule folders.
     #[cfg(feature = "rego")]
     rego_files: Vec<(String, String)>,
@@ -198,6 +200,7 @@ impl Default for EngineBuilder {
             input_format: None,
             views: policy_core::view::Views::standard(),
             backends: Vec::new(),
+            not_inputs: Vec::new(),
             natives: Vec::new(),
             #[cfg(feature = "rego")]
             rego_files: Vec::new(),
@@ -231,6 +234,7 @@ impl EngineBuilder {
     /// loaded too (see [`rego`]); other YAML files are left alone.
     pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
+        self.not_inputs.push(dir.to_path_buf());
         let mut files = Vec::new();
         let errors = collect_files(dir, &mut files, &|p| {
             p.extension().is_some_and(|e| {
@@ -327,6 +331,14 @@ impl EngineBuilder {
         self.config(Config::default().disable_control(key))
     }
 
+    /// Marks a file or folder that is never read as an input when a scanned folder holds it: a
+    /// report this run writes, say. (Rule folders and the settings file are already left out; a
+    /// path named directly as an input is still read.)
+    pub fn not_input(mut self, path: impl AsRef<Path>) -> Self {
+        self.not_inputs.push(path.as_ref().to_path_buf());
+        self
+    }
+
     /// Applies project settings (see [`config`]): the Pod Security level and version, the
     /// standard library switch and rule folders take effect here; rule selection, severities,
     /// parameters, exclusions and waivers are checked against the compiled rules at build.
@@ -347,6 +359,10 @@ impl EngineBuilder {
         if let Some(on) = config.stdlib {
             self = self.stdlib(on);
         }
+        if let Some(file) = config.file() {
+            self.not_inputs.push(file.to_path_buf());
+        }
+        self.not_inputs.append(&mut config.not_inputs);
         for dir in std::mem::take(&mut config.rule_dirs) {
             self = self.rules_dir(dir);
         }
@@ -555,6 +571,8 @@ impl EngineBuilder {
             load: self.load,
             warnings: compiled.warnings,
             review: plan.review,
+            not_inputs: self.not_inputs,
+            profiles: self.profiles,
         })
     }
 }
@@ -639,12 +657,23 @@ pub struct Engine {
     load: LoadOptions,
     warnings: Vec<Diagnostic>,
     review: review::Review,
+    /// Paths never read from a scanned folder (rule folders, the settings file, this run's
+    /// reports), compared by their canonical form when a scan starts.
+    not_inputs: Vec<PathBuf>,
+    /// The profiles rule packs declare.
+    profiles: Vec<policy_core::profile::Profile>,
 }
 
 impl Engine {
     /// A builder with the standard library on.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
+    }
+
+    /// The profiles the rule packs declare (the standard library's Pod Security profile, and
+    /// any [`EngineBuilder::declare_profile`] added).
+    pub fn profiles(&self) -> &[policy_core::profile::Profile] {
+        &self.profiles
     }
 
     /// The compiled rule set.

@@ -151,6 +151,10 @@ enum Command {
         /// List waived findings in the text report, not only count them.
         #[arg(long)]
         show_suppressed: bool,
+        /// One line per finding in the text report (`file:line:col: severity [rule] message`),
+        /// without source lines or fixes.
+        #[arg(long)]
+        compact: bool,
         /// Skip files under the scanned folders whose path matches this glob (repeatable).
         #[arg(long = "exclude", value_name = "GLOB")]
         excludes: Vec<String>,
@@ -223,6 +227,7 @@ fn main() -> ExitCode {
             fail_on,
             color,
             show_suppressed,
+            compact,
             excludes,
             exclude_namespaces,
             yaml_compat,
@@ -234,6 +239,7 @@ fn main() -> ExitCode {
             fail_on,
             color,
             show_suppressed,
+            compact,
             excludes: &excludes,
             exclude_namespaces: &exclude_namespaces,
             compat: yaml_compat,

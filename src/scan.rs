@@ -30,6 +30,9 @@ pub struct Scan {
     pub checked: Vec<Checked>,
     /// The rules of the engine, in rule order (what reports describe as the tool's rules).
     pub rules: Vec<Arc<RuleMeta>>,
+    /// The profiles the rule packs declare: the text report shows the findings of two levels
+    /// of one profile at one place once.
+    pub profiles: Vec<policy_core::profile::Profile>,
 }
 
 /// An input that was not read because no input format recognises it.
@@ -126,6 +129,12 @@ impl Engine {
     }
 
     fn load_source(&self, source: &Arc<Source>, path: Option<&Path>) -> Result<Loaded, Skipped> {
+        if is_own_report(input::head(source.text())) {
+            return Err(Skipped {
+                path: source.name().to_string(),
+                reason: "a report fourc wrote (JSON or SARIF), not an input".to_string(),
+            });
+        }
         let format = self.format_for(source, path)?;
         Ok(format.load(source, &self.load))
     }
@@ -198,6 +207,7 @@ impl Engine {
             notices,
             checked,
             rules: self.catalog.rules().cloned().collect(),
+            profiles: self.profiles.clone(),
         }
     }
 
@@ -219,6 +229,23 @@ impl Engine {
         let mut errors = Vec::new();
         let mut stdin = false;
         let claims = |p: &Path| self.input_format.is_some() || self.formats.claims_name(p);
+        // Rule folders, settings files and this run's reports are never inputs of a folder.
+        let not_inputs: Vec<PathBuf> = self
+            .not_inputs
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        let is_input = |f: &Path| {
+            if f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| crate::config::FILE_NAMES.contains(&n))
+            {
+                return false;
+            }
+            not_inputs.is_empty()
+                || f.canonicalize()
+                    .map_or(true, |c| !not_inputs.iter().any(|n| c.starts_with(n)))
+        };
         for input in inputs {
             let p = input.as_ref();
             if p == Path::new("-") {
@@ -230,7 +257,7 @@ impl Engine {
                 }
                 found.retain(|f| {
                     let rel = f.strip_prefix(p).unwrap_or(f);
-                    !self.review.path_excluded(rel, f)
+                    !self.review.path_excluded(rel, f) && is_input(f)
                 });
                 files.extend(found);
             } else {
@@ -272,5 +299,41 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+/// Whether a text begins as fourc's own JSON or SARIF report does (`"tool": {"name": "fourc"`,
+/// `"driver": {"name": "fourc"`): a report of an earlier run lying among the inputs is never read
+/// back as evidence.
+fn is_own_report(head: &[u8]) -> bool {
+    if head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return false;
+    }
+    let compact: Vec<u8> = head
+        .iter()
+        .take(1024)
+        .filter(|c| !c.is_ascii_whitespace())
+        .copied()
+        .collect();
+    let compact = String::from_utf8_lossy(&compact);
+    compact.contains(r#""tool":{"name":"fourc""#) || compact.contains(r#""driver":{"name":"fourc""#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own_report;
+
+    #[test]
+    fn own_reports_are_recognised() {
+        assert!(is_own_report(
+            b"{\n  \"version\": 1,\n  \"tool\": {\n    \"name\": \"fourc\","
+        ));
+        assert!(is_own_report(
+            br#"{"$schema": "x", "version": "2.1.0", "runs": [{"tool": {"driver": {"name": "fourc"}}}]}"#
+        ));
+        assert!(!is_own_report(
+            br#"{"runs": [{"tool": {"driver": {"name": "Trivy"}}}]}"#
+        ));
+        assert!(!is_own_report(b"kind: Pod\nmetadata: {name: fourc}"));
     }
 }

@@ -30,8 +30,9 @@ fn stderr(o: &Output) -> String {
 
 const RULES: [&str; 3] = ["--no-stdlib", "--rules", "tests/data/rules"];
 
+/// `fourc check --compact` (one line per finding) with the test rules only.
 fn check(extra: &[&str]) -> Output {
-    let mut args = vec!["check"];
+    let mut args = vec!["check", "--compact"];
     args.extend(RULES);
     args.extend(extra);
     fourc(&args)
@@ -39,7 +40,7 @@ fn check(extra: &[&str]) -> Output {
 
 #[test]
 fn bundled_examples_report_deployment_and_cronjob_lines() {
-    let o = fourc(&["check", "examples/manifests"]);
+    let o = fourc(&["check", "--compact", "examples/manifests"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
     // The privileged sidecar of the Deployment, and the SYS_ADMIN capability and hostPath volume
@@ -115,8 +116,13 @@ fn a_broken_file_does_not_hide_the_findings_of_the_others() {
         out.contains("tests/data/inputs/broken.yaml:6:5: error:"),
         "{out}"
     );
+    assert!(out.starts_with("errors (1;"), "errors come first: {out}");
     assert!(
-        out.contains("1 finding in 2 documents (1 high); 1 error"),
+        out.contains("inputs     3 files, 2 documents; 1 error"),
+        "{out}"
+    );
+    assert!(
+        out.contains("findings   1 on 1 resource in 1 file: 1 high"),
         "{out}"
     );
 }
@@ -128,18 +134,34 @@ fn missing_files_are_named() {
         "tests/data/inputs/privileged.yaml",
     ]);
     assert_eq!(o.status.code(), Some(3));
-    let out = stdout(&o);
+    let err = stderr(&o);
     assert!(
-        out.contains("tests/data/inputs/nope.yaml: error: cannot read"),
-        "{out}"
+        err.contains("error: `tests/data/inputs/nope.yaml`: no such file or folder"),
+        "{err}"
     );
-    assert!(out.contains("[test-privileged]"), "{out}");
+    assert!(stdout(&o).contains("[test-privileged]"), "{}", stdout(&o));
+    // Nothing to scan at all: a usage error, and nothing on standard output.
+    let o = check(&["tests/data/inputs/nope.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no such file or folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 }
 
 #[test]
 fn standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fourc"))
-        .args(["check", "--no-stdlib", "--rules", "tests/data/rules", "-"])
+        .args([
+            "check",
+            "--compact",
+            "--no-stdlib",
+            "--rules",
+            "tests/data/rules",
+            "-",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -92,6 +92,48 @@ fn text_report_of_the_examples() {
     insta::assert_snapshot!("text", stdout(&o));
 }
 
+/// The README's main command: every bundled example under the standard library. The report is
+/// grouped by file and resource, shows each place once with its findings, says which fields are
+/// missing, folds the two Pod Security levels' findings at one place into one line, lists
+/// namespace-wide findings under their namespace, and ends with the summary.
+#[test]
+fn text_report_of_all_bundled_examples_with_the_standard_library() {
+    let o = fourc(&["check", "--no-config", "examples"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("also fails pod-security restricted (pss-restricted-volume-types)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  namespace ops (reported at CronJob/ops/backup): "),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing: securityContext.runAsNonRoot"),
+        "{out}"
+    );
+    insta::assert_snapshot!("text_stdlib", out);
+}
+
+/// `--compact`: one grep-able line per finding, errors first, the same summary.
+#[test]
+fn compact_text_report() {
+    let o = check(&["--compact", "examples/manifests"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("examples/manifests/cronjob.yaml:16:15: medium [out-trusted-registry] container \"prepare\""),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("examples/")).count(),
+        5,
+        "{out}"
+    );
+    assert!(out.contains("\nsummary\n"), "{out}");
+}
+
 #[test]
 fn json_report_of_the_examples() {
     let o = check(&["--format", "json", "examples/manifests"]);

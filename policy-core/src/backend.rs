@@ -47,6 +47,7 @@ impl Finding {
     pub fn locate(rule: Arc<RuleMeta>, doc: &Document, at: &Locator, message: String) -> Finding {
         let mut span = doc.span();
         let mut path = String::new();
+        let mut missing_at = None;
         match at {
             Locator::Node(n) => {
                 if let Some((node, steps)) = eval::find_node(doc.root(), n.id, n.span) {
@@ -62,10 +63,12 @@ impl Finding {
                         (PathStep::Index(i), Value::List(l)) => l.get(*i),
                         _ => None,
                     });
-                    if let Some(n) = next
-                        && n.span.is_known()
-                    {
-                        span = n.span;
+                    match next {
+                        Some(n) if n.span.is_known() => span = n.span,
+                        Some(_) => {}
+                        None => {
+                            missing_at.get_or_insert(path.len());
+                        }
                     }
                     node = next;
                     match s {
@@ -85,6 +88,7 @@ impl Finding {
             path,
             doc_index: doc.index(),
             note: None,
+            missing_at: missing_at.and_then(|m| u32::try_from(m).ok()),
         }
     }
 }

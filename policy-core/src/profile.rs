@@ -52,6 +52,18 @@ impl Profile {
         !tagged || rule.tags.iter().any(|t| level.tags.contains(&&**t))
     }
 
+    /// The weakest level that runs a rule carrying one of the profile's tags (an index into
+    /// `levels`); `None` for a rule that is not the profile's business.
+    pub fn level_of(&self, rule: &RuleMeta) -> Option<usize> {
+        let ours = |t: &str| self.levels.iter().any(|l| l.tags.contains(&t));
+        if !rule.tags.iter().any(|t| ours(t)) {
+            return None;
+        }
+        self.levels
+            .iter()
+            .position(|l| rule.tags.iter().any(|t| l.tags.contains(&&**t)))
+    }
+
     /// Whether `version` is one the profile accepts.
     pub fn accepts_version(&self, version: &str) -> bool {
         self.version_ok.is_none_or(|ok| ok(version))

@@ -25,6 +25,8 @@ pub struct Finding {
     pub(crate) path: String,
     pub(crate) doc_index: u32,
     pub(crate) note: Option<String>,
+    /// Where in `path` the part the document lacks begins (a byte offset), if any.
+    pub(crate) missing_at: Option<u32>,
 }
 
 impl Finding {
@@ -88,6 +90,25 @@ impl Finding {
     /// How the value was arrived at when the document does not state it (`defaulted: ...`).
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+
+    /// The part of [`Finding::path`] the document does not have, when the finding is about a
+    /// field that is absent (`securityContext.runAsNonRoot` of
+    /// `spec.containers[0].securityContext.runAsNonRoot`): the span then points at the object
+    /// that lacks it.
+    pub fn missing(&self) -> Option<&str> {
+        let at = usize::try_from(self.missing_at?).ok()?;
+        let rest = self.path.get(at..)?;
+        Some(rest.strip_prefix('.').unwrap_or(rest)).filter(|r| !r.is_empty())
+    }
+
+    /// The part of [`Finding::path`] the document has (all of it when nothing is missing).
+    pub fn present_path(&self) -> &str {
+        let at = self
+            .missing_at
+            .and_then(|a| usize::try_from(a).ok())
+            .unwrap_or(self.path.len());
+        self.path.get(..at).unwrap_or(&self.path)
     }
 }
 
@@ -495,6 +516,7 @@ impl RuleSet {
         let mut span = doc_span;
         let mut path = String::new();
         let mut note = None;
+        let mut missing_at: Option<usize> = None;
         let mut missing: &[crate::value::Str] = &hit.missing;
         if let (Some(doc), Some(n)) = (doc, &hit.node) {
             if n.id.is_document() {
@@ -514,8 +536,11 @@ impl RuleSet {
                             missing = rest;
                             let mut node = doc.root();
                             for seg in &segs {
-                                if let Some(child) = node.get(seg) {
-                                    node = child;
+                                match node.get(seg) {
+                                    Some(child) if missing_at.is_none() => node = child,
+                                    _ => {
+                                        missing_at.get_or_insert(path.len());
+                                    }
                                 }
                                 eval::push_key(&mut path, seg);
                             }
@@ -545,11 +570,15 @@ impl RuleSet {
                         note = Some(format!(
                             "defaulted: {at} does not set `{field}`; the default is `{default}`"
                         ));
+                        missing_at = Some(path.len());
                         eval::push_key(&mut path, field);
                     }
                     None => {}
                 }
             }
+        }
+        if !missing.is_empty() {
+            missing_at.get_or_insert(path.len());
         }
         for k in missing {
             eval::push_key(&mut path, k);
@@ -564,6 +593,7 @@ impl RuleSet {
             path,
             doc_index: index,
             note,
+            missing_at: missing_at.and_then(|m| u32::try_from(m).ok()),
         }
     }
 

@@ -20,6 +20,7 @@ pub(crate) struct Options<'a> {
     pub(crate) fail_on: FailOn,
     pub(crate) color: Color,
     pub(crate) show_suppressed: bool,
+    pub(crate) compact: bool,
     pub(crate) excludes: &'a [String],
     pub(crate) exclude_namespaces: &'a [String],
     pub(crate) compat: Compat,
@@ -98,12 +99,32 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
             return EXIT_USAGE;
         }
     };
+    super::set_stderr_color(o.color);
+    let missing: Vec<&PathBuf> = o
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && !p.exists())
+        .collect();
+    // A missing input is named on standard error; the others are still scanned (and the
+    // reports list it among the errors), unless there is nothing else to scan.
+    for p in &missing {
+        eprintln!("error: `{}`: no such file or folder", p.display());
+    }
+    if !missing.is_empty() && missing.len() == o.paths.len() {
+        eprintln!("  help: name files or folders to scan, or `-` for standard input");
+        return EXIT_USAGE;
+    }
     let mut extra = Config::default();
     for g in o.excludes {
         extra = extra.exclude_path(g);
     }
     for n in o.exclude_namespaces {
         extra = extra.exclude_namespace(n);
+    }
+    for t in &targets {
+        if let Some(f) = &t.file {
+            extra = extra.not_input(f);
+        }
     }
     let engine = match super::engine(o.rules, o.paths, extra, o.compat) {
         Ok(e) => e,
@@ -126,6 +147,21 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
     let mut progress = Progress::new();
     let scan = engine.check_paths_with(o.paths, &mut |p| progress.update(p));
     progress.finish();
+    if scan.checked.is_empty() && scan.load_errors.is_empty() {
+        let skipped = match scan.skipped.len() {
+            0 => String::new(),
+            1 => " (1 file was skipped: no input format recognises it)".to_string(),
+            n => format!(" ({n} files were skipped: no input format recognises them)"),
+        };
+        eprintln!(
+            "warning: no documents found in {}{skipped}",
+            o.paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut write_failed = false;
     for (t, file) in targets.iter().zip(files) {
         let res = match file {
@@ -183,10 +219,10 @@ fn write_format(
             };
             fourc::output::write_text(
                 scan,
-                &TextOptions {
-                    color,
-                    show_suppressed: o.show_suppressed,
-                },
+                &TextOptions::default()
+                    .color(color)
+                    .show_suppressed(o.show_suppressed)
+                    .compact(o.compact),
                 &mut w,
             )?;
         }

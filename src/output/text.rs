@@ -1,34 +1,80 @@
-//! The text report: findings grouped by file, each with its source line and a caret under the
-//! field, then waiver warnings, errors and a one-line summary.
+//! The text report, for people: errors first, then the findings grouped by file and by resource,
+//! each place in the source shown once with every finding there under it, then waived findings,
+//! waiver warnings, skipped inputs and a summary.
 //!
 //! ```text
 //! examples/manifests/deployment.yaml
-//!   examples/manifests/deployment.yaml:27:13: high [pss-baseline-privileged] container "log-shipper" ...
-//!       resource: Deployment/shop/web  field: spec.template.spec.containers[1].securityContext.privileged
-//!       27 |             privileged: true
-//!          |             ^^^^^^^^^^^^^^^^
-//!          = help: Remove securityContext.privileged or set it to false.
+//!   Deployment/shop/web: 2 findings (1 high, 1 medium)
 //!
-//! 3 findings in 4 documents (3 high); by layer: 3 cluster; 1 suppressed
+//!     examples/manifests/deployment.yaml:20:11 spec.template.spec.containers[0]
+//!           20 |         - name: app
+//!              |           ^^^^^^^^^
+//!       medium [pss-restricted-run-as-non-root] container "app" does not set securityContext.runAsNonRoot=true
+//!              missing: securityContext.runAsNonRoot
+//!              fix: Set securityContext.runAsNonRoot to true ...
+//!
+//!     examples/manifests/deployment.yaml:27:13 spec.template.spec.containers[1].securityContext.privileged
+//!           27 |             privileged: true
+//!              |             ^^^^^^^^^^^^^^^^
+//!       high [pss-baseline-privileged] container "log-shipper" sets securityContext.privileged=true
+//!              fix: Remove securityContext.privileged or set it to false.
+//!
+//! summary
+//!   inputs     1 file, 1 document
+//!   findings   2 on 1 resource in 1 file: 1 high, 1 medium
+//!   by layer   2 cluster
+//!   top rules  pss-baseline-privileged 1, pss-restricted-run-as-non-root 1
+//!   waived     0
 //! ```
 //!
-//! A rule's remediation (`= help:`) is shown under its first finding only.
+//! A finding about a field the document lacks points at the object that lacks it and names the
+//! missing part. Findings of two levels of one profile at one place (a hostPath volume fails both
+//! Pod Security baseline and restricted) are shown once, with both rule ids and the more severe
+//! severity. A finding that a rule reports once per namespace at the namespace's first workload
+//! is listed under the namespace, not the workload. `compact` prints one line per finding
+//! instead (`file:line:col: severity [rule] message`), as grep and editors read them.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::{by_layer, by_severity, shown_path};
+use policy_core::snippet::escape_controls;
+
+use super::{by_layer, by_severity};
 use crate::waiver::SuppressionKind;
 use crate::{Finding, Scan, Severity, Source, Span};
+use policy_core::profile::Profile;
 
 /// How to render text.
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct TextOptions {
     /// ANSI colours (for a terminal; the command turns them on only when standard output is
     /// one and `NO_COLOR` is unset).
     pub color: bool,
     /// List waived findings one per line, not only count them.
     pub show_suppressed: bool,
+    /// One line per finding (`file:line:col: severity [rule] message`), no snippets.
+    pub compact: bool,
+}
+
+impl TextOptions {
+    /// With or without ANSI colours.
+    pub fn color(mut self, on: bool) -> Self {
+        self.color = on;
+        self
+    }
+
+    /// Lists waived findings one per line.
+    pub fn show_suppressed(mut self, on: bool) -> Self {
+        self.show_suppressed = on;
+        self
+    }
+
+    /// One line per finding.
+    pub fn compact(mut self, on: bool) -> Self {
+        self.compact = on;
+        self
+    }
 }
 
 /// Renders a scan as text without colour.
@@ -124,22 +170,26 @@ pub fn write_text(
 
 fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
     let p = Paint(opts.color);
-    let mut current: Option<&str> = None;
-    // The remediation is shown under a rule's first finding only: it is the same for all.
-    let mut helped: HashSet<&str> = HashSet::new();
-    for f in &scan.report.findings {
-        let file = f.source().name();
-        if current != Some(file) {
-            if current.is_some() {
-                out.push('\n');
-            }
-            let _ = writeln!(out, "{}", p.paint("1", file));
-            current = Some(file);
+    errors(out, &p, scan);
+    let mut folded = 0;
+    if opts.compact {
+        for f in &scan.report.findings {
+            compact(out, &p, f);
         }
-        finding(out, &p, f, helped.insert(&f.rule().id));
+    } else {
+        for file in group_files(scan) {
+            folded += file
+                .resources
+                .iter()
+                .flat_map(|g| &g.places)
+                .flat_map(|pl| &pl.entries)
+                .map(|e| e.len().saturating_sub(1))
+                .sum::<usize>();
+            render_file(out, &p, &file, &scan.profiles);
+        }
     }
     if opts.show_suppressed && !scan.suppressed.is_empty() {
-        section(out, "suppressed");
+        section(out, "waived");
         for s in &scan.suppressed {
             let f = &s.finding;
             let sup = &s.suppression;
@@ -161,8 +211,8 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
                 f.col(),
                 p.paint("2", f.rule().severity.as_str()),
                 f.rule().id,
-                f.message(),
-                p.paint("2", &why)
+                escape_controls(f.message()),
+                p.paint("2", &escape_controls(&why))
             );
         }
     }
@@ -174,15 +224,16 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
                 .as_ref()
                 .map(|l| format!("{l}: "))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {at}{}: {}", p.paint("33", "warning"), n.message);
+            let _ = writeln!(
+                out,
+                "  {at}{}: {}",
+                p.paint("33", "warning"),
+                escape_controls(&n.message)
+            );
         }
     }
-    errors(out, &p, scan);
     skipped(out, &p, scan);
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    summary(out, &p, scan);
+    summary(out, &p, scan, folded);
 }
 
 fn section(out: &mut Sink<'_>, title: &str) {
@@ -193,32 +244,324 @@ fn section(out: &mut Sink<'_>, title: &str) {
     out.push('\n');
 }
 
-fn finding(out: &mut Sink<'_>, p: &Paint, f: &Finding, help: bool) {
-    let _ = writeln!(
+/// One finding on one line.
+fn compact(out: &mut Sink<'_>, p: &Paint, f: &Finding) {
+    let _ = write!(
         out,
-        "  {}:{}:{}: {} [{}] {}",
+        "{}:{}:{}: {} [{}] {}",
         f.source().name(),
         f.line(),
         f.col(),
         p.severity(f.rule().severity),
         p.paint("1", &f.rule().id),
-        f.message()
+        escape_controls(f.message())
     );
+    if let Some(m) = f.missing() {
+        let _ = write!(out, " (missing {m})");
+    }
+    out.push('\n');
+}
+
+/// The findings of one file, by resource.
+struct FileGroup<'s> {
+    name: &'s str,
+    resources: Vec<ResourceGroup<'s>>,
+}
+
+/// The findings of one resource (or of one namespace, for the findings a rule reports once per
+/// namespace at its first workload), by place.
+struct ResourceGroup<'s> {
+    title: String,
+    findings: usize,
+    by_severity: [usize; 5],
+    places: Vec<Place<'s>>,
+}
+
+/// One place in the source and the findings there; `entries` are the lines shown, each one
+/// finding or the findings of several levels of one profile.
+struct Place<'s> {
+    first: &'s Finding,
+    span: Span,
+    entries: Vec<Vec<&'s Finding>>,
+}
+
+/// Whether a finding is one a rule reports once per namespace at the namespace's first
+/// workload (it points at the workload's `metadata.namespace`).
+fn namespace_wide(f: &Finding) -> Option<&str> {
+    let r = f.resource();
+    (f.path() == "metadata.namespace" && r.kind.as_deref() != Some("Namespace"))
+        .then_some(r.namespace.as_deref())
+        .flatten()
+}
+
+fn severity_index(s: Severity) -> usize {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// The order of findings at one place: most severe first, then by rule id.
+fn key<'f>(e: &[&'f Finding]) -> (Severity, &'f str) {
+    e.first()
+        .map_or((Severity::Info, ""), |f| (f.rule().severity, &*f.rule().id))
+}
+
+fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
+    let mut files: Vec<FileGroup<'_>> = Vec::new();
+    // Per file: (document, namespace-wide) to its group.
+    let mut index: HashMap<(u32, bool), usize> = HashMap::new();
+    for f in &scan.report.findings {
+        let name = f.source().name();
+        if files.last().is_none_or(|g| g.name != name) {
+            files.push(FileGroup {
+                name,
+                resources: Vec::new(),
+            });
+            index.clear();
+        }
+        let Some(file) = files.last_mut() else {
+            continue;
+        };
+        let ns = namespace_wide(f);
+        let key = (f.doc_index(), ns.is_some());
+        let at = *index.entry(key).or_insert_with(|| {
+            let title = match ns {
+                Some(ns) => format!("namespace {ns} (reported at {})", f.resource()),
+                None => f.resource().to_string(),
+            };
+            file.resources.push(ResourceGroup {
+                title,
+                findings: 0,
+                by_severity: [0; 5],
+                places: Vec::new(),
+            });
+            file.resources.len() - 1
+        });
+        let Some(group) = file.resources.get_mut(at) else {
+            continue;
+        };
+        group.findings += 1;
+        if let Some(n) = group.by_severity.get_mut(severity_index(f.rule().severity)) {
+            *n += 1;
+        }
+        match group.places.iter_mut().find(|pl| pl.span == f.span()) {
+            Some(place) => place.entries.push(vec![f]),
+            None => group.places.push(Place {
+                first: f,
+                span: f.span(),
+                entries: vec![vec![f]],
+            }),
+        }
+    }
+    for file in &mut files {
+        for group in &mut file.resources {
+            for place in &mut group.places {
+                place.entries.sort_by(|a, b| key(a).cmp(&key(b)));
+                merge_levels(&mut place.entries, &scan.profiles);
+            }
+        }
+    }
+    files
+}
+
+/// Folds the finding of a stricter level of a profile into that of a weaker level at the same
+/// place: one line, both rule ids.
+fn merge_levels(entries: &mut Vec<Vec<&Finding>>, profiles: &[Profile]) {
+    if entries.len() < 2 || profiles.is_empty() {
+        return;
+    }
+    let level = |f: &Finding| {
+        profiles.iter().enumerate().find_map(|(i, p)| {
+            p.level_of(f.rule())
+                .map(|l| (i, l, f.rule().controls.clone()))
+        })
+    };
+    let mut i = 0;
+    while i < entries.len() {
+        let Some((profile, lvl, controls)) = entries
+            .get(i)
+            .and_then(|e| e.first())
+            .and_then(|f| level(f))
+        else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < entries.len() {
+            let other = entries
+                .get(j)
+                .and_then(|e| e.first())
+                .and_then(|f| level(f));
+            let folds = other.is_some_and(|(p, l, c)| {
+                p == profile && l != lvl && c.iter().any(|k| controls.contains(k))
+            }) && entries.get(i).is_some_and(|e| e.len() == 1);
+            if folds {
+                let moved = entries.remove(j);
+                if let Some(e) = entries.get_mut(i) {
+                    e.extend(moved);
+                    // The weaker level's finding leads: its message is the more specific one.
+                    e.sort_by_key(|f| {
+                        profiles
+                            .get(profile)
+                            .and_then(|p| p.level_of(f.rule()))
+                            .unwrap_or(0)
+                    });
+                }
+            } else {
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+}
+
+fn counts(by_severity: &[usize; 5], p: &Paint) -> String {
+    Severity::ALL
+        .iter()
+        .zip(by_severity)
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {}", p.severity(*s)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn render_file(out: &mut Sink<'_>, p: &Paint, file: &FileGroup<'_>, profiles: &[Profile]) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", p.paint("1", &escape_controls(file.name)));
+    for (i, group) in file.resources.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "  {}: {} finding{} ({})",
+            p.paint("1", &escape_controls(&group.title)),
+            group.findings,
+            plural(group.findings),
+            counts(&group.by_severity, p)
+        );
+        for (j, place) in group.places.iter().enumerate() {
+            if j > 0 {
+                out.push('\n');
+            }
+            render_place(out, p, place, profiles);
+        }
+    }
+}
+
+fn render_place(out: &mut Sink<'_>, p: &Paint, place: &Place<'_>, profiles: &[Profile]) {
+    let f = place.first;
+    let shown = f.present_path();
     let _ = writeln!(
         out,
-        "      resource: {}  field: {}",
-        f.resource(),
-        shown_path(f)
+        "    {} {}",
+        p.paint(
+            "1",
+            &format!(
+                "{}:{}:{}",
+                escape_controls(f.source().name()),
+                f.line(),
+                f.col()
+            )
+        ),
+        p.paint(
+            "2",
+            &escape_controls(if shown.is_empty() {
+                "<document>"
+            } else {
+                shown
+            })
+        )
     );
-    snippet(out, p, f.source(), f.span(), f.rule().severity);
-    if let Some(r) = f.rule().remediation.as_ref().filter(|_| help) {
+    let worst = place
+        .entries
+        .iter()
+        .flatten()
+        .map(|f| f.rule().severity)
+        .min()
+        .unwrap_or(Severity::Info);
+    snippet(out, p, f.source(), place.span, worst);
+    for entry in &place.entries {
+        render_entry(out, p, entry, profiles);
+    }
+}
+
+/// The widest severity name (`critical`): messages line up after it.
+const SEVERITY_WIDTH: usize = 8;
+
+/// One line of findings: a finding, or the findings of several levels of one profile.
+fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[Profile]) {
+    let Some(lead) = entry.first() else {
+        return;
+    };
+    let severity = entry
+        .iter()
+        .map(|f| f.rule().severity)
+        .min()
+        .unwrap_or(lead.rule().severity);
+    let pad = " ".repeat(SEVERITY_WIDTH.saturating_sub(severity.as_str().len()));
+    let _ = writeln!(
+        out,
+        "      {}{pad} [{}] {}",
+        p.severity(severity),
+        p.paint("1", &lead.rule().id),
+        escape_controls(lead.message())
+    );
+    let indent = " ".repeat(6 + SEVERITY_WIDTH + 1);
+    for f in entry.iter().skip(1) {
+        let level = profiles.iter().find_map(|pr| {
+            let l = pr.levels.get(pr.level_of(f.rule())?)?;
+            Some(format!("{} {}", pr.name, l.name))
+        });
+        let _ = writeln!(
+            out,
+            "{indent}{} {} ({})",
+            p.paint("2", "also fails"),
+            level.unwrap_or_else(|| f.rule().title.to_string()),
+            f.rule().id
+        );
+    }
+    if let Some(m) = lead.missing().filter(|_| lead.note().is_none()) {
+        let _ = writeln!(
+            out,
+            "{indent}{} {}",
+            p.paint("33", "missing:"),
+            escape_controls(m)
+        );
+    }
+    if let Some(n) = lead.note() {
+        let _ = writeln!(
+            out,
+            "{indent}{} {}",
+            p.paint("2", "note:"),
+            escape_controls(n)
+        );
+    }
+    let mut seen = HashSet::new();
+    for f in entry {
+        let Some(r) = f.rule().remediation.as_ref() else {
+            continue;
+        };
+        if !seen.insert(&**r) {
+            continue;
+        }
         let mut lines = r.lines();
         if let Some(first) = lines.next() {
-            let _ = writeln!(out, "{:>8} = {}: {first}", "", p.paint("1", "help"));
+            let _ = writeln!(
+                out,
+                "{indent}{} {}",
+                p.paint("32", "fix:"),
+                escape_controls(first)
+            );
         }
         for l in lines {
-            let _ = writeln!(out, "{:>8}         {}", "", l.trim());
+            let _ = writeln!(out, "{indent}     {}", escape_controls(l.trim()));
         }
+        break;
     }
 }
 
@@ -228,6 +571,7 @@ fn snippet(out: &mut Sink<'_>, p: &Paint, source: &Source, span: Span, sev: Seve
     let Some(line) = source.line_text(span.line) else {
         return;
     };
+    let line = escape_controls(line);
     let caret_col = usize::try_from(span.col).unwrap_or(1).saturating_sub(1);
     let width = if span.end_line == span.line {
         usize::try_from(span.end_col.saturating_sub(span.col))
@@ -260,55 +604,99 @@ fn skipped(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     section(out, "skipped");
     let word = p.paint("33", "skipped");
     for s in &scan.skipped {
-        let _ = writeln!(out, "  {}: {word}: {}", s.path, s.reason);
+        let _ = writeln!(
+            out,
+            "  {}: {word}: {}",
+            escape_controls(&s.path),
+            escape_controls(&s.reason)
+        );
     }
 }
 
+/// Load and evaluation errors, first: a report with errors is incomplete.
 fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
-    if scan.load_errors.is_empty() && scan.report.errors.is_empty() {
+    let n = scan.load_errors.len() + scan.report.errors.len();
+    if n == 0 {
         return;
     }
-    section(out, "errors");
+    let _ = writeln!(
+        out,
+        "{} ({n}; the other inputs were still scanned)",
+        p.paint("1;31", "errors")
+    );
     let error = p.paint("31", "error");
     for e in &scan.load_errors {
         if e.line() > 0 {
             let _ = writeln!(
                 out,
                 "  {}:{}:{}: {error}: {}",
-                e.source_name(),
+                escape_controls(e.source_name()),
                 e.line(),
                 e.col(),
-                e.message()
+                escape_controls(e.message())
             );
         } else {
-            let _ = writeln!(out, "  {}: {error}: {}", e.source_name(), e.message());
+            let _ = writeln!(
+                out,
+                "  {}: {error}: {}",
+                escape_controls(e.source_name()),
+                escape_controls(e.message())
+            );
         }
     }
     for e in &scan.report.errors {
         let _ = writeln!(
             out,
             "  {}:{}:{}: {error} [{}] {} (rule at {}, resource {})",
-            e.source().name(),
+            escape_controls(e.source().name()),
             e.line(),
             e.col(),
             e.rule().id,
-            e.message(),
+            escape_controls(e.message()),
             e.rule_location(),
-            e.resource()
+            escape_controls(&e.resource().to_string())
         );
     }
 }
 
-/// `N findings in M documents (by severity); E errors; by layer: ...; S suppressed`.
-fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
+/// The summary: inputs, findings by severity and layer, the rules that fired most, waivers.
+/// `folded` findings were shown on the line of another level's finding.
+fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
     let findings = &scan.report.findings;
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let n = findings.len();
+    section(out, "summary");
+    let mut files: HashSet<&str> = scan.checked.iter().map(|c| c.source.name()).collect();
+    files.extend(scan.load_errors.iter().map(|e| e.source_name()));
     let docs = scan.report.documents;
-    let mut line = format!(
-        "{n} finding{} in {docs} document{}",
-        plural(n),
+    let mut inputs = format!(
+        "{} file{}, {docs} document{}",
+        files.len(),
+        plural(files.len()),
         plural(docs)
+    );
+    if !scan.skipped.is_empty() {
+        let _ = write!(inputs, "; {} skipped", scan.skipped.len());
+    }
+    let errs = scan.load_errors.len() + scan.report.errors.len();
+    if errs > 0 {
+        let _ = write!(
+            inputs,
+            "; {}",
+            p.paint("31", &format!("{errs} error{}", plural(errs)))
+        );
+    }
+    row(out, "inputs", &inputs);
+    let n = findings.len();
+    let with: HashSet<&str> = findings.iter().map(|f| f.source().name()).collect();
+    let resources: HashSet<(&str, u32)> = findings
+        .iter()
+        .map(|f| (f.source().name(), f.doc_index()))
+        .collect();
+    let mut line = format!(
+        "{n} on {} resource{} in {} file{}",
+        resources.len(),
+        plural(resources.len()),
+        with.len(),
+        plural(with.len())
     );
     let sev: Vec<String> = by_severity(findings)
         .into_iter()
@@ -316,29 +704,51 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
         .map(|(s, n)| format!("{n} {}", p.severity(s)))
         .collect();
     if !sev.is_empty() {
-        let _ = write!(line, " ({})", sev.join(", "));
+        let _ = write!(line, ": {}", sev.join(", "));
     }
-    let errs = scan.load_errors.len() + scan.report.errors.len();
-    if errs > 0 {
-        let _ = write!(line, "; {errs} error{}", plural(errs));
+    if folded > 0 {
+        let _ = write!(
+            line,
+            " ({folded} shown on the line of another profile level's finding)"
+        );
     }
+    row(out, "findings", &line);
     let layers: Vec<String> = by_layer(findings)
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .map(|(l, n)| format!("{n} {l}"))
         .collect();
     if !layers.is_empty() {
-        let _ = write!(line, "; by layer: {}", layers.join(", "));
+        row(out, "by layer", &layers.join(", "));
     }
-    let _ = write!(line, "; {} suppressed", scan.suppressed.len());
-    if !scan.skipped.is_empty() {
-        let k = scan.skipped.len();
-        let _ = write!(line, "; {k} input{} skipped", plural(k));
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings {
+        *per_rule.entry(&f.rule().id).or_default() += 1;
     }
+    let mut top: Vec<(&str, usize)> = per_rule.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !top.is_empty() {
+        let shown: Vec<String> = top
+            .iter()
+            .take(5)
+            .map(|(id, n)| format!("{id} {n}"))
+            .collect();
+        let more = top.len().saturating_sub(5);
+        let tail = if more > 0 {
+            format!(", and {more} more rule{}", plural(more))
+        } else {
+            String::new()
+        };
+        row(out, "top rules", &format!("{}{tail}", shown.join(", ")));
+    }
+    let mut waived = format!("{}", scan.suppressed.len());
     if !scan.notices.is_empty() {
         let k = scan.notices.len();
-        let _ = write!(line, "; {k} waiver warning{}", plural(k));
+        let _ = write!(waived, "; {k} waiver warning{}", plural(k));
     }
-    out.push_str(&line);
-    out.push('\n');
+    row(out, "waived", &waived);
+}
+
+fn row(out: &mut Sink<'_>, label: &str, text: &str) {
+    let _ = writeln!(out, "  {label:<10} {text}");
 }
