@@ -34,6 +34,7 @@ pub(crate) fn engine(
             eprintln!("fourc: using settings from {}", file.display());
         }
         match Config::load(&file) {
+            Ok(c) if args.config.is_none() => b = b.config(c.found()),
             Ok(c) => b = b.config(c),
             Err(errs) => return Err(config_errors(errs.errors())),
         }

@@ -158,6 +158,26 @@ pub struct Config {
     pub(crate) waivers: Vec<Waiver>,
     /// Files and folders never read from a scanned folder (see [`Config::not_input`]).
     pub(crate) not_inputs: Vec<PathBuf>,
+    /// Where `rules.stdlib` is written.
+    pub(crate) stdlib_at: Option<Location>,
+    /// Which inline waivers apply (none unless allowed).
+    pub(crate) inline: Option<At<InlineWaivers>>,
+    /// Settings found beside the inputs rather than chosen by the caller: how they weaken the
+    /// scan is reported.
+    pub(crate) found: bool,
+}
+
+/// Which `fourc.dev/waive` annotations apply: by default none (a manifest's author does not
+/// decide what the gate lets through). Allowed, they may be limited to some rules and to some
+/// namespaces; findings a rule reports once per namespace are never waived inline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InlineWaivers {
+    /// Whether annotations waive at all.
+    pub allow: bool,
+    /// The rules they may waive (empty: any).
+    pub rules: Vec<String>,
+    /// The namespaces (patterns with `*` and `?`) whose resources may waive (empty: any).
+    pub namespaces: Vec<String>,
 }
 
 impl Config {
@@ -290,6 +310,26 @@ impl Config {
         self
     }
 
+    /// Lets resources waive findings with `fourc.dev/waive` annotations, for `rules` (empty:
+    /// any) and in `namespaces` (patterns; empty: any). Off by default.
+    pub fn inline_waivers(mut self, rules: &[&str], namespaces: &[&str]) -> Self {
+        self.inline = Some(At::bare(InlineWaivers {
+            allow: true,
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
+        }));
+        self
+    }
+
+    /// Marks these settings as found beside the inputs (a `fourc.yaml` discovered in the
+    /// scanned tree), not chosen by the caller: what in them weakens the scan (the standard
+    /// library off, rules or controls left out, every path excluded, blanket waivers, inline
+    /// waivers allowed) is reported as a notice in every report.
+    pub fn found(mut self) -> Self {
+        self.found = true;
+        self
+    }
+
     /// Never reads `path` (a file, or a folder and all under it) as an input when a scanned
     /// folder holds it: the reports a run writes, say. Rule folders and the settings file are
     /// left out of scans already; a path named directly as an input is still read.
@@ -327,6 +367,9 @@ impl Config {
         self.exclude_namespaces.extend(other.exclude_namespaces);
         self.waivers.extend(other.waivers);
         self.not_inputs.extend(other.not_inputs);
+        self.stdlib_at = other.stdlib_at.or(self.stdlib_at.take());
+        self.inline = other.inline.or(self.inline.take());
+        self.found |= other.found;
     }
 }
 

@@ -562,6 +562,13 @@ impl EngineBuilder {
             let kept = levels.iter().all(|(p, level)| p.keeps(level, m));
             kept.then(|| plan.select(m)).flatten()
         });
+        if catalog.rules().next().is_none() {
+            plan.review.settings_notices.push(waiver::Notice {
+                kind: waiver::NoticeKind::NoRules,
+                message: "no rule is enabled: the scan checks nothing".to_string(),
+                location: None,
+            });
+        }
         Ok(Engine {
             rules,
             backends,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use globset::GlobSet;
 
-use crate::config::Location;
+use crate::config::{InlineWaivers, Location};
 use crate::date::Date;
 use crate::waiver::{
     ANNOTATION_REASON, ANNOTATION_WAIVE, Notice, NoticeKind, Suppressed, Suppression,
@@ -23,6 +23,11 @@ pub(crate) struct Review {
     pub(crate) today: Date,
     /// Every rule id of the compiled rules, enabled or not, to validate inline waivers.
     pub(crate) known_rules: HashSet<String>,
+    /// Which inline waivers apply.
+    pub(crate) inline: InlineWaivers,
+    /// Said of the settings and rule set before any document is read (a found `fourc.yaml`
+    /// that weakens the scan, no rule enabled): in every scan's notices.
+    pub(crate) settings_notices: Vec<Notice>,
 }
 
 impl Default for Review {
@@ -33,6 +38,8 @@ impl Default for Review {
             exclude_namespaces: Vec::new(),
             today: Date::today(),
             known_rules: HashSet::new(),
+            inline: InlineWaivers::default(),
+            settings_notices: Vec::new(),
         }
     }
 }
@@ -73,7 +80,7 @@ impl Review {
         report: &mut Report,
         docs: &[Document],
     ) -> (Vec<Suppressed>, Vec<Notice>) {
-        let mut notices = Vec::new();
+        let mut notices = self.settings_notices.clone();
         let mut inline_notices = Vec::new();
         let mut inline = self.inline_waivers(docs, &mut inline_notices);
         let mut used = vec![0usize; self.waivers.len()];
@@ -90,6 +97,20 @@ impl Review {
             {
                 if let Some(u) = iw.used.get_mut(pos) {
                     *u = true;
+                }
+                if let Some(ns) = crate::scan::namespace_wide(&f) {
+                    // One resource must not waive what is said of its whole namespace.
+                    inline_notices.push(Notice {
+                        kind: NoticeKind::InlineNotAllowed,
+                        message: format!(
+                            "inline waiver on {} cannot waive rule `{}` for all of namespace {ns}; it is ignored (waive it in fourc.yaml)",
+                            iw.resource,
+                            f.rule().id
+                        ),
+                        location: Some(iw.at.clone()),
+                    });
+                    active.push(f);
+                    continue;
                 }
                 let suppression = Suppression {
                     kind: SuppressionKind::Inline,
@@ -111,6 +132,16 @@ impl Review {
                 }),
                 None => active.push(f),
             }
+        }
+        if active.is_empty() && !suppressed.is_empty() {
+            notices.push(Notice {
+                kind: NoticeKind::AllWaived,
+                message: format!(
+                    "waivers cover every finding ({}): nothing fails the run",
+                    suppressed.len()
+                ),
+                location: None,
+            });
         }
         report.findings = active;
         report
@@ -211,6 +242,32 @@ impl Review {
                 continue;
             };
             let at = Location::new(d.source().clone(), node.span);
+            if !self.inline.allow {
+                notices.push(Notice {
+                    kind: NoticeKind::InlineNotAllowed,
+                    message: format!(
+                        "inline waiver on {} is ignored: the settings do not allow inline waivers (`inline_waivers: {{allow: true}}` in fourc.yaml)",
+                        d.id()
+                    ),
+                    location: Some(at),
+                });
+                continue;
+            }
+            if let Some(ns) = d.id().namespace.as_deref().or(Some("default"))
+                && !self.inline.namespaces.is_empty()
+                && !self.inline.namespaces.iter().any(|p| glob_match(p, ns))
+            {
+                notices.push(Notice {
+                    kind: NoticeKind::InlineNotAllowed,
+                    message: format!(
+                        "inline waiver on {} is ignored: the settings allow inline waivers only in namespaces {}",
+                        d.id(),
+                        self.inline.namespaces.join(", ")
+                    ),
+                    location: Some(at),
+                });
+                continue;
+            }
             let reason = d
                 .root()
                 .get_path(&["metadata", "annotations", ANNOTATION_REASON])
@@ -234,9 +291,7 @@ impl Review {
                 if r.is_empty() {
                     continue;
                 }
-                if self.known_rules.contains(r) {
-                    rules.push(r.to_string());
-                } else {
+                if !self.known_rules.contains(r) {
                     notices.push(Notice {
                         kind: NoticeKind::UnknownRule,
                         message: format!(
@@ -245,6 +300,19 @@ impl Review {
                         ),
                         location: Some(at.clone()),
                     });
+                } else if !self.inline.rules.is_empty() && !self.inline.rules.iter().any(|a| a == r)
+                {
+                    notices.push(Notice {
+                        kind: NoticeKind::InlineNotAllowed,
+                        message: format!(
+                            "inline waiver on {} of rule `{r}` is ignored: the settings allow inline waivers only of {}",
+                            d.id(),
+                            self.inline.rules.join(", ")
+                        ),
+                        location: Some(at.clone()),
+                    });
+                } else {
+                    rules.push(r.to_string());
                 }
             }
             let used = vec![false; rules.len()];

@@ -302,6 +302,16 @@ impl Engine {
     }
 }
 
+/// The namespace of a finding that a rule reports once per namespace at the namespace's first
+/// workload (it points at that workload's `metadata.namespace`; a rule reports such a finding
+/// at the Namespace object itself when it is among the documents).
+pub(crate) fn namespace_wide(f: &crate::Finding) -> Option<&str> {
+    let r = f.resource();
+    (f.path() == "metadata.namespace" && r.kind.as_deref() != Some("Namespace"))
+        .then_some(r.namespace.as_deref())
+        .flatten()
+}
+
 /// Whether a text begins as fourc's own JSON or SARIF report does (`"tool": {"name": "fourc"`,
 /// `"driver": {"name": "fourc"`): a report of an earlier run lying among the inputs is never read
 /// back as evidence.

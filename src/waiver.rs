@@ -205,21 +205,36 @@ pub enum NoticeKind {
     MissingReason,
     /// An inline waiver naming a rule the rule set does not have: ignored.
     UnknownRule,
+    /// An inline waiver the settings do not allow (inline waivers off, or not for that rule or
+    /// namespace, or a finding reported once per namespace): ignored.
+    InlineNotAllowed,
+    /// Settings found beside the inputs that weaken the scan (rules left out, paths excluded,
+    /// blanket waivers...): applied, and said.
+    WeakenedScan,
+    /// No rule is enabled: the scan checks nothing.
+    NoRules,
+    /// Waivers cover every finding: nothing fails the run.
+    AllWaived,
 }
 
 impl NoticeKind {
-    /// The name used in JSON: `expired`, `stale`, `missing-reason`, `unknown-rule`.
+    /// The name used in JSON: `expired`, `stale`, `missing-reason`, `unknown-rule`,
+    /// `inline-not-allowed`, `weakened-scan`, `no-rules`, `all-waived`.
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeKind::Expired => "expired",
             NoticeKind::Stale => "stale",
             NoticeKind::MissingReason => "missing-reason",
             NoticeKind::UnknownRule => "unknown-rule",
+            NoticeKind::InlineNotAllowed => "inline-not-allowed",
+            NoticeKind::WeakenedScan => "weakened-scan",
+            NoticeKind::NoRules => "no-rules",
+            NoticeKind::AllWaived => "all-waived",
         }
     }
 }
 
-/// A waiver problem, reported as a warning.
+/// A waiver problem or a weakened scan, reported as a warning.
 #[derive(Clone, Debug)]
 pub struct Notice {
     /// What kind of problem.

@@ -790,9 +790,64 @@ fn config_waivers_suppress_findings_with_their_reason() {
     );
 }
 
+/// The notices of a JSON report, by kind.
+fn notice_kinds(v: &Value) -> Vec<String> {
+    v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn inline_waivers_are_off_unless_the_settings_allow_them() {
+    let m = format!("{DATA}/manifests");
+    // No settings: the annotations waive nothing, and each is reported.
+    let o = check(&["--format", "json", &m]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert!(
+        rule_ids(&v, "findings").contains(&"out-host-namespaces".to_string()),
+        "{v}"
+    );
+    assert_eq!(v["suppressed"].as_array().unwrap().len(), 0, "{v}");
+    let kinds = notice_kinds(&v);
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "inline-not-allowed").count(),
+        3,
+        "the three annotated resources: {v}"
+    );
+    // Allowed only for out-privileged in namespace dev: the monitoring agent's waiver of
+    // out-host-namespaces is refused, so its findings stand.
+    let o = check_with("inline-narrow", &["--format", "json", &m]);
+    let v = json(&o);
+    assert!(
+        rule_ids(&v, "findings").contains(&"out-host-namespaces".to_string()),
+        "{v}"
+    );
+    let refused: Vec<&str> = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "inline-not-allowed")
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .any(|m| m.contains("DaemonSet/monitoring/agent")
+                && m.contains("only in namespaces dev")),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn inline_waivers_need_a_reason_and_a_known_rule() {
-    let o = check(&["--format", "json", &format!("{DATA}/manifests")]);
+    let o = check_with(
+        "inline",
+        &["--format", "json", &format!("{DATA}/manifests")],
+    );
     let v = json(&o);
     let inline: Vec<&Value> = v["suppressed"]
         .as_array()

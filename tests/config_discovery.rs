@@ -189,3 +189,126 @@ fn color_never_covers_compile_errors() {
     assert!(stderr(&o).contains("unknown control"), "{}", stderr(&o));
     assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
 }
+
+fn notices(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_string(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn found_settings_that_weaken_the_scan_are_reported_and_chosen_ones_are_not() {
+    let dir = repo("weakened");
+    let weak = "rules:\n  stdlib: true\n  disable: [image-tag-not-digest]\n  severity:\n    pss-restricted-seccomp: info\nexclude:\n  paths: [\"vendor/**\"]\nwaivers:\n  - rule: pss-restricted-capabilities\n    reason: everything\n";
+    std::fs::write(dir.join("fourc.yaml"), weak).unwrap();
+    let o = fourc_in(&dir, &["check", "--format", "json", "manifests"]);
+    let v = json(&o);
+    let weakened: Vec<String> = notices(&v)
+        .into_iter()
+        .filter(|(k, _)| k == "weakened-scan")
+        .map(|(_, m)| m)
+        .collect();
+    for part in [
+        "leave out rule `image-tag-not-digest`",
+        "lower rule `pss-restricted-seccomp` from medium to info",
+        "exclude the paths matching `vendor/**`",
+        "waive rule `pss-restricted-capabilities` on every resource",
+    ] {
+        assert!(
+            weakened.iter().any(|m| m.contains(part)),
+            "{part}: {weakened:?}"
+        );
+    }
+    let text = stdout(&fourc_in(&dir, &["check", "manifests"]));
+    assert!(text.contains("fourc.yaml:3:13: warning: the settings found beside the inputs leave out rule `image-tag-not-digest`"), "{text}");
+    assert!(text.contains("\n  warnings   "), "{text}");
+    // The same file chosen with --config is the caller's decision: applied, not flagged.
+    let o = fourc_in(
+        &dir,
+        &[
+            "check",
+            "--config",
+            "fourc.yaml",
+            "--format",
+            "json",
+            "manifests",
+        ],
+    );
+    let v = json(&o);
+    assert!(notices(&v).iter().all(|(k, _)| k != "weakened-scan"), "{v}");
+    assert!(!rule_ids(&v).contains(&"image-tag-not-digest".to_string()));
+}
+
+#[test]
+fn a_resource_cannot_waive_what_is_said_of_its_whole_namespace() {
+    let dir = repo("namespace-wide");
+    std::fs::write(dir.join("fourc.yaml"), "inline_waivers:\n  allow: true\n").unwrap();
+    let pod = POD.replace(
+        "metadata: {name: web, namespace: shop}",
+        "metadata:\n  name: web\n  namespace: shop\n  annotations:\n    fourc.dev/waive: netpol-default-deny-ingress,image-tag-not-digest\n    fourc.dev/waive-reason: mine",
+    );
+    std::fs::write(dir.join("manifests/pod.yaml"), pod).unwrap();
+    let o = fourc_in(&dir, &["check", "--format", "json", "manifests"]);
+    let v = json(&o);
+    // The resource's own finding is waived; the namespace's is not.
+    assert!(
+        rule_ids(&v).contains(&"netpol-default-deny-ingress".to_string()),
+        "{v}"
+    );
+    assert!(
+        !rule_ids(&v).contains(&"image-tag-not-digest".to_string()),
+        "{v}"
+    );
+    assert!(
+        notices(&v).iter().any(|(k, m)| k == "inline-not-allowed"
+            && m.contains(
+                "cannot waive rule `netpol-default-deny-ingress` for all of namespace shop"
+            )),
+        "{v}"
+    );
+    assert!(
+        notices(&v)
+            .iter()
+            .any(|(k, m)| k == "weakened-scan" && m.contains("fourc.dev/waive")),
+        "{v}"
+    );
+}
+
+#[test]
+fn no_rule_enabled_and_every_finding_waived_are_warnings() {
+    let dir = repo("nothing-checked");
+    let o = fourc_in(
+        &dir,
+        &["check", "--no-stdlib", "--format", "json", "manifests"],
+    );
+    let v = json(&o);
+    assert!(notices(&v).iter().any(|(k, _)| k == "no-rules"), "{v}");
+    std::fs::write(
+        dir.join("all.yaml"),
+        "waivers:\n  - control: cluster.pod-security\n    reason: r\n  - control: cluster.resources\n    reason: r\n  - control: cluster.network-policy\n    reason: r\n  - control: container.image-signing\n    reason: r\n  - control: cluster.authentication\n    reason: r\n",
+    )
+    .unwrap();
+    let o = fourc_in(
+        &dir,
+        &[
+            "check",
+            "--config",
+            "all.yaml",
+            "--format",
+            "json",
+            "manifests",
+        ],
+    );
+    let v = json(&o);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    assert!(notices(&v).iter().any(|(k, _)| k == "all-waived"), "{v}");
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -7,11 +7,103 @@ use globset::{GlobBuilder, GlobSetBuilder};
 use policy_core::controls;
 use policy_core::ir::{ParamType, Program};
 
-use super::{At, Config, ConfigError, ConfigErrors};
+use super::{At, Config, ConfigError, ConfigErrors, Location};
 use crate::date::Date;
 use crate::review::Review;
-use crate::waiver::Target;
+use crate::waiver::{Notice, NoticeKind, Target};
 use crate::{RuleMeta, Severity, Value};
+
+/// What settings found beside the inputs do to weaken the scan, each at its line. Settings given
+/// by the caller (flags, the API, `--config`) carry no location in that file and are not listed:
+/// they are the caller's choice.
+fn weakenings(config: &Config, program: &Program) -> Vec<Notice> {
+    let mut out = Vec::new();
+    let mut say = |at: Option<&Location>, message: String| {
+        if let Some(at) = at {
+            out.push(Notice {
+                kind: NoticeKind::WeakenedScan,
+                message: format!("the settings found beside the inputs {message}"),
+                location: Some(at.clone()),
+            });
+        }
+    };
+    if config.stdlib == Some(false) {
+        say(
+            config.stdlib_at.as_ref(),
+            "turn the standard library off".to_string(),
+        );
+    }
+    if let Some(first) = config.enable_rules.first() {
+        say(
+            first.at.as_ref(),
+            "run only the rules of `rules.enable`".to_string(),
+        );
+    }
+    if let Some(first) = config.enable_controls.first() {
+        say(
+            first.at.as_ref(),
+            "run only the rules of `controls.enable`".to_string(),
+        );
+    }
+    for r in &config.disable_rules {
+        say(r.at.as_ref(), format!("leave out rule `{}`", r.value));
+    }
+    for c in &config.disable_controls {
+        say(
+            c.at.as_ref(),
+            format!("leave out the rules of control `{}`", c.value),
+        );
+    }
+    for s in &config.severity {
+        let (id, sev) = &s.value;
+        let before = program
+            .rules
+            .iter()
+            .find(|r| &*r.meta.id == id.as_str())
+            .map(|r| r.meta.severity);
+        if let Some(before) = before
+            && *sev > before
+        {
+            say(
+                s.at.as_ref(),
+                format!(
+                    "lower rule `{id}` from {} to {}",
+                    before.as_str(),
+                    sev.as_str()
+                ),
+            );
+        }
+    }
+    for p in &config.exclude_paths {
+        say(
+            p.at.as_ref(),
+            format!("exclude the paths matching `{}`", p.value),
+        );
+    }
+    for n in &config.exclude_namespaces {
+        say(
+            n.at.as_ref(),
+            format!("exclude the namespaces matching `{}`", n.value),
+        );
+    }
+    for w in &config.waivers {
+        if w.kind.is_none() && w.namespace.is_none() && w.name.is_none() && w.path.is_none() {
+            say(
+                w.at.as_ref(),
+                format!("waive {} on every resource", w.target),
+            );
+        }
+    }
+    if let Some(inline) = &config.inline
+        && inline.value.allow
+    {
+        say(
+            inline.at.as_ref(),
+            "let manifests waive findings with `fourc.dev/waive` annotations".to_string(),
+        );
+    }
+    out
+}
 
 /// Validated settings, ready to apply to a compiled program.
 #[derive(Debug, Default)]
@@ -141,6 +233,17 @@ impl Plan {
             .collect();
         plan.review.today = today;
         plan.review.known_rules = ids.iter().map(|s| s.to_string()).collect();
+        if let Some(inline) = &config.inline {
+            for r in &inline.value.rules {
+                if !ids.contains(r.as_str()) {
+                    errors.push(unknown_rule(r, inline.at.as_ref(), &ids));
+                }
+            }
+            plan.review.inline = inline.value.clone();
+        }
+        if config.found {
+            plan.review.settings_notices = weakenings(config, program);
+        }
         if errors.is_empty() {
             Ok(plan)
         } else {

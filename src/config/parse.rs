@@ -11,8 +11,16 @@ use crate::{LoadOptions, Node, PssLevel, Severity, Source, Span, Value, YamlComp
 use policy_core::Map;
 
 const TOP: &[&str] = &[
-    "version", "pss", "rules", "controls", "params", "exclude", "waivers",
+    "version",
+    "pss",
+    "rules",
+    "controls",
+    "params",
+    "exclude",
+    "waivers",
+    "inline_waivers",
 ];
+const INLINE: &[&str] = &["allow", "rules", "namespaces"];
 const PSS: &[&str] = &["level", "version"];
 const RULES: &[&str] = &["stdlib", "dirs", "enable", "disable", "severity"];
 const CONTROLS: &[&str] = &["enable", "disable"];
@@ -223,6 +231,32 @@ impl Parser<'_> {
                 c.exclude_namespaces = self.strings(v, "a namespace pattern");
             }
         }
+        if let Some(n) = m.get("inline_waivers")
+            && let Some(im) = self.map(n, "`inline_waivers`", INLINE)
+        {
+            let mut policy = super::InlineWaivers::default();
+            if let Some(v) = im.get("allow") {
+                policy.allow = self.bool(v, "`inline_waivers.allow`").unwrap_or(false);
+            }
+            if let Some(v) = im.get("rules") {
+                policy.rules = self
+                    .strings(v, "a rule id")
+                    .into_iter()
+                    .map(|r| r.value)
+                    .collect();
+            }
+            if let Some(v) = im.get("namespaces") {
+                policy.namespaces = self
+                    .strings(v, "a namespace pattern")
+                    .into_iter()
+                    .map(|r| r.value)
+                    .collect();
+            }
+            c.inline = Some(At {
+                value: policy,
+                at: self.loc(n),
+            });
+        }
         if let Some(n) = m.get("waivers") {
             match &n.value {
                 Value::List(l) => {
@@ -279,6 +313,7 @@ impl Parser<'_> {
         };
         if let Some(v) = m.get("stdlib") {
             c.stdlib = self.bool(v, "`rules.stdlib`");
+            c.stdlib_at = self.loc(v);
         }
         if let Some(v) = m.get("dirs") {
             c.rule_dirs = self

@@ -42,8 +42,9 @@
 //!   default); `resource.format` names the input format, `resource.address` its full address
 //!   where the format has one.
 //! - `skipped` are inputs no input format recognises (not read); `summary.skipped` counts them.
-//! - `notices` are waiver problems: `kind` is `expired`, `stale`, `missing-reason` or
-//!   `unknown-rule`.
+//! - `notices` are warnings about waivers and settings: `kind` is `expired`, `stale`,
+//!   `missing-reason`, `unknown-rule`, `inline-not-allowed`, `weakened-scan`, `no-rules` or
+//!   `all-waived` (see docs/cli.md, "Waivers").
 //!
 //! Fields are only added in later versions, never renamed or removed; absent values are `null`.
 //! Findings are sorted by file, line, column and rule id.

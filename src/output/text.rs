@@ -1,6 +1,6 @@
 //! The text report, for people: errors first, then the findings grouped by file and by resource,
 //! each place in the source shown once with every finding there under it, then waived findings,
-//! waiver warnings, skipped inputs and a summary.
+//! warnings (waivers, settings), skipped inputs and a summary.
 //!
 //! ```text
 //! examples/manifests/deployment.yaml
@@ -217,7 +217,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
         }
     }
     if !scan.notices.is_empty() {
-        section(out, "waivers");
+        section(out, "warnings");
         for n in &scan.notices {
             let at = n
                 .location
@@ -285,15 +285,6 @@ struct Place<'s> {
     entries: Vec<Vec<&'s Finding>>,
 }
 
-/// Whether a finding is one a rule reports once per namespace at the namespace's first
-/// workload (it points at the workload's `metadata.namespace`).
-fn namespace_wide(f: &Finding) -> Option<&str> {
-    let r = f.resource();
-    (f.path() == "metadata.namespace" && r.kind.as_deref() != Some("Namespace"))
-        .then_some(r.namespace.as_deref())
-        .flatten()
-}
-
 fn severity_index(s: Severity) -> usize {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
 }
@@ -320,7 +311,7 @@ fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
         let Some(file) = files.last_mut() else {
             continue;
         };
-        let ns = namespace_wide(f);
+        let ns = crate::scan::namespace_wide(f);
         let key = (f.doc_index(), ns.is_some());
         let at = *index.entry(key).or_insert_with(|| {
             let title = match ns {
@@ -741,12 +732,15 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
         };
         row(out, "top rules", &format!("{}{tail}", shown.join(", ")));
     }
-    let mut waived = format!("{}", scan.suppressed.len());
+    row(out, "waived", &scan.suppressed.len().to_string());
     if !scan.notices.is_empty() {
         let k = scan.notices.len();
-        let _ = write!(waived, "; {k} waiver warning{}", plural(k));
+        row(
+            out,
+            "warnings",
+            &p.paint("33", &format!("{k} (listed above under warnings)")),
+        );
     }
-    row(out, "waived", &waived);
 }
 
 fn row(out: &mut Sink<'_>, label: &str, text: &str) {
