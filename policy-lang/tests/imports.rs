@@ -38,7 +38,10 @@ fn an_unresolved_import_is_reported_once_not_again_at_each_use() {
 #[test]
 fn a_call_through_an_alias_never_imported_is_still_an_error() {
     let mut c = RuleCompiler::new();
-    c.add_source("rules/caps.fourc", &USES_K8S.replace("import lib.k8s as k8s", ""));
+    c.add_source(
+        "rules/caps.fourc",
+        &USES_K8S.replace("import lib.k8s as k8s", ""),
+    );
     let errs = match c.compile() {
         Ok(_) => panic!("`k8s` is not imported"),
         Err(e) => e,
