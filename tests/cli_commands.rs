@@ -7,26 +7,15 @@
     reason = "tests fail by panicking"
 )]
 
-use std::process::{Command, Output};
+mod common;
 
-fn fourc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fourc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+use common::{fourc, stderr};
 
 fn catalogue(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["rules", "--format", "json", "--no-config"];
     all.extend(args);
     let o = fourc(&all);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
@@ -97,7 +86,7 @@ fn rules_json_lists_the_same_rules_as_the_table() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     let table = fourc(&["rules", "--no-config", "--pss-level", "baseline"]);
-    let text = String::from_utf8_lossy(&table.stdout);
+    let text = common::stdout(&table);
     let listed: Vec<&str> = text
         .lines()
         .skip(1)
@@ -145,7 +134,7 @@ fn completions_for_each_shell_name_the_subcommands() {
     for shell in ["bash", "zsh", "fish"] {
         let o = fourc(&["completions", shell]);
         assert_eq!(o.status.code(), Some(0), "{shell}");
-        let script = String::from_utf8_lossy(&o.stdout);
+        let script = common::stdout(&o);
         for sub in ["check", "rules", "explain", "test", "completions"] {
             assert!(script.contains(sub), "{shell}: no `{sub}` in\n{script}");
         }

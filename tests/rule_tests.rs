@@ -10,29 +10,14 @@
 )]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 mod common;
+
+use common::{fourc, stderr, stdout};
 
 const CAPS: &str = "tests/data/rule-tests/caps";
 const FAILING: &str = "tests/data/rule-tests/failing";
 const ALLOW_SYS_ADMIN: &str = "tests/data/rule-tests/configs/allow-sys-admin.yaml";
-
-fn fourc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fourc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The report as JSON, after checking the exit code.
 fn json_report(args: &[&str], code: i32) -> serde_json::Value {
