@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// An empty folder for one test's files, under the target's temporary folder: `group/name`.
+#[allow(dead_code, reason = "not every test file writes files")]
 pub fn scratch(group: &str, name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(group)
