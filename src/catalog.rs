@@ -422,3 +422,90 @@ fn rule_md(out: &mut String, prog: &Program, r: &Rule) {
         let _ = writeln!(out, "References: {}\n", refs.join(", "));
     }
 }
+
+/// The version of the catalogue's JSON schema ([`json`]); fields are only ever added.
+pub const CATALOG_SCHEMA_VERSION: u32 = 1;
+
+/// `fourc rules --format json`: every rule of the catalogue with its metadata, the parameters it
+/// reads and where it is defined, then the per-control coverage (schema in `docs/cli.md`).
+pub fn json(engine: &Engine) -> serde_json::Value {
+    use serde_json::{Value as Json, json};
+    let rules = engine.rules();
+    let prog = rules.program();
+    let entries: Vec<Json> = engine
+        .catalog()
+        .entries()
+        .iter()
+        .map(|e| {
+            let m = &e.meta;
+            let rule = (e.backend == 0)
+                .then(|| prog.rules.get(e.index))
+                .flatten()
+                .filter(|r| r.meta.id == m.id);
+            let params: Vec<Json> = rule
+                .map(|r| params_of(prog, r))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| {
+                    let value = rules.param(&p.name).unwrap_or(&p.default);
+                    json!({
+                        "name": &*p.name,
+                        "type": p.ty.to_string(),
+                        "default": p.default.to_json(),
+                        "value": value.to_json(),
+                        "description": p.doc.as_deref(),
+                    })
+                })
+                .collect();
+            let origin = match (rule, &m.origin) {
+                (Some(_), _) => Some(prog.describe(m.span)),
+                (None, Some(o)) => Some(o.to_string()),
+                (None, None) => None,
+            };
+            json!({
+                "id": &*m.id,
+                "title": &*m.title,
+                "description": m.description.as_deref(),
+                "severity": m.severity.as_str(),
+                "layer": m.layer.as_str(),
+                "controls": str_list(&m.controls),
+                "tags": str_list(&m.tags),
+                "backend": engine.backends.get(e.backend).map(|b| b.name()),
+                "origin": origin,
+                "on": rule.map_or_else(Vec::new, |r| r.selectors.iter().map(selector).collect()),
+                "parameters": params,
+                "remediation": m.remediation.as_deref(),
+                "references": str_list(&m.references),
+            })
+        })
+        .collect();
+    let cov = coverage(engine);
+    let controls: Vec<Json> = cov
+        .iter()
+        .map(|(c, serving)| {
+            json!({
+                "key": c.key,
+                "layer": c.layer.as_str(),
+                "title": c.title,
+                "rules": serving.iter().map(|m| &*m.id).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let covered = cov.iter().filter(|(_, s)| !s.is_empty()).count();
+    let n = entries.len();
+    json!({
+        "version": CATALOG_SCHEMA_VERSION,
+        "rules": entries,
+        "controls": controls,
+        "summary": {
+            "rules": n,
+            "controls": cov.len(),
+            "covered": covered,
+            "gaps": cov.len() - covered,
+        },
+    })
+}
+
+fn str_list(v: &[policy_core::Str]) -> Vec<&str> {
+    v.iter().map(|s| &**s).collect()
+}

@@ -3,6 +3,8 @@
 pub(crate) mod check;
 pub(crate) mod progress;
 pub(crate) mod rules;
+pub(crate) mod test;
+pub(crate) mod test_report;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,16 @@ pub(crate) fn engine(
     extra: Config,
     compat: Compat,
 ) -> Result<Engine, u8> {
+    build(builder(args, paths, extra, compat)?)
+}
+
+/// The builder [`engine`] builds: settings and flags applied, nothing compiled yet.
+pub(crate) fn builder(
+    args: &RuleArgs,
+    paths: &[PathBuf],
+    extra: Config,
+    compat: Compat,
+) -> Result<fourc::EngineBuilder, u8> {
     let mut b = Engine::builder().yaml_compat(match compat {
         Compat::K8s => YamlCompat::Kubernetes,
         Compat::Yaml12 => YamlCompat::Yaml12,
@@ -52,7 +64,7 @@ pub(crate) fn engine(
             }
         }
     }
-    build(b)
+    Ok(b)
 }
 
 /// The settings file: `--config`; else, unless `--no-config`, the first `fourc.yaml` (or

@@ -29,6 +29,9 @@ pub use policy_core::{
     ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value, YamlCompat,
 };
 pub use policy_lang::{CompileErrors, Diagnostic, Label, Level};
+/// The folder the standard library's rule files are named under in diagnostics, findings and
+/// test results (`stdlib/cluster/pod-security.fourc`).
+pub use stdlib_rules::PREFIX as STDLIB_PREFIX;
 
 /// Input formats: what fourc reads, and how an embedder adds a format of its own
 /// ([`EngineBuilder::input_format`]).
@@ -182,6 +185,9 @@ pub struct EngineBuilder {
     /// conftest `.rego` files (name, text) found in rule folders.
     #[cfg(feature = "rego")]
     conftest_files: Vec<(String, String)>,
+    /// The rule files read so far (canonical paths), so a file named twice (a folder given as
+    /// a flag and in `fourc.yaml`) is compiled once.
+    files_read: std::collections::HashSet<std::path::PathBuf>,
 }
 
 impl Default for EngineBuilder {
@@ -206,6 +212,7 @@ impl Default for EngineBuilder {
             rego_files: Vec::new(),
             #[cfg(feature = "rego")]
             conftest_files: Vec::new(),
+            files_read: std::collections::HashSet::new(),
         }
     }
 }
@@ -228,10 +235,35 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds the rule file at `path`, named by its path (which gives its module name, as in
+    /// [`EngineBuilder::rule_source`]). A file already added through this method or
+    /// [`EngineBuilder::rules_dir`] is not added again; one that cannot be read fails the build
+    /// with [`BuildError::Io`].
+    pub fn rule_file(mut self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        if !self.first_read(path) {
+            return self;
+        }
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.rule_source(&path.display().to_string(), &text),
+            Err(e) => {
+                self.io_error = Some((path.display().to_string(), e.to_string()));
+                self
+            }
+        }
+    }
+
+    /// Records that `path` is read; false when it was already.
+    fn first_read(&mut self, path: &Path) -> bool {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.files_read.insert(key)
+    }
+
     /// Adds every `.fourc` file under `dir`, recursively, in path order. Module names are the
     /// paths relative to `dir`. With the `rego` feature, `.yaml` and `.yml` files holding
     /// Gatekeeper ConstraintTemplates or Constraints, and conftest-style `.rego` files, are
-    /// loaded too (see [`rego`]); other YAML files are left alone.
+    /// loaded too (see [`rego`]); other YAML files are left alone. Files already added (the same
+    /// folder given twice) are not added again.
     pub fn rules_dir(mut self, dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
         self.not_inputs.push(dir.to_path_buf());
@@ -247,6 +279,9 @@ impl EngineBuilder {
             return self;
         }
         for f in files {
+            if !self.first_read(&f) {
+                continue;
+            }
             match std::fs::read_to_string(&f) {
                 #[cfg(feature = "rego")]
                 Ok(text) if f.extension().is_some_and(|e| e == "yaml" || e == "yml") => {
@@ -751,8 +786,26 @@ impl Engine {
     }
 
     /// Runs the rules' `test` blocks. File fixtures are resolved relative to their rule file.
+    /// The cases of a rule the settings leave out (a disabled rule, a Pod Security rule above
+    /// the selected level) are reported as skipped; parameters set by the settings apply.
     pub fn run_tests(&self) -> TestReport {
-        policy_core::testing::run_tests(&self.rules, None, &self.load)
+        self.run_tests_where(&|_| true)
+    }
+
+    /// Runs the test cases that `keep` selects (it sees each case's rule, name, file and line
+    /// before the case runs), as [`Engine::run_tests`] does; the others are left out of the
+    /// report.
+    pub fn run_tests_where(&self, keep: &dyn Fn(&CaseResult) -> bool) -> TestReport {
+        use policy_core::testing::Selection;
+        policy_core::testing::run_tests_with(&self.rules, None, &self.load, &|c| {
+            if !keep(c) {
+                Selection::Omit
+            } else if self.catalog.get(&c.rule).is_none() {
+                Selection::Skip
+            } else {
+                Selection::Run
+            }
+        })
     }
 }
 

@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! fourc check PATH... [--format text|json|sarif|junit[=FILE]]... [--output FILE] [--fail-on SEVERITY]
-//! fourc rules [show ID] [--markdown]
+//! fourc rules [show ID] [--format text|json|markdown]
 //! fourc explain ID PATH...
-//! fourc test [PATH...]
+//! fourc test [PATH...] [--rule ID]... [--run PATTERN]... [--format text|json|junit[=FILE]]...
+//! fourc completions bash|zsh|fish|elvish|powershell
 //! ```
 //!
 //! # Exit codes
@@ -171,8 +172,12 @@ enum Command {
         show: Option<RulesCommand>,
         #[command(flatten)]
         rules: RuleArgs,
-        /// Print the Markdown catalogue (as in docs/rules.md).
-        #[arg(long)]
+        /// How to print the catalogue: a table, JSON (schema in docs/cli.md), or the Markdown of
+        /// docs/rules.md.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+        /// Print the Markdown catalogue (as in docs/rules.md): `--format markdown`.
+        #[arg(long, conflicts_with = "format")]
         markdown: bool,
     },
     /// Show why a rule fired or not on each document it matches, with the values it saw.
@@ -188,13 +193,46 @@ enum Command {
         #[arg(long, value_enum, default_value = "k8s")]
         yaml_compat: Compat,
     },
-    /// Run the `test` blocks of rule files (the standard library's, and those under the paths),
-    /// and `gator verify` suites (suite files, or folders holding them).
+    /// Run the `test` blocks of rule files, and `gator verify` suites (suite files, or folders
+    /// holding them). The rules are compiled as `check` compiles them: with the standard
+    /// library (whose modules they may import), `--rules` folders and `fourc.yaml` settings.
     Test {
-        /// Folders or files of rules whose tests to run, or gator suites; none runs the standard
-        /// library's rule tests.
+        /// Folders or files of rules whose tests to run, or gator suites; none runs the tests of
+        /// the `--rules` folders (and `rules.dirs`), else the standard library's.
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Run only the tests of this rule (repeatable).
+        #[arg(long = "rule", value_name = "ID")]
+        only_rules: Vec<String>,
+        /// Run only the tests whose name `RULE-ID NAME` matches: a glob when it holds `*`, `?` or
+        /// `[`, else a substring (repeatable).
+        #[arg(long = "run", value_name = "PATTERN")]
+        run: Vec<String>,
+        /// Output format, optionally with a file: `text`, `json`, `junit`, `junit=tests.xml`;
+        /// repeatable or comma-separated.
+        #[arg(long = "format", value_name = "FORMAT[=FILE]", default_value = "text")]
+        formats: Vec<String>,
+        /// Write the formats that name no file here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
+    /// Print a shell completion script: `fourc completions bash > /etc/bash_completion.d/fourc`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    /// The rule table and the per-control coverage.
+    Text,
+    /// The catalogue as JSON.
+    Json,
+    /// The Markdown catalogue kept in docs/rules.md.
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -247,14 +285,42 @@ fn main() -> ExitCode {
         Command::Rules {
             show,
             rules,
+            format,
             markdown,
-        } => cli::rules::rules(show.map(|RulesCommand::Show { id }| id), &rules, markdown),
+        } => cli::rules::rules(
+            show.map(|RulesCommand::Show { id }| id),
+            &rules,
+            if markdown {
+                RulesFormat::Markdown
+            } else {
+                format
+            },
+        ),
         Command::Explain {
             id,
             paths,
             rules,
             yaml_compat,
         } => cli::rules::explain(&id, &paths, &rules, yaml_compat),
-        Command::Test { paths } => cli::rules::test(&paths),
+        Command::Test {
+            paths,
+            rules,
+            only_rules,
+            run,
+            formats,
+            output,
+        } => cli::test::run(&cli::test::Options {
+            paths: &paths,
+            rules: &rules,
+            only_rules: &only_rules,
+            patterns: &run,
+            formats: &formats,
+            output: output.as_deref(),
+        }),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "fourc", &mut std::io::stdout());
+            EXIT_CLEAN
+        }
     })
 }

@@ -27,6 +27,16 @@ struct FnSig {
 struct Module {
     functions: HashMap<String, FnSig>,
     imports: HashMap<String, usize>,
+    /// Aliases of imports that name no module: already reported, so their uses are not.
+    unresolved: std::collections::HashSet<String>,
+}
+
+/// The name an import binds: its alias, else the last part of the module path.
+fn import_alias(imp: &ast::Import) -> String {
+    imp.alias.as_ref().map_or_else(
+        || imp.path.name.rsplit('.').next().unwrap_or("").to_string(),
+        |a| a.name.clone(),
+    )
 }
 
 pub(crate) struct Compiler<'s> {
@@ -143,13 +153,10 @@ impl<'s> Compiler<'s> {
                 match item {
                     Item::Import(imp) => match module_index.get(imp.path.name.as_str()) {
                         Some(&target) => {
-                            let alias = imp.alias.as_ref().map_or_else(
-                                || imp.path.name.rsplit('.').next().unwrap_or("").to_string(),
-                                |a| a.name.clone(),
-                            );
-                            m.imports.insert(alias, target);
+                            m.imports.insert(import_alias(imp), target);
                         }
                         None => {
+                            m.unresolved.insert(import_alias(imp));
                             let known: Vec<&str> = module_index.keys().copied().collect();
                             let hint = suggest(&imp.path.name, known.iter().copied());
                             self.error(

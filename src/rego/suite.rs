@@ -24,6 +24,13 @@ use crate::Engine;
 pub struct CaseOutcome {
     /// `suite file / test / case`.
     pub name: String,
+    /// The id of the rule the test's Constraint defines (`k8srequiredlabels.must-have-owner`),
+    /// when its template and constraint load.
+    pub rule: Option<String>,
+    /// The suite file.
+    pub file: String,
+    /// The line of the case in the suite file, from 1 (0 when unknown).
+    pub line: u32,
     /// Whether every assertion held.
     pub passed: bool,
     /// How many violations the object had.
@@ -56,7 +63,7 @@ fn is_suite(path: &Path) -> bool {
     })
 }
 
-fn read_yaml(path: &Path) -> Result<Vec<Json>, String> {
+fn read_yaml(path: &Path) -> Result<Vec<Document>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let loaded = policy_core::yaml::load_str(
@@ -66,11 +73,24 @@ fn read_yaml(path: &Path) -> Result<Vec<Json>, String> {
     if let Some(e) = loaded.errors.first() {
         return Err(format!("{}:{}: {}", path.display(), e.line(), e.message()));
     }
-    Ok(loaded
-        .documents
-        .iter()
-        .map(|d| d.root().value.to_json())
-        .collect())
+    Ok(loaded.documents)
+}
+
+/// The `i`-th item of the list under `key` of `node`.
+fn item<'n>(
+    node: Option<&'n policy_core::Node>,
+    key: &str,
+    i: usize,
+) -> Option<&'n policy_core::Node> {
+    node.and_then(|n| n.get(key)).and_then(|l| match &l.value {
+        policy_core::Value::List(items) => items.get(i),
+        _ => None,
+    })
+}
+
+/// The line a node starts on, from 1 (0 for none).
+fn line_of(doc: &Document, node: Option<&policy_core::Node>) -> u32 {
+    node.map_or(0, |n| doc.source().line_col(n.span.start()).0)
 }
 
 fn read_file(path: &Path) -> Result<(String, String), String> {
@@ -89,30 +109,36 @@ fn load_docs(engine: &Engine, path: &Path) -> Result<Vec<Document>, String> {
 
 /// Runs every case of the suite at `path`; an unreadable suite is one failed case.
 pub fn run(path: &Path) -> Vec<CaseOutcome> {
-    let fail = |name: String, detail: String| CaseOutcome {
+    let suite_name = path.display().to_string();
+    let fail = |name: String, rule: Option<String>, line: u32, detail: String| CaseOutcome {
         name,
+        rule,
+        file: suite_name.clone(),
+        line,
         passed: false,
         violations: 0,
         detail: vec![detail],
     };
-    let suite_name = path.display().to_string();
-    let suites = match read_yaml(path) {
+    let docs = match read_yaml(path) {
         Ok(s) => s,
-        Err(e) => return vec![fail(suite_name, e)],
+        Err(e) => return vec![fail(suite_name.clone(), None, 0, e)],
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     let engine = match Engine::builder().stdlib(false).build() {
         Ok(e) => e,
-        Err(e) => return vec![fail(suite_name, e.to_string())],
+        Err(e) => return vec![fail(suite_name.clone(), None, 0, e.to_string())],
     };
     let mut out = Vec::new();
-    for suite in &suites {
-        for test in suite
+    for doc in &docs {
+        let suite = doc.root().value.to_json();
+        for (ti, test) in suite
             .get("tests")
             .and_then(Json::as_array)
             .into_iter()
             .flatten()
+            .enumerate()
         {
+            let test_node = item(Some(doc.root()), "tests", ti);
             let test_name = format!(
                 "{suite_name} / {}",
                 test.get("name").and_then(Json::as_str).unwrap_or("?")
@@ -124,19 +150,32 @@ pub fn run(path: &Path) -> Vec<CaseOutcome> {
                     .and_then(|(t, c)| RegoBackend::load(&[t, c]).map_err(|e| e.to_string())),
                 _ => Err("a test without `template` or `constraint`".to_string()),
             };
-            for case in test
+            let rule = backend.as_ref().ok().and_then(|b| {
+                policy_core::backend::RuleBackend::rules(b)
+                    .first()
+                    .map(|m| m.id.to_string())
+            });
+            for (ci, case) in test
                 .get("cases")
                 .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
+                .enumerate()
             {
                 let name = format!(
                     "{test_name} / {}",
                     case.get("name").and_then(Json::as_str).unwrap_or("?")
                 );
+                let line = line_of(doc, item(test_node, "cases", ci));
                 let outcome = match &backend {
-                    Ok(b) => run_case(&engine, b, dir, case, name),
-                    Err(e) => fail(name, e.clone()),
+                    Ok(b) => {
+                        let mut o = run_case(&engine, b, dir, case, name);
+                        o.rule.clone_from(&rule);
+                        o.file.clone_from(&suite_name);
+                        o.line = line;
+                        o
+                    }
+                    Err(e) => fail(name, None, line, e.clone()),
                 };
                 out.push(outcome);
             }
@@ -154,6 +193,9 @@ fn run_case(
 ) -> CaseOutcome {
     let mut outcome = CaseOutcome {
         name,
+        rule: None,
+        file: String::new(),
+        line: 0,
         passed: false,
         violations: 0,
         detail: Vec::new(),

@@ -43,6 +43,14 @@ impl Compiler<'_> {
                 .and_then(|md| md.imports.get(&m.name))
                 .copied();
             let Some(target) = target else {
+                let reported = self
+                    .modules
+                    .get(self.cur)
+                    .is_some_and(|md| md.unresolved.contains(&m.name));
+                if reported {
+                    // The import itself is the error, reported once at the import.
+                    return self.lit(Value::Null, span);
+                }
                 self.error(
                     "fourc::unknown-module",
                     &m.span,
