@@ -494,46 +494,47 @@ fn errors(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {
 }
 
 fn notices(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {
-    if scan.notices.is_empty() {
-        return Ok(());
-    }
-    writeln!(
-        w,
-        "<section class=\"card\" id=\"notices\" aria-labelledby=\"notices-h\">\n\
-         <h2 id=\"notices-h\">Waiver warnings</h2>\n<ul class=\"plain\">"
-    )?;
-    for n in &scan.notices {
+    let items = scan.notices.iter().map(|n| {
         let at = n
             .location
             .as_ref()
             .map(|l| format!("<code>{}</code> ", Esc(&l.to_string())))
             .unwrap_or_default();
-        writeln!(
-            w,
-            "<li>{at}<span class=\"status unassessed\">{}</span> {}</li>",
+        format!(
+            "{at}<span class=\"status unassessed\">{}</span> {}",
             n.kind.as_str(),
             Esc(&n.message)
-        )?;
-    }
-    writeln!(w, "</ul>\n</section>")
+        )
+    });
+    list_section(w, "notices", "Waiver warnings", items)
 }
 
 fn skipped(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {
-    if scan.skipped.is_empty() {
+    let items = scan
+        .skipped
+        .iter()
+        .map(|s| format!("<code>{}</code> {}", Esc(&s.path), Esc(&s.reason)));
+    list_section(w, "skipped", "Skipped inputs", items)
+}
+
+/// A section listing `items` (markup), left out when there are none.
+fn list_section(
+    w: &mut dyn Write,
+    id: &str,
+    title: &str,
+    items: impl Iterator<Item = String>,
+) -> io::Result<()> {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
         return Ok(());
     }
     writeln!(
         w,
-        "<section class=\"card\" id=\"skipped\" aria-labelledby=\"skipped-h\">\n\
-         <h2 id=\"skipped-h\">Skipped inputs</h2>\n<ul class=\"plain\">"
+        "<section class=\"card\" id=\"{id}\" aria-labelledby=\"{id}-h\">\n\
+         <h2 id=\"{id}-h\">{title}</h2>\n<ul class=\"plain\">"
     )?;
-    for s in &scan.skipped {
-        writeln!(
-            w,
-            "<li><code>{}</code> {}</li>",
-            Esc(&s.path),
-            Esc(&s.reason)
-        )?;
+    for i in items {
+        writeln!(w, "<li>{i}</li>")?;
     }
     writeln!(w, "</ul>\n</section>")
 }

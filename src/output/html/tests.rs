@@ -335,3 +335,61 @@ fn output_is_deterministic() {
         assert_eq!(html(&scan("pods.yaml", &docs)), first);
     }
 }
+
+#[test]
+fn load_and_evaluation_errors_are_listed_with_their_location() {
+    let bad = scan(
+        "bad<1>.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+    );
+    assert_eq!(bad.load_errors.len(), 1, "{:?}", bad.load_errors);
+    let page = html(&bad);
+    let e = &bad.load_errors[0];
+    assert!(page.contains(&format!(
+        "<tr><td>load</td><td><code>bad&lt;1&gt;.yaml:{}:{}</code></td>",
+        e.line(),
+        e.col()
+    )));
+    assert!(
+        page.contains("<div class=\"stat hot\" id=\"stat-errors\"><dt>Errors</dt><dd>1</dd></div>")
+    );
+    assert_well_formed(&page);
+
+    let docs =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: many\n";
+    let s = scan("d.yaml", docs);
+    assert_eq!(s.report.errors.len(), 1, "{:?}", s.report);
+    let page = html(&s);
+    assert!(
+        page.contains("<tr><td>evaluation</td><td><code>d.yaml:"),
+        "{page}"
+    );
+    assert!(page.contains("<code>t-replicas</code>"));
+    // The control whose rule could not be evaluated says so.
+    assert!(page.contains("<span class=\"status error\">1 error</span>"));
+    assert_well_formed(&page);
+}
+
+#[test]
+fn waiver_warnings_and_skipped_inputs_have_their_sections() {
+    let docs = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    \
+                fourc.dev/waive: t-privileged\nspec:\n  containers: []\n";
+    let mut s = scan("n.yaml", docs);
+    assert!(
+        !s.notices.is_empty(),
+        "a waiver without a reason is reported"
+    );
+    s.skipped.push(crate::Skipped {
+        path: "odd<.bin".to_string(),
+        reason: "no input format recognises it".to_string(),
+    });
+    let page = html(&s);
+    assert!(page.contains("<h2 id=\"notices-h\">Waiver warnings</h2>"));
+    assert!(
+        page.contains("<span class=\"status unassessed\">missing-reason</span>"),
+        "{page}"
+    );
+    assert!(page.contains("<li><code>odd&lt;.bin</code> no input format recognises it</li>"));
+    assert_well_formed(&page);
+    assert!(!html(&scan("p.yaml", &pod("a", PRIVILEGED))).contains("id=\"notices\""));
+}
