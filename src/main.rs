@@ -1,7 +1,7 @@
 //! The `fourc` command.
 //!
 //! ```text
-//! fourc check PATH... [--format text|json|sarif|junit[=FILE]]... [--output FILE] [--fail-on SEVERITY]
+//! fourc check PATH... [--format text|json|sarif|junit|html[=FILE]]... [--output FILE] [--fail-on SEVERITY]
 //! fourc rules [show ID] [--format text|json|markdown]
 //! fourc explain ID PATH...
 //! fourc test [PATH...] [--rule ID]... [--run PATTERN]... [--format text|json|junit[=FILE]]...
@@ -135,7 +135,7 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         rules: RuleArgs,
-        /// Output format, optionally with a file: `text`, `json`, `sarif`, `junit`,
+        /// Output format, optionally with a file: `text`, `json`, `sarif`, `junit`, `html`,
         /// `sarif=out.sarif`; repeatable or comma-separated to write several. When every format
         /// names a file and none is `text`, the text report still goes to standard output.
         #[arg(long = "format", value_name = "FORMAT[=FILE]", default_value = "text")]

@@ -1,4 +1,5 @@
-//! Renderers for scan results: text for people; JSON, SARIF 2.1.0 and JUnit XML for tools.
+//! Renderers for scan results: text and a self-contained HTML posture page for people; JSON,
+//! SARIF 2.1.0 and JUnit XML for tools.
 //!
 //! Every renderer takes a whole [`Scan`] and returns the document as a string, so one scan can
 //! be written in several formats. Output is deterministic: findings are sorted by file, line,
@@ -7,18 +8,21 @@
 //!
 //! The JSON schema is documented in [`json`](mod@json); SARIF follows OASIS SARIF 2.1.0 (see
 //! [`sarif`](mod@sarif) for the fields fourc fills); JUnit follows the de facto schema of Ant and
-//! Surefire (see [`junit`](mod@junit)).
+//! Surefire (see [`junit`](mod@junit)); the HTML page is described in [`html`](mod@html).
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod text;
 
+pub use html::{html, write_html};
 pub use json::{JSON_SCHEMA_VERSION, json, write_json};
 pub use junit::junit;
 pub use sarif::{sarif, write_sarif};
 pub use text::{TextOptions, text, text_with, write_text};
 
+use crate::waiver::Suppressed;
 use crate::{Finding, Layer, Scan, Severity};
 
 /// The output formats.
@@ -32,13 +36,22 @@ pub enum Format {
     Sarif,
     /// JUnit XML, for CI test report views.
     Junit,
+    /// One self-contained HTML page: the 4C posture per layer and control, a chart of findings
+    /// per layer and severity, and every finding with its source lines and fix.
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Sarif, Format::Junit];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Html,
+    ];
 
-    /// Parses `text`, `json`, `sarif` or `junit`.
+    /// Parses `text`, `json`, `sarif`, `junit` or `html`.
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.as_str() == s)
     }
@@ -50,6 +63,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 
@@ -60,6 +74,7 @@ impl Format {
             Format::Json => json(scan),
             Format::Sarif => sarif(scan),
             Format::Junit => junit(scan),
+            Format::Html => html(scan),
         }
     }
 }
@@ -92,4 +107,33 @@ pub(crate) fn shown_path(f: &Finding) -> &str {
     } else {
         f.path()
     }
+}
+
+/// Standing findings (without a waiver) and waived ones (with theirs) together, sorted by file,
+/// line, column, rule id and field path: the order of the reports that list both.
+pub(crate) fn all_findings(scan: &Scan) -> Vec<(&Finding, Option<&Suppressed>)> {
+    let mut all: Vec<(&Finding, Option<&Suppressed>)> = scan
+        .report
+        .findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
+        .collect();
+    all.sort_by(|(a, _), (b, _)| {
+        (
+            a.source().name(),
+            a.line(),
+            a.col(),
+            &a.rule().id,
+            &a.path(),
+        )
+            .cmp(&(
+                b.source().name(),
+                b.line(),
+                b.col(),
+                &b.rule().id,
+                &b.path(),
+            ))
+    });
+    all
 }

@@ -197,9 +197,10 @@ fn readme_command_table_runs() {
         commands >= 5,
         "only {commands} commands in the README table"
     );
-    // What the table says the SARIF line writes.
+    // What the table says the SARIF, JUnit and HTML lines write.
     assert!(dir.join("fourc.sarif").is_file());
     assert!(dir.join("out.xml").is_file());
+    assert!(dir.join("report.html").is_file());
 }
 
 /// `--param 'NAME=VALUE'` examples of docs/cli.md name real parameters with values of their type.

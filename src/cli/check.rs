@@ -47,7 +47,7 @@ fn targets(specs: &[String], output: Option<&Path>) -> Result<Vec<Target>, Strin
         };
         let Some(format) = Format::parse(name) else {
             return Err(format!(
-                "unknown format `{name}`\n  help: expected `text`, `json`, `sarif` or `junit`, optionally with `=FILE`"
+                "unknown format `{name}`\n  help: expected `text`, `json`, `sarif`, `junit` or `html`, optionally with `=FILE`"
             ));
         };
         let file = file.or_else(|| output.map(Path::to_path_buf));
@@ -199,8 +199,8 @@ fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8
     }
 }
 
-/// Writes one format. Text, JSON and SARIF stream finding by finding (a large scan never holds
-/// its whole report in memory); JUnit is rendered, then written.
+/// Writes one format. Text, JSON, SARIF and HTML stream finding by finding (a large scan never
+/// holds its whole report in memory); JUnit is rendered, then written.
 fn write_format(
     format: Format,
     scan: &Scan,
@@ -211,6 +211,7 @@ fn write_format(
     match format {
         Format::Json => fourc::output::write_json(scan, &mut w)?,
         Format::Sarif => fourc::output::write_sarif(scan, &mut w)?,
+        Format::Html => fourc::output::write_html(scan, &mut w)?,
         Format::Text => {
             let color = match o.color {
                 Color::Always => true,

@@ -486,29 +486,7 @@ pub fn sarif(scan: &Scan) -> String {
 
 /// Writes a scan as a SARIF 2.1.0 log with one run to `w`, result by result.
 pub fn write_sarif(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
-    let mut all: Vec<(&Finding, Option<&Suppressed>)> = scan
-        .report
-        .findings
-        .iter()
-        .map(|f| (f, None))
-        .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
-        .collect();
-    all.sort_by(|(a, _), (b, _)| {
-        (
-            a.source().name(),
-            a.line(),
-            a.col(),
-            &a.rule().id,
-            &a.path(),
-        )
-            .cmp(&(
-                b.source().name(),
-                b.line(),
-                b.col(),
-                &b.rule().id,
-                &b.path(),
-            ))
-    });
+    let all = super::all_findings(scan);
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
