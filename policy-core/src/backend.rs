@@ -68,10 +68,7 @@ impl Finding {
                         span = n.span;
                     }
                     node = next;
-                    match s {
-                        PathStep::Key(k) => eval::push_key(&mut path, k),
-                        PathStep::Index(i) => path.push_str(&format!("[{i}]")),
-                    }
+                    eval::push_step(&mut path, s);
                 }
             }
             Locator::Document => {}

@@ -7,6 +7,7 @@ pub use explain::Explanation;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::backend::PathStep;
 use crate::document::{Document, LineCols, ResourceId, Source};
 use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
 use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
@@ -495,7 +496,7 @@ impl RuleSet {
         let mut span = doc_span;
         let mut path = String::new();
         let mut note = None;
-        let mut missing: &[crate::value::Str] = &hit.missing;
+        let mut missing: &[PathStep] = &hit.missing;
         if let (Some(doc), Some(n)) = (doc, &hit.node) {
             if n.id.is_document() {
                 if let Some((node, steps)) = eval::find_node(doc.root(), n.id, n.span) {
@@ -506,6 +507,9 @@ impl RuleSet {
                 match scan.provenance(i, n.id) {
                     Some(Provenance::Derived { from, view }) => {
                         let absent = missing.split_first().and_then(|(first, rest)| {
+                            let PathStep::Key(first) = first else {
+                                return None;
+                            };
                             let v = self.views.get(*view as usize)?;
                             Some((v.absent_field(doc, first)?, rest))
                         });
@@ -551,8 +555,8 @@ impl RuleSet {
                 }
             }
         }
-        for k in missing {
-            eval::push_key(&mut path, k);
+        for step in missing {
+            eval::push_step(&mut path, step);
         }
         let message = hit.message.unwrap_or_else(|| meta.title.to_string());
         Finding {

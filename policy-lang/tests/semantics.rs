@@ -280,6 +280,55 @@ fn a_finding_points_at_the_field_or_its_nearest_parent() {
     );
 }
 
+/// Where a `deny true at <at>` on POD points: line, column and field path.
+fn located_at(at: &str) -> (u32, u32, String) {
+    let r = run(&pod_rule(&format!("  deny true at {at}")), POD);
+    assert!(r.errors.is_empty(), "{at}: {:?}", r.errors);
+    let f = r.findings.first().expect("a finding");
+    (f.line(), f.col(), f.path().to_string())
+}
+
+#[test]
+fn a_missing_string_key_points_at_its_nearest_parent() {
+    // `labels: {app: web}` is on line 6: the finding points there and names the key.
+    assert_eq!(
+        located_at("p.metadata.labels[\"team\"]"),
+        (6, 3, "metadata.labels.team".into())
+    );
+    assert_eq!(
+        located_at("p.metadata.labels[\"app.kubernetes.io/name\"]"),
+        (6, 3, "metadata.labels[\"app.kubernetes.io/name\"]".into())
+    );
+    // Several missing steps, by key and by field, below the last that exists.
+    assert_eq!(
+        located_at("p.metadata[\"annotations\"][\"a\"].b"),
+        (4, 1, "metadata.annotations.a.b".into())
+    );
+    // A key that exists still points at itself.
+    assert_eq!(
+        located_at("p.metadata.labels[\"app\"]"),
+        (6, 12, "metadata.labels.app".into())
+    );
+}
+
+#[test]
+fn an_index_past_the_end_of_a_list_points_at_the_list() {
+    // `containers:` is on line 9; it has two items.
+    assert_eq!(
+        located_at("p.spec.containers[5].image"),
+        (9, 3, "spec.containers[5].image".into())
+    );
+    assert_eq!(
+        located_at("p.spec.containers[1].ports[3]"),
+        (17, 5, "spec.containers[1].ports[3]".into())
+    );
+    // A negative index names no position: the finding stays at the list.
+    assert_eq!(
+        located_at("p.spec.containers[-1]"),
+        (9, 3, "spec.containers".into())
+    );
+}
+
 #[test]
 fn where_filters_and_api_version_selectors() {
     let text = "
