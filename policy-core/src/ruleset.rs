@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::backend::PathStep;
 use crate::document::{Document, LineCols, ResourceId, Source};
 use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
-use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
+use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan, TextPart};
 use crate::scan::Scan;
 use crate::value::{Node, Span, Str, Value};
 use crate::view::{Provenance, Views};
@@ -317,7 +317,11 @@ impl RuleSet {
             .collect();
         used_views.sort_unstable();
         used_views.dedup();
-        let metas = program.rules.iter().map(|r| r.meta.clone()).collect();
+        let metas = program
+            .rules
+            .iter()
+            .map(|r| remediated(&r.meta, &r.remediation, &params))
+            .collect();
         Ok(RuleSet {
             program,
             params,
@@ -425,7 +429,10 @@ impl RuleSet {
         let mut m = Machine::new(&self.program, &self.params, scan, self.limits);
         let mut hits: Vec<Hit> = Vec::new();
         for ri in self.candidates(doc.kind()) {
-            let Some(rule) = self.program.rules.get(ri as usize) else {
+            let (Some(rule), Some(meta)) = (
+                self.program.rules.get(ri as usize),
+                self.metas.get(ri as usize),
+            ) else {
                 continue;
             };
             if !enabled.get(ri as usize).copied().unwrap_or(false) {
@@ -443,10 +450,10 @@ impl RuleSet {
                 &mut hits,
             );
             for h in hits.drain(..) {
-                findings.push(self.finding(&rule.meta, scan, i, h));
+                findings.push(self.finding(meta, scan, i, h));
             }
             if let Err(fault) = res {
-                errors.push(self.eval_error(&rule.meta, doc, fault));
+                errors.push(self.eval_error(meta, doc, fault));
             }
         }
         (findings, errors)
@@ -575,6 +582,21 @@ impl RuleSet {
     pub fn describe_span(&self, span: SrcSpan) -> String {
         self.program.describe(span)
     }
+}
+
+/// `meta` with its remediation rendered with the parameter values `params` (the same `Arc` when
+/// the remediation names no parameter or reads the same).
+fn remediated(meta: &Arc<RuleMeta>, parts: &[TextPart], params: &[Node]) -> Arc<RuleMeta> {
+    if parts.is_empty() {
+        return meta.clone();
+    }
+    let text = crate::ir::render_text(parts, |i| params.get(i as usize).map(|n| &n.value));
+    if meta.remediation.as_deref() == Some(text.as_str()) {
+        return meta.clone();
+    }
+    let mut m = (**meta).clone();
+    m.remediation = Some(Str::from(text));
+    Arc::new(m)
 }
 
 /// The node a rule binds on document `i`: the view or root of the first selector that matches

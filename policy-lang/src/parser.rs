@@ -423,9 +423,17 @@ fn meta_entry(p: Pair<'_, Rule>) -> Meta {
             key,
             value: MetaValue::Word(String::new()),
             value_span: sp,
+            parts: None,
         };
     };
     let value_span = span(&v);
+    let parts = match v.as_rule() {
+        Rule::string => match primary(v.clone()).kind {
+            ExprKind::Str(parts) => Some(parts),
+            _ => None,
+        },
+        _ => None,
+    };
     let value = match v.as_rule() {
         Rule::meta_list => MetaValue::List(
             v.into_inner()
@@ -441,6 +449,7 @@ fn meta_entry(p: Pair<'_, Rule>) -> Meta {
         key,
         value,
         value_span,
+        parts,
     }
 }
 

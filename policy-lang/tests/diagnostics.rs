@@ -294,3 +294,22 @@ fn escaped_brace_and_ordinary_errors_get_no_slip_help() {
         errs.diagnostics()[0].message()
     );
 }
+
+#[test]
+fn remediation_names_only_known_parameters() {
+    let errs = compile_err(
+        r#"
+param max_replicas: int = 5
+rule r {
+  title "r"
+  controls [cluster.resources]
+  severity low
+  remediation "Keep replicas under {max_replica}; the pod is {d.metadata.name}"
+  on Deployment as d
+  deny d.spec.replicas > max_replicas
+}
+"#,
+    );
+    let rendered: Vec<String> = errs.diagnostics().iter().map(|d| d.render(false)).collect();
+    insta::assert_snapshot!(rendered.join("\n"));
+}

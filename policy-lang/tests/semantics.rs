@@ -10,7 +10,10 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{messages, pod_rule, run};
+use policy_core::{LoadOptions, RuleSet, RuleSetOptions, Source, Value, yaml};
 
 const POD: &str = "
 apiVersion: v1
@@ -476,4 +479,56 @@ fn an_at_naming_a_let_variable_locates_through_its_definition() {
             ),
         ]
     );
+}
+
+const REPLICAS_RULE: &str = r#"
+param max_replicas: int = 5
+param team: string = "platform"
+rule replicas {
+  title "bounded replicas"
+  controls [cluster.resources]
+  severity low
+  remediation "Keep spec.replicas at or under {max_replicas} (ask {team}); \{literal\}"
+  on Deployment as d
+  deny d.spec.replicas > max_replicas at d.spec.replicas
+}
+"#;
+
+const DEPLOYMENT: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 9
+";
+
+#[test]
+fn remediation_interpolates_parameters_with_the_values_given() {
+    let compiled = {
+        let mut c = policy_lang::RuleCompiler::new();
+        c.add_source("test.fourc", REPLICAS_RULE);
+        Arc::new(c.compile().unwrap_or_else(|e| panic!("{e}")).program)
+    };
+    // The program's metadata reads with the defaults.
+    assert_eq!(
+        compiled.rules[0].meta.remediation.as_deref(),
+        Some("Keep spec.replicas at or under 5 (ask platform); {literal}")
+    );
+    let options = RuleSetOptions {
+        params: vec![
+            ("max_replicas".into(), Value::Int(7)),
+            ("team".into(), Value::String("web-team".into())),
+        ],
+        ..RuleSetOptions::default()
+    };
+    let rs = RuleSet::new(compiled.clone(), options).unwrap();
+    let expected = Some("Keep spec.replicas at or under 7 (ask web-team); {literal}");
+    assert_eq!(rs.metas()[0].remediation.as_deref(), expected);
+    let loaded = yaml::load_str(&Source::new("d.yaml", DEPLOYMENT), &LoadOptions::default());
+    let report = rs.evaluate(&loaded.documents);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].rule().remediation.as_deref(), expected);
+    // With the defaults, the rule set shares the program's metadata.
+    let rs = RuleSet::new(compiled.clone(), RuleSetOptions::default()).unwrap();
+    assert!(Arc::ptr_eq(&rs.metas()[0], &compiled.rules[0].meta));
 }
