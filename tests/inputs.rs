@@ -120,3 +120,23 @@ fn input_format_forces_a_format_and_an_unknown_one_is_a_usage_error() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn an_unrendered_helm_template_is_reported_as_one() {
+    let out = json(&["tests/data/templates"]);
+    let errors = out["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{out:#}");
+    let e = &errors[0];
+    assert_eq!(e["file"], "tests/data/templates/deployment.yaml", "{e:#}");
+    assert_eq!(e["line"], 1, "{e:#}");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "this looks like a Helm/Go template (`{{ ... }}` at line 1); render it first, e.g. \
+             `helm template`"
+        ),
+        "{message}"
+    );
+    // The rendered file whose strings hold other tools' templates loads and is evaluated.
+    assert_eq!(out["summary"]["documents"], 1, "{out:#}");
+}

@@ -71,10 +71,7 @@ impl Finding {
                         }
                     }
                     node = next;
-                    match s {
-                        PathStep::Key(k) => eval::push_key(&mut path, k),
-                        PathStep::Index(i) => path.push_str(&format!("[{i}]")),
-                    }
+                    eval::push_step(&mut path, s);
                 }
             }
             Locator::Document => {}

@@ -19,6 +19,7 @@
 
 use std::sync::Arc;
 
+use crate::backend::PathStep;
 use crate::builtins;
 use crate::ir::{Deny, Expr, ExprId, InterpPart, Program, Quantifier, Selector, Stmt};
 use crate::scan::Scan;
@@ -29,7 +30,7 @@ mod ops;
 mod path;
 
 use ops::{arith, compare, contains, describe, field, index, truthy};
-pub use path::{PathSeg, find_node, hit_span, path_of, push_key, render_path};
+pub use path::{PathSeg, find_node, hit_span, path_of, push_key, push_step, render_path};
 
 /// A value during evaluation: borrowed from a document (or the rule set), owned when computed,
 /// or undefined.
@@ -116,8 +117,9 @@ fn fault_on<T>(at: ExprId, n: Option<&Node>, message: impl Into<String>) -> R<T>
 pub struct Hit {
     /// The node the finding points at.
     pub node: Option<Node>,
-    /// Field names below `node` that were missing (the finding is about their absence).
-    pub missing: Vec<Arc<str>>,
+    /// The path below `node` that was missing, map keys and list positions (the finding is
+    /// about their absence).
+    pub missing: Vec<PathStep>,
     /// The message; `None` when the `deny` has none (the rule's title is used).
     pub message: Option<String>,
 }
@@ -407,21 +409,34 @@ impl<'a> Machine<'a> {
         })
     }
 
-    /// Finds the node an `at` expression designates. When the path is missing, the nearest
-    /// existing ancestor is returned together with the missing field names.
-    fn locate(&mut self, e: ExprId) -> R<(Option<Node>, Vec<Arc<str>>)> {
+    /// Finds the node an `at` expression designates. When the path is missing (`x.field`,
+    /// `x["key"]`, or `x[3]` past the end of a list), the nearest existing ancestor is returned
+    /// together with the missing steps.
+    fn locate(&mut self, e: ExprId) -> R<(Option<Node>, Vec<PathStep>)> {
         let v = self.eval(e)?;
         if let Some(n) = v.node()
             && n.span.is_known()
         {
             return Ok((Some(n.clone()), Vec::new()));
         }
-        if let Some(Expr::Field(base, key)) = self.prog.expr(e) {
-            let (n, mut missing) = self.locate(*base)?;
-            missing.push(key.clone());
-            return Ok((n, missing));
-        }
-        Ok((None, Vec::new()))
+        let (base, step) = match self.prog.expr(e) {
+            Some(Expr::Field(base, key)) => (*base, Some(PathStep::Key(key.clone()))),
+            Some(Expr::Index(base, ix)) => {
+                let (base, ix) = (*base, *ix);
+                // Evaluating is pure: the index is read again for its value.
+                let step = match self.eval(ix)?.value() {
+                    Some(Value::String(k)) => Some(PathStep::Key(k.clone())),
+                    Some(Value::Int(i)) => usize::try_from(*i).ok().map(PathStep::Index),
+                    _ => None,
+                };
+                (base, step)
+            }
+            _ => return Ok((None, Vec::new())),
+        };
+        let (n, mut missing) = self.locate(base)?;
+        // An index that names no position (negative, null) leaves the finding at its base.
+        missing.extend(step);
+        Ok((n, missing))
     }
 
     /// Calls `f` on each element of a collection value (undefined and null are empty) until it

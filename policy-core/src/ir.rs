@@ -375,6 +375,36 @@ pub struct Rule {
     pub body: Vec<Stmt>,
     /// Frame size: the bound document is slot 0.
     pub slots: u32,
+    /// The remediation as text and parameters when it interpolates parameters (`remediation
+    /// "allow at most {max_replicas}"`), empty otherwise: [`RuleMeta::remediation`] holds it
+    /// with the defaults, and a rule set renders it again with the values it is given.
+    pub remediation: Vec<TextPart>,
+}
+
+/// A part of a rule's remediation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TextPart {
+    /// Literal text.
+    Text(Str),
+    /// A parameter, by index into [`Program::params`].
+    Param(u32),
+}
+
+/// Renders text parts with `param` giving each parameter's value: strings bare, other values
+/// as JSON, as messages print them.
+pub fn render_text<'v>(parts: &[TextPart], param: impl Fn(u32) -> Option<&'v Value>) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            TextPart::Text(t) => out.push_str(t),
+            TextPart::Param(i) => match param(*i) {
+                Some(Value::String(s)) => out.push_str(s),
+                Some(v) => out.push_str(&v.to_string()),
+                None => {}
+            },
+        }
+    }
+    out
 }
 
 /// A user-defined function.

@@ -7,9 +7,10 @@ pub use explain::Explanation;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::backend::PathStep;
 use crate::document::{Document, LineCols, ResourceId, Source};
 use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
-use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan};
+use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan, TextPart};
 use crate::scan::Scan;
 use crate::value::{Node, Span, Str, Value};
 use crate::view::{Provenance, Views};
@@ -337,7 +338,11 @@ impl RuleSet {
             .collect();
         used_views.sort_unstable();
         used_views.dedup();
-        let metas = program.rules.iter().map(|r| r.meta.clone()).collect();
+        let metas = program
+            .rules
+            .iter()
+            .map(|r| remediated(&r.meta, &r.remediation, &params))
+            .collect();
         Ok(RuleSet {
             program,
             params,
@@ -445,7 +450,10 @@ impl RuleSet {
         let mut m = Machine::new(&self.program, &self.params, scan, self.limits);
         let mut hits: Vec<Hit> = Vec::new();
         for ri in self.candidates(doc.kind()) {
-            let Some(rule) = self.program.rules.get(ri as usize) else {
+            let (Some(rule), Some(meta)) = (
+                self.program.rules.get(ri as usize),
+                self.metas.get(ri as usize),
+            ) else {
                 continue;
             };
             if !enabled.get(ri as usize).copied().unwrap_or(false) {
@@ -463,10 +471,10 @@ impl RuleSet {
                 &mut hits,
             );
             for h in hits.drain(..) {
-                findings.push(self.finding(&rule.meta, scan, i, h));
+                findings.push(self.finding(meta, scan, i, h));
             }
             if let Err(fault) = res {
-                errors.push(self.eval_error(&rule.meta, doc, fault));
+                errors.push(self.eval_error(meta, doc, fault));
             }
         }
         (findings, errors)
@@ -517,7 +525,7 @@ impl RuleSet {
         let mut path = String::new();
         let mut note = None;
         let mut missing_at: Option<usize> = None;
-        let mut missing: &[crate::value::Str] = &hit.missing;
+        let mut missing: &[PathStep] = &hit.missing;
         if let (Some(doc), Some(n)) = (doc, &hit.node) {
             if n.id.is_document() {
                 if let Some((node, steps)) = eval::find_node(doc.root(), n.id, n.span) {
@@ -528,6 +536,9 @@ impl RuleSet {
                 match scan.provenance(i, n.id) {
                     Some(Provenance::Derived { from, view }) => {
                         let absent = missing.split_first().and_then(|(first, rest)| {
+                            let PathStep::Key(first) = first else {
+                                return None;
+                            };
                             let v = self.views.get(*view as usize)?;
                             Some((v.absent_field(doc, first)?, rest))
                         });
@@ -580,8 +591,8 @@ impl RuleSet {
         if !missing.is_empty() {
             missing_at.get_or_insert(path.len());
         }
-        for k in missing {
-            eval::push_key(&mut path, k);
+        for step in missing {
+            eval::push_step(&mut path, step);
         }
         let message = hit.message.unwrap_or_else(|| meta.title.to_string());
         Finding {
@@ -601,6 +612,21 @@ impl RuleSet {
     pub fn describe_span(&self, span: SrcSpan) -> String {
         self.program.describe(span)
     }
+}
+
+/// `meta` with its remediation rendered with the parameter values `params` (the same `Arc` when
+/// the remediation names no parameter or reads the same).
+fn remediated(meta: &Arc<RuleMeta>, parts: &[TextPart], params: &[Node]) -> Arc<RuleMeta> {
+    if parts.is_empty() {
+        return meta.clone();
+    }
+    let text = crate::ir::render_text(parts, |i| params.get(i as usize).map(|n| &n.value));
+    if meta.remediation.as_deref() == Some(text.as_str()) {
+        return meta.clone();
+    }
+    let mut m = (**meta).clone();
+    m.remediation = Some(Str::from(text));
+    Arc::new(m)
 }
 
 /// The node a rule binds on document `i`: the view or root of the first selector that matches

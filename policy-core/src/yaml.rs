@@ -40,6 +40,7 @@ mod json;
 mod lists;
 mod map;
 mod resolve;
+mod template;
 #[cfg(test)]
 mod tests;
 
@@ -55,9 +56,14 @@ use crate::document::Document;
 /// Loads every document of a YAML (or JSON) stream held by `source`.
 ///
 /// Empty documents are skipped; a root that is not an object is an error naming its line; each
-/// item of a list object becomes its own document.
+/// item of a list object becomes its own document. An error after an unrendered Helm/Go
+/// template action (`{{ ... }}` where YAML expects a value or a key) says so and names its line.
 pub fn load_str(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
-    build::load(source, opts)
+    let mut loaded = build::load(source, opts);
+    if !loaded.errors.is_empty() {
+        template::explain(source.text(), &mut loaded.errors);
+    }
+    loaded
 }
 
 /// Loads a YAML (or JSON) stream from bytes: checks the size limit and UTF-8 (a byte order mark

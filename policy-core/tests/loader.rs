@@ -256,7 +256,7 @@ fn mutated_manifests_never_panic_and_errors_name_a_position() {
     ];
     let pieces = [
         "&a ", "*a", "<<: *a\n", "{", "}", "[", "]", "- ", ": ", "\"", "'", "|\n", "!!int ",
-        "---\n", "\t", "# c\n", "? ", "\u{feff}", "é",
+        "---\n", "\t", "# c\n", "? ", "\u{feff}", "é", "{{ .x }}",
     ];
     let mut state = 7u64;
     for round in 0..600 {
@@ -281,4 +281,116 @@ fn mutated_manifests_never_panic_and_errors_name_a_position() {
             assert_eq!(e.source_name(), "m.yaml");
         }
     }
+}
+
+const HELM_TEMPLATE: &str = r#"{{- if .Values.enabled }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+{{- end }}
+"#;
+
+#[test]
+fn an_unrendered_helm_template_is_named_as_such() {
+    let loaded = load_bytes(
+        "templates/deployment.yaml",
+        HELM_TEMPLATE.as_bytes(),
+        &LoadOptions::default(),
+    );
+    assert!(loaded.documents.is_empty());
+    let errors: Vec<(u32, String)> = loaded
+        .errors
+        .iter()
+        .map(|e| (e.line(), e.message().to_string()))
+        .collect();
+    assert_eq!(
+        errors,
+        vec![(
+            1,
+            "this looks like a Helm/Go template (`{{ ... }}` at line 1); render it first, e.g. \
+             `helm template` (YAML: \"-\" is only valid inside a block)"
+                .to_string()
+        )]
+    );
+    assert_eq!(loaded.errors[0].source_name(), "templates/deployment.yaml");
+}
+
+#[test]
+fn each_error_names_the_template_action_before_it() {
+    // Without the `if` line, the first action is a value (a flow mapping to YAML: a map as a
+    // key), and the next one ends the stream.
+    let text = HELM_TEMPLATE.replace("{{- if .Values.enabled }}\n", "");
+    let loaded = load_str(
+        &Source::new("d.yaml", text.as_str()),
+        &LoadOptions::default(),
+    );
+    let errors: Vec<(u32, &str)> = loaded
+        .errors
+        .iter()
+        .map(|e| (e.line(), e.message()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].0, 4);
+    assert!(
+        errors[0]
+            .1
+            .starts_with("this looks like a Helm/Go template (`{{ ... }}` at line 4)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]
+            .1
+            .ends_with("(YAML: complex keys are not supported (a key is a map or a list))"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[1].0, 6);
+    assert!(errors[1].1.contains("`{{ ... }}` at line 6"), "{errors:?}");
+}
+
+#[test]
+fn template_text_in_quoted_block_and_plain_scalars_still_loads() {
+    let text = r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: alerts
+  annotations:
+    summary: "{{ $labels.instance }} is down"
+    workflow: '{{workflow.name}}-{{ inputs.parameters.x }}'
+data:
+  command: echo {{ .Values.c }}
+  rule: |
+    {{ $value }} over
+    {{- if x }}
+"#;
+    let loaded = load_str(&Source::new("cm.yaml", text), &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let root = loaded.documents[0].root();
+    let ann = root.get("metadata").unwrap().get("annotations").unwrap();
+    assert_eq!(
+        ann.get("summary").unwrap().value,
+        Value::String(Arc::from("{{ $labels.instance }} is down"))
+    );
+    assert_eq!(
+        root.get("data").unwrap().get("command").unwrap().value,
+        Value::String(Arc::from("echo {{ .Values.c }}"))
+    );
+}
+
+#[test]
+fn errors_of_files_without_template_actions_are_unchanged() {
+    let loaded = load_str(
+        &Source::new("bad.yaml", "a: \"{{ x }}\"\nb: [1, 2\n"),
+        &LoadOptions::default(),
+    );
+    assert_eq!(loaded.errors.len(), 1);
+    assert!(
+        !loaded.errors[0].message().contains("template"),
+        "{}",
+        loaded.errors[0].message()
+    );
 }

@@ -113,6 +113,9 @@ pub struct Meta {
     pub value: MetaValue,
     /// The value's span.
     pub value_span: Span,
+    /// When the value is one string: its text and interpolations (`remediation "raise
+    /// {max_replicas}"`), escapes resolved.
+    pub parts: Option<Vec<StrPart>>,
 }
 
 /// What an `on` clause names.

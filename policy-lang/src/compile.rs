@@ -488,13 +488,14 @@ impl<'s> Compiler<'s> {
         if self.error_count() > errors_before {
             return;
         }
-        if let Some(meta) = meta {
+        if let Some((meta, remediation)) = meta {
             self.prog.rules.push(ir::Rule {
                 meta: Arc::new(meta),
                 selectors,
                 filter,
                 body,
                 slots: self.max_slot,
+                remediation,
             });
         }
     }

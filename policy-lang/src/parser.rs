@@ -11,6 +11,8 @@ use crate::SourceFile;
 use crate::ast::*;
 use crate::diag::Diagnostic;
 
+mod slips;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar.pest"]
 struct RuleParser;
@@ -127,15 +129,20 @@ fn chunks(text: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// The diagnostic of a pest error in the item that starts at byte `offset`: what was expected
+/// and found, pointing at a slip from another language (`=`, `&&`, `!`, an unclosed `{` in a
+/// string) with its fix when there is one.
 fn syntax_error(src: &SourceFile, e: &pest::error::Error<Rule>, offset: usize) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     } + offset;
+    let mut expected_operator = false;
     let (message, label) = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut names: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            expected_operator = names.iter().any(|n| n == "an operator");
             if names.iter().any(|n| n == "an expression") {
                 names.retain(|n| !matches!(n.as_str(), "a name" | "a string" | "`\"\"\"`"));
             }
@@ -172,9 +179,17 @@ fn syntax_error(src: &SourceFile, e: &pest::error::Error<Rule>, offset: usize) -
         .get(pos..)
         .and_then(|s| s.chars().next())
         .map_or(0, char::len_utf8);
-    Diagnostic::error("fourc::syntax", src, message)
-        .label(pos..pos + len, label)
-        .help("see docs/language.md for the syntax of rules, functions, parameters and tests")
+    let Some(slip) = slips::find(&src.text, offset, pos, expected_operator) else {
+        return Diagnostic::error("fourc::syntax", src, message)
+            .label(pos..pos + len, label)
+            .help("see docs/language.md for the syntax of rules, functions, parameters and tests");
+    };
+    let mut d = Diagnostic::error("fourc::syntax", src, slip.message.unwrap_or(message))
+        .label(slip.span, slip.label);
+    if slip.keep_error_label {
+        d = d.label(pos..pos + len, label);
+    }
+    d.help(slip.help)
 }
 
 fn describe(r: Rule) -> Option<String> {
@@ -408,9 +423,17 @@ fn meta_entry(p: Pair<'_, Rule>) -> Meta {
             key,
             value: MetaValue::Word(String::new()),
             value_span: sp,
+            parts: None,
         };
     };
     let value_span = span(&v);
+    let parts = match v.as_rule() {
+        Rule::string => match primary(v.clone()).kind {
+            ExprKind::Str(parts) => Some(parts),
+            _ => None,
+        },
+        _ => None,
+    };
     let value = match v.as_rule() {
         Rule::meta_list => MetaValue::List(
             v.into_inner()
@@ -426,6 +449,7 @@ fn meta_entry(p: Pair<'_, Rule>) -> Meta {
         key,
         value,
         value_span,
+        parts,
     }
 }
 

@@ -197,3 +197,119 @@ test pss-baseline-privileged {
     assert_eq!(compiled.program.rules.len(), 2);
     assert_eq!(compiled.program.tests.len(), 1);
 }
+
+/// The rule `slip` as the only `deny` of a rule, rendered as the command line shows it.
+fn slip_diagnostic(deny: &str) -> String {
+    let errs = compile_err(&format!(
+        "rule r {{\n  title \"r\"\n  controls [cluster.rbac]\n  severity low\n  on Role as r\n  {deny}\n}}\n"
+    ));
+    assert_eq!(errs.error_count(), 1, "{errs}");
+    assert_eq!(errs.diagnostics()[0].code(), "fourc::syntax");
+    errs.diagnostics()
+        .iter()
+        .map(|d| d.render(false))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn single_equals_suggests_double_equals() {
+    insta::assert_snapshot!(slip_diagnostic("deny r.metadata.name = \"admin\""));
+}
+
+#[test]
+fn triple_equals_suggests_double_equals() {
+    insta::assert_snapshot!(slip_diagnostic("deny r.metadata.name === \"admin\""));
+}
+
+#[test]
+fn bang_double_equals_suggests_not_equals() {
+    insta::assert_snapshot!(slip_diagnostic("deny r.metadata.name !== \"admin\""));
+}
+
+#[test]
+fn double_ampersand_suggests_and() {
+    insta::assert_snapshot!(slip_diagnostic(
+        "deny r.metadata.name == \"a\" && r.kind == \"Role\""
+    ));
+}
+
+#[test]
+fn double_bar_suggests_or() {
+    insta::assert_snapshot!(slip_diagnostic(
+        "when r.metadata.name == \"a\" || r.kind == \"Role\"\n  deny true"
+    ));
+}
+
+#[test]
+fn bang_suggests_not() {
+    insta::assert_snapshot!(slip_diagnostic("deny !exists(r.rules)"));
+}
+
+#[test]
+fn logical_slip_inside_an_interpolation_is_named() {
+    let out = slip_diagnostic("deny true message \"{r.kind && r.metadata.name}\"");
+    assert!(
+        out.contains("help: the rule language writes `and`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unclosed_interpolation_points_at_its_brace() {
+    let out = slip_diagnostic("deny true\n    message \"role {r.metadata.name has {rules\"");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn empty_interpolation_points_at_its_brace() {
+    let errs = compile_err(
+        "rule r {\n  title \"r\"\n  controls [cluster.rbac]\n  severity low\n  on Role as r\n  deny true message \"use {} here\"\n}\n",
+    );
+    let d = &errs.diagnostics()[0];
+    assert_eq!(d.line_col(), (6, 26), "the caret is on the `{{`");
+    assert_eq!(
+        d.help_text(),
+        Some("`{` opens an interpolation; close it with `}` or write `\\{` for a literal brace")
+    );
+}
+
+#[test]
+fn escaped_brace_and_ordinary_errors_get_no_slip_help() {
+    // `\{` is a literal brace: the error after the string is an ordinary one.
+    let errs = compile_err(
+        "rule r {\n  title \"r\"\n  controls [cluster.rbac]\n  severity low\n  on Role as r\n  deny true message \"a \\{ b\" at\n}\n",
+    );
+    let d = &errs.diagnostics()[0];
+    assert_eq!(d.message(), "expected an expression, found `}`");
+    assert_eq!(
+        d.help_text(),
+        Some("see docs/language.md for the syntax of rules, functions, parameters and tests")
+    );
+    // `=` where no expression has ended (metadata) is not a comparison slip.
+    let errs = compile_err("rule r {\n  title = \"r\"\n}\n");
+    assert!(
+        !errs.diagnostics()[0].message().contains("comparison"),
+        "{}",
+        errs.diagnostics()[0].message()
+    );
+}
+
+#[test]
+fn remediation_names_only_known_parameters() {
+    let errs = compile_err(
+        r#"
+param max_replicas: int = 5
+rule r {
+  title "r"
+  controls [cluster.resources]
+  severity low
+  remediation "Keep replicas under {max_replica}; the pod is {d.metadata.name}"
+  on Deployment as d
+  deny d.spec.replicas > max_replicas
+}
+"#,
+    );
+    let rendered: Vec<String> = errs.diagnostics().iter().map(|d| d.render(false)).collect();
+    insta::assert_snapshot!(rendered.join("\n"));
+}

@@ -10,7 +10,10 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{messages, pod_rule, run};
+use policy_core::{LoadOptions, RuleSet, RuleSetOptions, Source, Value, yaml};
 
 const POD: &str = "
 apiVersion: v1
@@ -280,6 +283,55 @@ fn a_finding_points_at_the_field_or_its_nearest_parent() {
     );
 }
 
+/// Where a `deny true at <at>` on POD points: line, column and field path.
+fn located_at(at: &str) -> (u32, u32, String) {
+    let r = run(&pod_rule(&format!("  deny true at {at}")), POD);
+    assert!(r.errors.is_empty(), "{at}: {:?}", r.errors);
+    let f = r.findings.first().expect("a finding");
+    (f.line(), f.col(), f.path().to_string())
+}
+
+#[test]
+fn a_missing_string_key_points_at_its_nearest_parent() {
+    // `labels: {app: web}` is on line 6: the finding points there and names the key.
+    assert_eq!(
+        located_at("p.metadata.labels[\"team\"]"),
+        (6, 3, "metadata.labels.team".into())
+    );
+    assert_eq!(
+        located_at("p.metadata.labels[\"app.kubernetes.io/name\"]"),
+        (6, 3, "metadata.labels[\"app.kubernetes.io/name\"]".into())
+    );
+    // Several missing steps, by key and by field, below the last that exists.
+    assert_eq!(
+        located_at("p.metadata[\"annotations\"][\"a\"].b"),
+        (4, 1, "metadata.annotations.a.b".into())
+    );
+    // A key that exists still points at itself.
+    assert_eq!(
+        located_at("p.metadata.labels[\"app\"]"),
+        (6, 12, "metadata.labels.app".into())
+    );
+}
+
+#[test]
+fn an_index_past_the_end_of_a_list_points_at_the_list() {
+    // `containers:` is on line 9; it has two items.
+    assert_eq!(
+        located_at("p.spec.containers[5].image"),
+        (9, 3, "spec.containers[5].image".into())
+    );
+    assert_eq!(
+        located_at("p.spec.containers[1].ports[3]"),
+        (17, 5, "spec.containers[1].ports[3]".into())
+    );
+    // A negative index names no position: the finding stays at the list.
+    assert_eq!(
+        located_at("p.spec.containers[-1]"),
+        (9, 3, "spec.containers".into())
+    );
+}
+
 #[test]
 fn where_filters_and_api_version_selectors() {
     let text = "
@@ -427,4 +479,56 @@ fn an_at_naming_a_let_variable_locates_through_its_definition() {
             ),
         ]
     );
+}
+
+const REPLICAS_RULE: &str = r#"
+param max_replicas: int = 5
+param team: string = "platform"
+rule replicas {
+  title "bounded replicas"
+  controls [cluster.resources]
+  severity low
+  remediation "Keep spec.replicas at or under {max_replicas} (ask {team}); \{literal\}"
+  on Deployment as d
+  deny d.spec.replicas > max_replicas at d.spec.replicas
+}
+"#;
+
+const DEPLOYMENT: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 9
+";
+
+#[test]
+fn remediation_interpolates_parameters_with_the_values_given() {
+    let compiled = {
+        let mut c = policy_lang::RuleCompiler::new();
+        c.add_source("test.fourc", REPLICAS_RULE);
+        Arc::new(c.compile().unwrap_or_else(|e| panic!("{e}")).program)
+    };
+    // The program's metadata reads with the defaults.
+    assert_eq!(
+        compiled.rules[0].meta.remediation.as_deref(),
+        Some("Keep spec.replicas at or under 5 (ask platform); {literal}")
+    );
+    let options = RuleSetOptions {
+        params: vec![
+            ("max_replicas".into(), Value::Int(7)),
+            ("team".into(), Value::String("web-team".into())),
+        ],
+        ..RuleSetOptions::default()
+    };
+    let rs = RuleSet::new(compiled.clone(), options).unwrap();
+    let expected = Some("Keep spec.replicas at or under 7 (ask web-team); {literal}");
+    assert_eq!(rs.metas()[0].remediation.as_deref(), expected);
+    let loaded = yaml::load_str(&Source::new("d.yaml", DEPLOYMENT), &LoadOptions::default());
+    let report = rs.evaluate(&loaded.documents);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].rule().remediation.as_deref(), expected);
+    // With the defaults, the rule set shares the program's metadata.
+    let rs = RuleSet::new(compiled.clone(), RuleSetOptions::default()).unwrap();
+    assert!(Arc::ptr_eq(&rs.metas()[0], &compiled.rules[0].meta));
 }

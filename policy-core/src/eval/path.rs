@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use super::Hit;
+use crate::backend::PathStep;
 use crate::value::{Node, NodeId, Span, Value};
 
 /// One step of a field path.
@@ -90,6 +91,16 @@ pub fn push_key(path: &mut String, k: &str) {
         path.push_str(k);
     } else {
         let _ = write!(path, "[{k:?}]");
+    }
+}
+
+/// Appends a step (a map key or a list position) to a field path.
+pub fn push_step(path: &mut String, step: &PathStep) {
+    match step {
+        PathStep::Key(k) => push_key(path, k),
+        PathStep::Index(i) => {
+            let _ = write!(path, "[{i}]");
+        }
     }
 }
 

@@ -26,7 +26,8 @@ impl RuleSet {
     /// the rule set has no rule of that id. Documents are scanned together, as in
     /// [`RuleSet::evaluate`], so cross-document lookups see the same set.
     pub fn explain(&self, docs: &[Document], id: &str) -> Option<Vec<Explanation>> {
-        let rule = self.program.rules.iter().find(|r| &*r.meta.id == id)?;
+        let ri = self.program.rules.iter().position(|r| &*r.meta.id == id)?;
+        let (rule, meta) = (self.program.rules.get(ri)?, self.metas().get(ri)?);
         let scan = self.scan(docs);
         let mut out = Vec::new();
         for (i, doc) in docs.iter().enumerate() {
@@ -44,11 +45,9 @@ impl RuleSet {
             );
             let findings = hits
                 .into_iter()
-                .map(|h| self.finding(&rule.meta, &scan, i, h))
+                .map(|h| self.finding(meta, &scan, i, h))
                 .collect();
-            let error = res
-                .err()
-                .map(|fault| self.eval_error(&rule.meta, doc, fault));
+            let error = res.err().map(|fault| self.eval_error(meta, doc, fault));
             out.push(Explanation {
                 doc: i,
                 findings,

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use policy_core::controls;
-use policy_core::ir::{Layer, RuleMeta, Selector, Severity};
+use policy_core::ir::{Layer, RuleMeta, Selector, Severity, TextPart, render_text};
 
 use super::{Compiler, suggest};
-use crate::ast::{self, MetaValue};
+use crate::ast::{self, ExprKind, MetaValue, StrPart};
 
 /// Metadata keys a rule may state.
 pub(super) const META_KEYS: &[&str] = &[
@@ -57,7 +57,9 @@ impl Compiler<'_> {
         None
     }
 
-    pub(super) fn rule_meta(&mut self, r: &ast::Rule) -> Option<RuleMeta> {
+    /// The metadata of a rule, and its remediation as text and parameters when it interpolates
+    /// parameters (see [`Compiler::remediation`]).
+    pub(super) fn rule_meta(&mut self, r: &ast::Rule) -> Option<(RuleMeta, Vec<TextPart>)> {
         let mut title = None;
         let mut description = None;
         let mut controls_v: Vec<Arc<str>> = Vec::new();
@@ -66,6 +68,7 @@ impl Compiler<'_> {
         let mut layer = None;
         let mut tags: Vec<Arc<str>> = Vec::new();
         let mut remediation = None;
+        let mut remediation_parts = Vec::new();
         let mut references = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
         let mut ok = true;
@@ -114,6 +117,13 @@ impl Compiler<'_> {
                 );
             };
             match key {
+                "remediation" if single.is_some() => match self.remediation(m) {
+                    Some((text, parts)) => {
+                        remediation = Some(text);
+                        remediation_parts = parts;
+                    }
+                    None => ok = false,
+                },
                 "title" | "description" | "remediation" => match single {
                     Some(s) => {
                         let v = Some(Arc::<str>::from(s.as_str()));
@@ -223,7 +233,7 @@ impl Compiler<'_> {
             .first()
             .and_then(|c| controls::find(c))
             .map(|c| c.layer);
-        Some(RuleMeta {
+        let meta = RuleMeta {
             id: Arc::from(r.id.name.as_str()),
             title: title.unwrap_or_else(|| Arc::from("")),
             description,
@@ -236,6 +246,73 @@ impl Compiler<'_> {
             span: self.sp(&r.id.span),
             definition: self.sp(&r.span),
             origin: None,
-        })
+        };
+        Some((meta, remediation_parts))
+    }
+
+    /// A remediation string: its text with the parameters' defaults, and its parts when it
+    /// interpolates any. A remediation is per rule, not per finding, so only parameters can be
+    /// interpolated; any other name or expression is an error.
+    fn remediation(&mut self, m: &ast::Meta) -> Option<(Arc<str>, Vec<TextPart>)> {
+        let Some(parts) = &m.parts else {
+            // A bare word.
+            let MetaValue::Word(w) = &m.value else {
+                return None;
+            };
+            return Some((Arc::from(w.as_str()), Vec::new()));
+        };
+        let mut out: Vec<TextPart> = Vec::new();
+        let mut ok = true;
+        for p in parts {
+            match p {
+                StrPart::Text(t) => out.push(TextPart::Text(Arc::from(t.as_str()))),
+                StrPart::Expr(e) => match &e.kind {
+                    ExprKind::Ident(name) if self.params.contains_key(name) => {
+                        if let Some(&i) = self.params.get(name) {
+                            out.push(TextPart::Param(i));
+                        }
+                    }
+                    ExprKind::Ident(name) => {
+                        let hint = suggest(name, self.params.keys().map(String::as_str))
+                            .map(str::to_string);
+                        self.error(
+                            "fourc::unknown-name",
+                            &e.span,
+                            format!("unknown parameter `{name}` in a remediation"),
+                            "not a parameter",
+                        );
+                        self.set_help(match hint {
+                            Some(h) => format!("did you mean `{h}`?"),
+                            None => REMEDIATION_HELP.to_string(),
+                        });
+                        ok = false;
+                    }
+                    _ => {
+                        self.error(
+                            "fourc::remediation",
+                            &e.span,
+                            "a remediation interpolates parameters only".to_string(),
+                            "not a parameter name",
+                        );
+                        self.set_help(REMEDIATION_HELP.to_string());
+                        ok = false;
+                    }
+                },
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let text = render_text(&out, |i| {
+            self.prog.params.get(i as usize).map(|p| &p.default)
+        });
+        if !out.iter().any(|p| matches!(p, TextPart::Param(_))) {
+            out.clear();
+        }
+        Some((Arc::from(text), out))
     }
 }
+
+/// Why a remediation cannot interpolate what a message can.
+const REMEDIATION_HELP: &str = "a remediation is the same for every finding of the rule: it can \
+     name parameters (`{max_replicas}`), not the document; write `\\{` for a literal brace";
