@@ -93,7 +93,10 @@ fn files_no_format_recognises_are_reported_as_skipped() {
         text.contains("tests/data/formats/NOTES.txt: skipped: no input format recognises"),
         "{text}"
     );
-    assert!(text.contains("1 input skipped"), "{text}");
+    assert!(
+        text.contains("inputs     1 file, 1 document; 1 skipped"),
+        "{text}"
+    );
 }
 
 #[test]

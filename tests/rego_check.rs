@@ -43,7 +43,7 @@ fn policy() -> PathBuf {
 
 fn check(rules: &PathBuf, format: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fourc"))
-        .args(["check", "--no-config", "--rules"])
+        .args(["check", "--no-config", "--compact", "--rules"])
         .arg(rules)
         .args([
             &format!("{LIB}/samples/psp-privileged-container/example_disallowed.yaml"),
@@ -58,6 +58,7 @@ fn check(rules: &PathBuf, format: &str) -> Output {
 #[test]
 fn gatekeeper_findings_sit_beside_the_standard_librarys() {
     let rules = policy();
+    // One line per finding: `file:line:col: severity [rule] message`.
     let text = check(&rules, "text");
     let out = String::from_utf8_lossy(&text.stdout);
     assert_eq!(text.status.code(), Some(1), "{out}");

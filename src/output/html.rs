@@ -17,7 +17,7 @@
 //!   the fix. Waived findings are listed in place, marked `waived` with the waiver's reason,
 //!   owner, expiry and where it is written.
 //! - **Errors** (inputs that could not be read, rules that could not be evaluated), and when
-//!   there are any, waiver warnings and skipped inputs.
+//!   there are any, warnings (waivers, settings) and skipped inputs.
 //!
 //! The output is deterministic (no clock, no random ids: ids come from the catalogue and from
 //! positions in the sorted lists) and every text from inputs, rules and settings is
@@ -506,7 +506,7 @@ fn notices(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {
             Esc(&n.message)
         )
     });
-    list_section(w, "notices", "Waiver warnings", items)
+    list_section(w, "notices", "Warnings", items)
 }
 
 fn skipped(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {

@@ -14,7 +14,7 @@
 //!   unrelated lines move. A waived finding carries `suppressions` (`external` for a waiver in
 //!   `fourc.yaml`, `inSource` for an annotation) with the reason as `justification`.
 //! - `invocations[0]`: `executionSuccessful` is false when an input could not be read or a rule
-//!   could not be evaluated; those errors and the waiver warnings are notifications.
+//!   could not be evaluated; those errors and the warnings (waivers, settings) are notifications.
 
 use std::collections::BTreeMap;
 

@@ -109,6 +109,9 @@ struct Builder<'a> {
     tabs: &'a [(u32, u32)],
     /// Which of `tabs` fell inside a scalar.
     tabs_inside: Vec<usize>,
+    /// Where a quoted scalar starts (1-based line and column of the parsed text) whose
+    /// continuation lines saphyr found indented too little.
+    bad_quoted: Option<(u32, u32)>,
     keys: HashSet<Str>,
     /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
     /// A miss (or a crafted collision) only falls back to `keys`.
@@ -130,14 +133,15 @@ struct Builder<'a> {
     out: Loaded,
 }
 
-/// A place where the parsed text is shorter than the source: on 1-based line `line` of the
-/// parsed text, from 1-based column `from` on, columns are `delta` characters further right in
-/// the source (a JSON surrogate pair decoded to one character, say).
+/// A place where the parsed text's columns differ from the source's: on 1-based line `line` of
+/// the parsed text, from 1-based column `from` on, columns are `delta` characters further right
+/// in the source (a JSON surrogate pair decoded to one character, say), or `-delta` further left
+/// (indentation added to a quoted scalar's continuation line, see [`pad_quoted`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct ColFix {
     pub(super) line: u32,
     pub(super) from: u32,
-    pub(super) delta: u32,
+    pub(super) delta: i64,
 }
 
 /// How many times one part is parsed with fewer tabs read as spaces before they are given up
@@ -185,6 +189,116 @@ pub(super) fn load_text(
     col_fixes: &[ColFix],
     opts: &LoadOptions,
 ) -> (Loaded, usize) {
+    let (mut out, mut nodes, mut bad) = load_text_once(source, text, line_offset, col_fixes, opts);
+    let mut padded: Option<(String, Vec<ColFix>)> = None;
+    for _ in 0..MAX_QUOTED_PASSES {
+        let Some(at) = bad else {
+            break;
+        };
+        let (cur_text, cur_fixes) = match &padded {
+            Some((t, f)) => (t.as_str(), f.as_slice()),
+            None => (text, col_fixes),
+        };
+        let Some((next_text, mut extra)) = pad_quoted(cur_text, at) else {
+            break;
+        };
+        let mut fixes = cur_fixes.to_vec();
+        fixes.append(&mut extra);
+        let (o, n, b) = load_text_once(source, &next_text, line_offset, &fixes, opts);
+        (out, nodes, bad) = (o, n, b);
+        padded = Some((next_text, fixes));
+    }
+    (out, nodes)
+}
+
+/// How many quoted scalars with under-indented continuation lines one part may have.
+const MAX_QUOTED_PASSES: usize = 64;
+
+/// The text with the continuation lines of the quoted scalar at `at` (1-based line and column
+/// of its opening quote) indented to the quote's column, and the column fixes that map the
+/// padded lines back to the source.
+///
+/// go-yaml (so kubectl), libyaml and PyYAML read a multi-line quoted scalar whatever the
+/// indentation of its continuation lines, such as a line indented exactly to its key's column;
+/// saphyr-parser wants them indented past the enclosing block. Leading white space of a quoted
+/// scalar's continuation line is never part of its value (the line folds), so adding some
+/// changes no value, and the fixes keep every position where the source has it.
+fn pad_quoted(text: &str, at: (u32, u32)) -> Option<(String, Vec<ColFix>)> {
+    let (line, col) = at;
+    let line_idx = usize::try_from(line.checked_sub(1)?).ok()?;
+    let line_start = if line_idx == 0 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line_idx - 1)
+            .map(|(i, _)| i + 1)?
+    };
+    let quote_col = usize::try_from(col.checked_sub(1)?).ok()?;
+    let (qbyte, quote) = text
+        .get(line_start..)?
+        .char_indices()
+        .nth(quote_col)
+        .map(|(b, c)| (line_start + b, c))?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    // The continuation lines up to the closing quote: their byte starts and 1-based numbers.
+    let mut lines: Vec<(usize, u32)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = qbyte + 1;
+    let mut n = line;
+    loop {
+        let b = *bytes.get(i)?;
+        match b {
+            b'\\' if quote == '"' => i += 2,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote as u8 => break,
+            b'\n' => {
+                n = n.saturating_add(1);
+                lines.push((i + 1, n));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut out = String::with_capacity(text.len() + lines.len() * quote_col);
+    let mut fixes = Vec::new();
+    let mut copied = 0;
+    for (start, number) in lines {
+        let rest = text.get(start..)?;
+        let indent = rest.len() - rest.trim_start_matches(' ').len();
+        let blank = rest
+            .trim_start_matches([' ', '\t'])
+            .starts_with(['\n', '\r']);
+        if blank || indent >= quote_col {
+            continue;
+        }
+        let pad = quote_col - indent;
+        out.push_str(text.get(copied..start)?);
+        out.extend(std::iter::repeat_n(' ', pad));
+        copied = start;
+        fixes.push(ColFix {
+            line: number,
+            from: 1,
+            delta: -i64::try_from(pad).ok()?,
+        });
+    }
+    if fixes.is_empty() {
+        return None;
+    }
+    out.push_str(text.get(copied..)?);
+    Some((out, fixes))
+}
+
+/// One pass of [`load_text`] over `text` as it is: tabs after a key read as spaces where they
+/// separate tokens, and where a quoted scalar failed on its indentation.
+fn load_text_once(
+    source: &Arc<Source>,
+    text: &str,
+    line_offset: u32,
+    col_fixes: &[ColFix],
+    opts: &LoadOptions,
+) -> (Loaded, usize, Option<(u32, u32)>) {
     let mut tabs = tab_candidates(text);
     for _ in 0..MAX_TAB_PASSES {
         if tabs.is_empty() {
@@ -201,9 +315,10 @@ pub(super) fn load_text(
             break;
         };
         let at: Vec<(u32, u32)> = tabs.iter().map(|t| (t.line, t.col)).collect();
-        let (out, nodes, mut inside) = parse(source, &patched, line_offset, col_fixes, &at, opts);
+        let (out, nodes, mut inside, bad) =
+            parse(source, &patched, line_offset, col_fixes, &at, opts);
         if inside.is_empty() {
-            return (out, nodes);
+            return (out, nodes, bad);
         }
         inside.sort_unstable();
         tabs = tabs
@@ -213,8 +328,8 @@ pub(super) fn load_text(
             .map(|(_, t)| t)
             .collect();
     }
-    let (out, nodes, _) = parse(source, text, line_offset, col_fixes, &[], opts);
-    (out, nodes)
+    let (out, nodes, _, bad) = parse(source, text, line_offset, col_fixes, &[], opts);
+    (out, nodes, bad)
 }
 
 /// A tab right after the `:` of a key, as saphyr-parser rejects it: its byte offset and its
@@ -258,6 +373,10 @@ fn tab_candidates(text: &str) -> Vec<TabAfterColon> {
     found
 }
 
+/// What one parse gives: the documents, how many nodes, which tabs read as spaces fell inside a
+/// scalar, and where a quoted scalar with under-indented continuation lines starts.
+type Parsed = (Loaded, usize, Vec<usize>, Option<(u32, u32)>);
+
 /// One parse of `text`; also which of `tabs` (1-based line and column in `text`, in text order)
 /// fell inside a scalar.
 fn parse(
@@ -267,7 +386,7 @@ fn parse(
     col_fixes: &[ColFix],
     tabs: &[(u32, u32)],
     opts: &LoadOptions,
-) -> (Loaded, usize, Vec<usize>) {
+) -> Parsed {
     let mut b = Builder {
         source,
         opts,
@@ -275,6 +394,7 @@ fn parse(
         col_fixes,
         tabs,
         tabs_inside: Vec::new(),
+        bad_quoted: None,
         keys: HashSet::new(),
         key_cache: vec![None; KEY_CACHE],
         value_cache: vec![None; VALUE_CACHE],
@@ -309,7 +429,7 @@ fn parse(
             }
         }
     }
-    (b.out, b.nodes, b.tabs_inside)
+    (b.out, b.nodes, b.tabs_inside, b.bad_quoted)
 }
 
 impl Builder<'_> {
@@ -344,10 +464,11 @@ impl Builder<'_> {
             .col_fixes
             .iter()
             .filter(|f| f.line == line && f.from <= col)
-            .fold(0u32, |n, f| n.saturating_add(f.delta));
+            .fold(0i64, |n, f| n.saturating_add(f.delta));
+        let col = i64::from(col).saturating_add(shift).max(1);
         Pos {
             line: line.saturating_add(self.line_offset),
-            col: col.saturating_add(shift),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
         }
     }
 
@@ -377,6 +498,12 @@ impl Builder<'_> {
     fn scan_error(&mut self, e: &ScanError) {
         let pos = self.pos(e.marker());
         let info = e.info().trim().trim_end_matches('.');
+        if info == "invalid indentation in quoted scalar" {
+            self.bad_quoted = Some((
+                to_u32(e.marker().line()),
+                to_u32(e.marker().col().saturating_add(1)),
+            ));
+        }
         let message = if info == "recursion limit exceeded" {
             "nesting deeper than 255 levels of flow collections".to_string()
         } else {

@@ -1095,3 +1095,25 @@ fn tabs_after_a_key_are_separation() {
     // an explicit key's `:` starts its line: a tab after it stays an error, as in go-yaml
     assert_eq!(load("? a\n:\tb\n").errors.len(), 1);
 }
+
+#[test]
+fn a_quoted_scalar_continued_at_its_keys_column_loads_as_kubectl_reads_it() {
+    // The Gatekeeper library's httpsonly template has such a line; go-yaml, libyaml and PyYAML
+    // fold it like any continuation line (values below are PyYAML's).
+    let text = "kind: ConfigMap\ndata:\n  msg: \"first line\n  at the key\ncol0 \\\"q\\\"\n\n    deeper\"\n  other: 'it''s\n  two'\n  z: 1\n";
+    let root = one(text);
+    assert_eq!(
+        get(&root, &["data", "msg"]).as_str(),
+        Some("first line at the key col0 \"q\"\ndeeper")
+    );
+    assert_eq!(get(&root, &["data", "other"]).as_str(), Some("it's two"));
+    // Positions stay those of the source, on the padded lines too.
+    assert_eq!(at(get(&root, &["data", "z"])), (10, 3));
+    let msg = lines(get(&root, &["data", "msg"]));
+    assert_eq!((msg.line, msg.end_line, msg.end_col), (3, 7, 12));
+    let other = lines(get(&root, &["data", "other"]));
+    assert_eq!((other.end_line, other.end_col), (9, 7));
+    // A quoted scalar that never closes is still an error, at its line.
+    let l = load("a:\n  b: \"open\n  c: 1\n");
+    assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
+}

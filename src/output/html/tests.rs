@@ -45,6 +45,7 @@ fn scan(name: &str, docs: &str) -> Scan {
     let engine = Engine::builder()
         .stdlib(false)
         .rule_source("t.fourc", RULES)
+        .config(crate::Config::default().inline_waivers(&[], &[]))
         .build()
         .unwrap();
     engine.check_str(name, docs)
@@ -384,7 +385,7 @@ fn waiver_warnings_and_skipped_inputs_have_their_sections() {
         reason: "no input format recognises it".to_string(),
     });
     let page = html(&s);
-    assert!(page.contains("<h2 id=\"notices-h\">Waiver warnings</h2>"));
+    assert!(page.contains("<h2 id=\"notices-h\">Warnings</h2>"));
     assert!(
         page.contains("<span class=\"status unassessed\">missing-reason</span>"),
         "{page}"
