@@ -144,16 +144,10 @@ const CHECKS: &[(&str, Map)] = &[
         Rules(&["read-only-root-filesystem"]),
     ),
     ("tagNotSpecified", Rules(&["image-digest-pinned"])),
-    (
-        "pullPolicyNotAlways",
-        Rules(&["image-pull-policy-always"]),
-    ),
+    ("pullPolicyNotAlways", Rules(&["image-pull-policy-always"])),
     ("livenessProbeMissing", Rules(&["probe-liveness"])),
     ("readinessProbeMissing", Rules(&["probe-readiness"])),
-    (
-        "deploymentMissingReplicas",
-        Rules(&["deployment-replicas"]),
-    ),
+    ("deploymentMissingReplicas", Rules(&["deployment-replicas"])),
     ("hpaMaxAvailability", Rules(&["hpa-max-replicas"])),
     ("hpaMinAvailability", Rules(&["hpa-min-replicas"])),
     (
@@ -424,7 +418,10 @@ fn polaris_cases_agree() {
                 let b = params()
                     .into_iter()
                     .fold(Engine::builder(), |b, (name, value)| b.param(name, value));
-                Some((*check, b.build().expect("the configured standard library builds")))
+                Some((
+                    *check,
+                    b.build().expect("the configured standard library builds"),
+                ))
             }
             _ => None,
         })
@@ -503,9 +500,7 @@ fn polaris_cases_agree() {
             ));
         }
     }
-    println!(
-        "polaris: {agree}/{mapped} cases agree ({skipped} skipped on purpose)"
-    );
+    println!("polaris: {agree}/{mapped} cases agree ({skipped} skipped on purpose)");
     for d in &disagreements {
         println!("  disagrees: {d}");
     }
