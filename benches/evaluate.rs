@@ -140,5 +140,46 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_document, corpora, cross_doc, threads, scaling);
+/// The cost of each standard-library rule on the 1k corpus, evaluated alone (the loaded documents
+/// reused), in milliseconds per 1,000 documents, heaviest first: only with
+/// `FOURC_BENCH_RULE_COSTS=1`, printed rather than measured by criterion (one scenario per rule
+/// would take too long). The best of five runs of each rule, on one thread.
+fn rule_costs(_c: &mut Criterion) {
+    if !(common::measuring() && std::env::var_os("FOURC_BENCH_RULE_COSTS").is_some()) {
+        return;
+    }
+    let engine = common::engine(true, &[]);
+    let n = 1000;
+    let docs = common::load("corpus.yaml", &common::corpus_yaml(n));
+    let single = common::pool(1);
+    let rules = engine.rules();
+    let mut costs: Vec<(f64, String)> = rules
+        .rules()
+        .map(|m| {
+            let best = (0..5)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    single.install(|| rules.evaluate_filtered(&docs, &|r| r.id == m.id));
+                    t.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min);
+            (best * 1000.0 * 1000.0 / n as f64, m.id.to_string())
+        })
+        .collect();
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("rule costs, ms per 1,000 documents (best of 5, one thread):");
+    for (ms, id) in &costs {
+        println!("{ms:8.3}  {id}");
+    }
+}
+
+criterion_group!(
+    benches,
+    one_document,
+    corpora,
+    cross_doc,
+    threads,
+    scaling,
+    rule_costs
+);
 criterion_main!(benches);

@@ -308,10 +308,12 @@ spec:
         "automount-token",
         "netpol-workload-isolated",
         "resources-namespace-quota",
+        "resources-range",
+        "resources-limit-request-ratio",
     ] {
         assert!(has(rule, "Pod/p", "metadata.namespace"), "{rule}: {e:?}");
     }
-    assert_eq!(e.len(), 9, "{e:?}");
+    assert_eq!(e.len(), 11, "{e:?}");
     assert!(
         findings(&s, CLUSTER).is_empty(),
         "{:?}",

@@ -1,0 +1,390 @@
+//! Every parameter of the workload and cluster hardening families changes a verdict: each test
+//! scans the same document with the default and with a set value (through
+//! `EngineBuilder::param`, as `--param` and `fourc.yaml` do), and the last ones set parameters
+//! from a `fourc.yaml` and from `--param` on the command line.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+
+mod common;
+
+use std::process::Command;
+
+use fourc::{Engine, Value};
+
+/// The messages of rule `rule` on `yaml`, with the parameters `params` set.
+fn findings(rule: &str, yaml: &str, params: &[(&str, Value)]) -> Vec<String> {
+    let engine = params
+        .iter()
+        .fold(Engine::builder(), |b, (n, v)| b.param(n, v.clone()))
+        .build()
+        .expect("the standard library builds");
+    let scan = engine.check_str("test.yaml", yaml);
+    assert!(scan.load_errors.is_empty(), "{:?}", scan.load_errors);
+    let errors: Vec<String> = scan
+        .report
+        .errors
+        .iter()
+        .filter(|e| &*e.rule().id == rule)
+        .map(|e| e.message().to_string())
+        .collect();
+    assert!(errors.is_empty(), "{rule}: {errors:?}");
+    scan.report
+        .findings
+        .iter()
+        .filter(|f| &*f.rule().id == rule)
+        .map(|f| f.message().to_string())
+        .collect()
+}
+
+/// Asserts that `rule` is silent on `yaml` by default and fires with `params` (or the reverse
+/// when `fires_by_default`).
+fn flips(rule: &str, yaml: &str, params: &[(&str, Value)], fires_by_default: bool) {
+    let before = findings(rule, yaml, &[]);
+    let after = findings(rule, yaml, params);
+    assert_eq!(
+        !before.is_empty(),
+        fires_by_default,
+        "{rule} by default: {before:?}"
+    );
+    assert_eq!(
+        after.is_empty(),
+        fires_by_default,
+        "{rule} with {:?}: {after:?}",
+        params.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::from(items.to_vec())
+}
+
+const DEPLOYMENT: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      securityContext:
+        runAsUser: 2000
+        seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json}
+      containers:
+      - name: app
+        image: registry.k8s.io/pause:3.9
+        resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: '1', memory: 4Gi}}
+";
+
+const CRONJOB: &str = "
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: ops}
+spec:
+  schedule: '0 * * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: report, image: docker.io/acme/report:1.0}]
+";
+
+#[test]
+fn opt_in_turns_on_an_opt_in_rule_by_id_or_tag() {
+    for value in ["resources-cpu-limit", "best-practice", "all"] {
+        flips(
+            "resources-cpu-limit",
+            CRONJOB,
+            &[("opt_in", list(&[value]))],
+            false,
+        );
+    }
+    flips(
+        "pdb-missing",
+        DEPLOYMENT,
+        &[("opt_in", list(&["availability"]))],
+        false,
+    );
+}
+
+#[test]
+fn exempt_images_skips_matching_containers() {
+    flips(
+        "read-only-root-filesystem",
+        DEPLOYMENT,
+        &[("exempt_images", list(&["registry.k8s.io/*"]))],
+        true,
+    );
+    // A glob that does not match leaves the verdict alone.
+    assert!(
+        !findings(
+            "read-only-root-filesystem",
+            DEPLOYMENT,
+            &[("exempt_images", list(&["ghcr.io/*"]))]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn min_replicas_and_max_replicas_bound_deployments() {
+    flips(
+        "deployment-replicas",
+        DEPLOYMENT,
+        &[("min_replicas", Value::from(4_i64))],
+        false,
+    );
+    flips(
+        "deployment-replicas",
+        DEPLOYMENT,
+        &[("max_replicas", Value::from(2_i64))],
+        false,
+    );
+}
+
+#[test]
+fn topology_spread_keys_names_the_keys_that_count() {
+    let yaml = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      topologySpreadConstraints: [{maxSkew: 1, topologyKey: example.com/rack, whenUnsatisfiable: ScheduleAnyway}]
+      containers: [{name: app, image: nginx:1.27}]
+";
+    let on = ("opt_in", list(&["topology-spread"]));
+    assert!(!findings("topology-spread", yaml, std::slice::from_ref(&on)).is_empty());
+    assert!(
+        findings(
+            "topology-spread",
+            yaml,
+            &[on, ("topology_spread_keys", list(&["example.com/rack"]))]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn allowed_seccomp_localhost_profiles_limits_localhost_profiles() {
+    flips(
+        "linux-hardening",
+        DEPLOYMENT,
+        &[(
+            "allowed_seccomp_localhost_profiles",
+            list(&["profiles/approved/*"]),
+        )],
+        false,
+    );
+}
+
+#[test]
+fn min_uid_sets_the_lowest_accepted_id() {
+    flips(
+        "run-as-high-uid",
+        DEPLOYMENT,
+        &[("min_uid", Value::from(1000_i64))],
+        true,
+    );
+}
+
+#[test]
+fn allowed_and_denied_registries_judge_image_origins() {
+    flips(
+        "image-registry",
+        CRONJOB,
+        &[("allowed_registries", list(&["ghcr.io/acme"]))],
+        false,
+    );
+    // A repository prefix ends at a path segment: `docker.io/acme` allows docker.io/acme/report.
+    assert!(
+        findings(
+            "image-registry",
+            CRONJOB,
+            &[("allowed_registries", list(&["docker.io/acme"]))]
+        )
+        .is_empty()
+    );
+    assert!(
+        !findings(
+            "image-registry",
+            CRONJOB,
+            &[("allowed_registries", list(&["docker.io/ac"]))]
+        )
+        .is_empty()
+    );
+    flips(
+        "image-registry",
+        CRONJOB,
+        &[("denied_registries", list(&["docker.io"]))],
+        false,
+    );
+}
+
+#[test]
+fn resource_bounds_and_ratios_are_parameters() {
+    flips(
+        "resources-range",
+        DEPLOYMENT,
+        &[("resource_maximum", Value::map([("limits.memory", "2Gi")]))],
+        false,
+    );
+    flips(
+        "resources-range",
+        DEPLOYMENT,
+        &[("resource_minimum", Value::map([("requests.cpu", "1")]))],
+        false,
+    );
+    flips(
+        "resources-limit-request-ratio",
+        DEPLOYMENT,
+        &[("limit_request_ratio_max", Value::map([("memory", "2")]))],
+        false,
+    );
+}
+
+#[test]
+fn required_labels_annotations_and_name_labels_are_parameters() {
+    flips(
+        "metadata-required-labels",
+        DEPLOYMENT,
+        &[("required_labels", list(&["team"]))],
+        false,
+    );
+    flips(
+        "metadata-required-annotations",
+        DEPLOYMENT,
+        &[("required_annotations", list(&["owner"]))],
+        false,
+    );
+    flips(
+        "metadata-labels-match-name",
+        DEPLOYMENT,
+        &[(
+            "labels_matching_name",
+            list(&["app.kubernetes.io/instance"]),
+        )],
+        false,
+    );
+    // `app: web` on Deployment web: the label matches the name, until the name changes.
+    assert!(
+        findings(
+            "metadata-labels-match-name",
+            DEPLOYMENT,
+            &[("labels_matching_name", list(&["app"]))]
+        )
+        .is_empty()
+    );
+    let renamed = DEPLOYMENT.replace("name: web,", "name: web-v2,");
+    assert!(
+        !findings(
+            "metadata-labels-match-name",
+            &renamed,
+            &[("labels_matching_name", list(&["app"]))]
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn allowed_wildcard_hosts_accepts_named_wildcards() {
+    let yaml = "
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: previews}
+spec:
+  rules:
+  - host: '*.preview.example.com'
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+";
+    flips(
+        "ingress-host-wildcard",
+        yaml,
+        &[("allowed_wildcard_hosts", list(&["*.preview.example.com"]))],
+        true,
+    );
+}
+
+#[test]
+fn runtime_sockets_and_flexvolume_drivers_are_parameters() {
+    let yaml = "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  template:
+    spec:
+      containers: [{name: agent, image: agent:1.0}]
+      volumes:
+      - {name: sock, hostPath: {path: /var/run/custom/runtime.sock}}
+      - {name: data, flexVolume: {driver: example.com/lvm}}
+";
+    flips(
+        "host-runtime-socket",
+        yaml,
+        &[("runtime_sockets", list(&["/var/run/custom/runtime.sock"]))],
+        false,
+    );
+    flips(
+        "flexvolume-driver-allowed",
+        yaml,
+        &[("allowed_flexvolume_drivers", list(&["example.com/*"]))],
+        true,
+    );
+}
+
+fn fourc(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn parameters_are_set_from_fourc_yaml_and_the_command_line() {
+    let dir = common::scratch("rule_params", "config");
+    std::fs::write(dir.join("cronjob.yaml"), CRONJOB).unwrap();
+    let path = dir.join("cronjob.yaml").display().to_string();
+    let rule = "[resources-cpu-limit]";
+    let plain = fourc(&["check", "--no-config", &path]);
+    assert!(!plain.contains(rule), "{plain}");
+
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "params:\n  opt_in: [resources-cpu-limit]\n  exempt_images: [\"docker.io/acme/*\"]\n",
+    )
+    .unwrap();
+    let config = dir.join("fourc.yaml").display().to_string();
+    let configured = fourc(&["check", "--config", &config, &path]);
+    // The opt-in rule runs; the exempt image escapes the container rules, this one included.
+    assert!(!configured.contains(rule), "{configured}");
+    assert!(
+        !configured.contains("[read-only-root-filesystem]"),
+        "{configured}"
+    );
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "params:\n  opt_in: [resources-cpu-limit]\n",
+    )
+    .unwrap();
+    let configured = fourc(&["check", "--config", &config, &path]);
+    assert!(configured.contains(rule), "{configured}");
+
+    let flag = fourc(&[
+        "check",
+        "--no-config",
+        "--param",
+        "opt_in=[best-practice]",
+        &path,
+    ]);
+    assert!(flag.contains(rule), "{flag}");
+}
