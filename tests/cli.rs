@@ -277,3 +277,24 @@ fn bundled_examples_show_every_cluster_control() {
             .any(|f| f["location"]["file"] == "examples/manifests/compliant-pod.yaml")
     );
 }
+
+/// `fourc check examples | head`: a reader that stops early is no error to report. (SARIF, so
+/// the report is far larger than a pipe's buffer.)
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--format", "sarif", "examples"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, with most of the report unwritten.
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("cannot write"), "{err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+}

@@ -178,6 +178,10 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
             }
         };
         if let Err(e) = res {
+            // A reader that stopped early (`fourc check . | head`) is not an error to report.
+            if t.file.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
+                continue;
+            }
             let dest = t.file.as_ref().map_or("standard output".to_string(), |f| {
                 format!("`{}`", f.display())
             });

@@ -228,7 +228,7 @@ impl Serialize for Report<'_> {
 
 /// Writes a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]) to `w`, one finding at a time.
 pub fn write_json(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut w, &Report(scan)).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut w, &Report(scan)).map_err(std::io::Error::from)?;
     w.write_all(b"\n")
 }
 

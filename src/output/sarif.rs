@@ -508,7 +508,7 @@ pub fn write_sarif(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<(
             column_kind: "unicodeCodePoints",
         }],
     };
-    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::from)?;
     w.write_all(b"\n")
 }
 
