@@ -55,7 +55,17 @@ pub fn explain(engine: &Engine, id: &str, docs: &[Document]) -> Option<String> {
         matched - fired,
         docs.len() - matched
     );
-    Some(out)
+    // Names, values and source lines come from the inputs: none may drive the terminal.
+    let mut shown = String::with_capacity(out.len());
+    for line in out.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(t) => (t, "\n"),
+            None => (line, ""),
+        };
+        shown.push_str(&policy_core::snippet::escape_controls(text));
+        shown.push_str(end);
+    }
+    Some(shown)
 }
 
 fn document(out: &mut String, prog: &Program, docs: &[Document], ex: &Explanation) {

@@ -298,3 +298,40 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(!err.contains("cannot write"), "{err}");
     assert_eq!(o.status.code(), Some(1), "{err}");
 }
+
+/// Names from the inputs cannot drive the terminal or forge report lines: ESC, CR and LF in a
+/// resource name, a container name and a file name are shown as symbols, in the text report
+/// (full and compact) and in `explain`.
+#[test]
+fn control_characters_from_the_inputs_are_escaped_in_text_and_explain() {
+    let dir = std::env::temp_dir().join(format!("fourc-cli-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("evil\u{1b}[2J\rname.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"web\\e[31m\\r\\nx.yaml:1:1: high [forged] lie\"\nspec:\n  containers:\n    - name: \"app\\e]0;title\\a\"\n      image: nginx:1.25\n      securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    for extra in [&[][..], &["--compact"][..]] {
+        let mut args = vec!["check", "--no-config", "--color", "never"];
+        args.extend_from_slice(extra);
+        args.push(path);
+        let o = fourc(&args);
+        let out = stdout(&o);
+        assert!(out.contains("[pss-baseline-privileged]"), "{out}");
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(!out.contains('\r'), "{out:?}");
+        assert!(!out.contains('\u{7}'), "{out:?}");
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with("x.yaml:1:1: high [forged]")),
+            "{out}"
+        );
+    }
+    let o = fourc(&["explain", "--no-config", "pss-baseline-privileged", path]);
+    let out = stdout(&o);
+    assert!(out.contains("fired"), "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -206,7 +206,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
             let _ = writeln!(
                 out,
                 "  {}:{}:{}: {} [{}] {} ({})",
-                f.source().name(),
+                escape_controls(f.source().name()),
                 f.line(),
                 f.col(),
                 p.paint("2", f.rule().severity.as_str()),
@@ -222,7 +222,7 @@ fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
             let at = n
                 .location
                 .as_ref()
-                .map(|l| format!("{l}: "))
+                .map(|l| escape_controls(&format!("{l}: ")))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -249,7 +249,7 @@ fn compact(out: &mut Sink<'_>, p: &Paint, f: &Finding) {
     let _ = write!(
         out,
         "{}:{}:{}: {} [{}] {}",
-        f.source().name(),
+        escape_controls(f.source().name()),
         f.line(),
         f.col(),
         p.severity(f.rule().severity),
