@@ -293,7 +293,7 @@ fn no_rule_enabled_and_every_finding_waived_are_warnings() {
     assert!(notices(&v).iter().any(|(k, _)| k == "no-rules"), "{v}");
     std::fs::write(
         dir.join("all.yaml"),
-        "waivers:\n  - control: cluster.pod-security\n    reason: r\n  - control: cluster.resources\n    reason: r\n  - control: cluster.network-policy\n    reason: r\n  - control: container.image-signing\n    reason: r\n  - control: cluster.authentication\n    reason: r\n",
+        "waivers:\n  - control: cluster.pod-security\n    reason: r\n  - control: cluster.resources\n    reason: r\n  - control: cluster.network-policy\n    reason: r\n  - control: container.image-signing\n    reason: r\n  - control: cluster.authentication\n    reason: r\n  - control: container.isolation\n    reason: r\n",
     )
     .unwrap();
     let o = fourc_in(
