@@ -124,6 +124,13 @@ struct RuleArgs {
     /// Set a rule parameter, as `NAME=VALUE` with the value in YAML (`--param 'caps=[NET_ADMIN]'`).
     #[arg(long = "param", value_name = "NAME=VALUE", global = true)]
     params: Vec<String>,
+    /// Run the conftest rules of this Rego package (repeatable; conftest's `--namespace`; the
+    /// default is `main`).
+    #[arg(long = "conftest-namespace", value_name = "PACKAGE", global = true)]
+    conftest_namespaces: Vec<String>,
+    /// Run the conftest rules of every Rego package (conftest's `--all-namespaces`).
+    #[arg(long, global = true)]
+    conftest_all_namespaces: bool,
 }
 
 #[derive(Subcommand)]

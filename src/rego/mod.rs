@@ -94,7 +94,7 @@ mod locate;
 /// `gator verify` suites.
 pub mod suite;
 
-pub use conftest::ConftestBackend;
+pub use conftest::{ConftestBackend, Namespaces};
 pub use gatekeeper::{RegoBackend, RegoError};
 
 use policy_core::{Document, Report};
