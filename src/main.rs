@@ -172,6 +172,12 @@ enum Command {
         /// How YAML scalars are read.
         #[arg(long, value_enum, default_value = "k8s")]
         yaml_compat: Compat,
+        /// Differential mode: run the Rego rules of DIR (Gatekeeper or conftest) beside the
+        /// fourc rules that check the same thing, and report where they disagree (`text` or
+        /// `json`; exit 1 on a disagreement).
+        #[cfg(feature = "rego")]
+        #[arg(long, value_name = "DIR")]
+        compare_rego: Option<PathBuf>,
     },
     /// List the rules and which controls they cover; `rules show ID` describes one rule.
     Rules {
@@ -276,6 +282,8 @@ fn main() -> ExitCode {
             excludes,
             exclude_namespaces,
             yaml_compat,
+            #[cfg(feature = "rego")]
+            compare_rego,
         } => cli::check::run(&cli::check::Options {
             paths: &paths,
             rules: &rules,
@@ -288,6 +296,8 @@ fn main() -> ExitCode {
             excludes: &excludes,
             exclude_namespaces: &exclude_namespaces,
             compat: yaml_compat,
+            #[cfg(feature = "rego")]
+            compare_rego: compare_rego.as_deref(),
         }),
         Command::Rules {
             show,

@@ -9,6 +9,8 @@
 //! document as loaded. Each (package, rule) is one catalogue rule, id `conftest.<package>.<rule>`: `deny` and
 //! `violation` rules are high, `warn` rules medium. A rule's value is a set of strings or of
 //! objects with `msg` (and optionally `details`, located as the module docs say), or a boolean.
+//! Comments `# fourc.dev/rules: [...]` and `# fourc.dev/controls: [...]` give the file's rules
+//! their controls and their fourc counterparts for `--compare-rego` (see `compare`).
 //! A file is read as Rego v1 (conftest's default) and, when it does not parse so, as v0.
 
 use std::num::NonZeroU32;
@@ -122,6 +124,8 @@ impl ConftestBackend {
             if !namespaces.selects(&package) {
                 continue;
             }
+            let (pair_rules, pair_controls) = super::compare::from_comments(text);
+            let (controls, pair_tags) = super::compare::pairing(&pair_rules, &pair_controls);
             for (name, line) in rules {
                 let query = format!("data.{package}.{name}");
                 if queries.contains(&query) {
@@ -141,10 +145,12 @@ impl ConftestBackend {
                     id: Str::from(format!("conftest.{package}.{name}").as_str()),
                     title: Str::from(format!("conftest `{name}` of package {package}").as_str()),
                     description: None,
-                    controls: Vec::new(),
+                    controls: controls.clone(),
                     severity,
                     layer: Layer::Code,
-                    tags: vec![Str::from("conftest")],
+                    tags: std::iter::once(Str::from("conftest"))
+                        .chain(pair_tags.iter().cloned())
+                        .collect(),
                     remediation: None,
                     references: Vec::new(),
                     span: SrcSpan::default(),
