@@ -210,7 +210,7 @@ fn a_conftest_policy_folder_reports_beside_the_rest() {
     let labels = ("conftest.labels.warn".to_string(), "medium".to_string(), 5);
     let main = ("conftest.main.deny".to_string(), "high".to_string(), 8);
     // conftest's default: package `main` only.
-    assert_eq!(findings(&[], None), [main.clone()]);
+    assert_eq!(findings(&[], None), std::slice::from_ref(&main));
     // `details.path` gives the line; the message's `replicas` the other.
     assert_eq!(
         findings(&["--conftest-all-namespaces"], None),
@@ -218,7 +218,7 @@ fn a_conftest_policy_folder_reports_beside_the_rest() {
     );
     assert_eq!(
         findings(&["--conftest-namespace", "labels"], None),
-        [labels.clone()]
+        std::slice::from_ref(&labels)
     );
     let all = "rego:\n  conftest:\n    all_namespaces: true\n";
     assert_eq!(findings(&[], Some(all)), [labels.clone(), main.clone()]);

@@ -232,8 +232,22 @@ fn compare(scan: &Scan, dir: &Path, targets: &[Target], files: Vec<Option<File>>
             write_failed = true;
         }
     }
+    for e in &scan.load_errors {
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            e.source_name(),
+            e.line(),
+            e.col(),
+            e.message()
+        );
+    }
     for e in &scan.report.errors {
-        eprintln!("error: {}: {}", e.rule().id, e.message());
+        eprintln!(
+            "error: {}: rule {}: {}",
+            e.source().name(),
+            e.rule().id,
+            e.message()
+        );
     }
     if write_failed || !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
         EXIT_INCOMPLETE
