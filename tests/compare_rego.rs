@@ -12,6 +12,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod common;
 #[path = "../benches/support/corpus.rs"]
 #[allow(dead_code, reason = "shared with the benches, which use other parts")]
 mod corpus;
@@ -21,9 +22,7 @@ use std::process::{Command, Output};
 
 /// A fresh folder holding `files` (name, text).
 fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fourc-compare-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("compare-rego", name);
     for (f, text) in files {
         std::fs::write(dir.join(f), text).unwrap();
     }
@@ -107,7 +106,6 @@ fn the_reference_checks_agree_with_their_fourc_equivalents_on_the_1k_corpus() {
         fired > 400,
         "both sides fire on only {fired} (document, pair) verdicts"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n    securityContext:\n      privileged: true\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n";
@@ -170,7 +168,4 @@ fn disagreements_are_reported_per_document_and_pair() {
         "{text}"
     );
     assert!(text.contains("agreement: 1/2 verdicts (50.00%)"), "{text}");
-    for d in [fourc, rego, input] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
