@@ -169,3 +169,61 @@ fn disagreements_are_reported_per_document_and_pair() {
     );
     assert!(text.contains("agreement: 1/2 verdicts (50.00%)"), "{text}");
 }
+
+#[test]
+fn a_constraint_is_paired_through_its_templates_annotations() {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gatekeeper/library/pod-security-policy/privileged-containers");
+    let read = |p: &str| std::fs::read_to_string(lib.join(p)).unwrap();
+    let template = read("template.yaml").replacen(
+        "  annotations:\n",
+        "  annotations:\n    fourc.dev/rules: pss-baseline-privileged\n",
+        1,
+    );
+    let constraint = read("samples/psp-privileged-container/constraint.yaml");
+    let rego = folder(
+        "gatekeeper",
+        &[
+            ("template.yaml", &template),
+            ("constraint.yaml", &constraint),
+        ],
+    );
+    let input = folder(
+        "gatekeeper-input",
+        &[
+            (
+                "disallowed.yaml",
+                &read("samples/psp-privileged-container/example_disallowed.yaml"),
+            ),
+            (
+                "allowed.yaml",
+                &read("samples/psp-privileged-container/example_allowed.yaml"),
+            ),
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--compare-rego"])
+        .arg(&rego)
+        .arg(&input)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["documents"], 2);
+    let pair = &v["pairs"][0];
+    assert_eq!(
+        pair["rego"],
+        "k8spspprivilegedcontainer.psp-privileged-container"
+    );
+    assert_eq!(
+        pair["fourc"],
+        serde_json::json!(["pss-baseline-privileged"])
+    );
+    assert_eq!(pair["by"], "rules");
+    assert_eq!(
+        (pair["both"].as_u64(), pair["neither"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
