@@ -146,6 +146,12 @@ fn flags(args: &RuleArgs, mut c: Config) -> Result<Config, u8> {
         };
         c = c.severity(id, sev);
     }
+    for ns in &args.conftest_namespaces {
+        c = c.conftest_namespace(ns);
+    }
+    if args.conftest_all_namespaces {
+        c = c.conftest_all_namespaces(true);
+    }
     for p in &args.params {
         let (name, text) = split(p, "--param", "NAME=VALUE")?;
         c = c.param(name, yaml_value(name, text)?);

@@ -28,6 +28,8 @@
 //!     reason: the log shipper reads host logs; replaced in OPS-812
 //!     owner: platform-team
 //!     expires: 2026-06-30
+//! rego:
+//!   conftest: {namespaces: [main, kubernetes]}   # or all_namespaces: true
 //! ```
 
 mod check;
@@ -162,6 +164,10 @@ pub struct Config {
     pub(crate) stdlib_at: Option<Location>,
     /// Which inline waivers apply (none unless allowed).
     pub(crate) inline: Option<At<InlineWaivers>>,
+    /// The packages whose conftest rules run (`None`: conftest's default, `main`).
+    pub(crate) conftest_namespaces: Option<Vec<String>>,
+    /// Whether every package's conftest rules run (conftest's `--all-namespaces`).
+    pub(crate) conftest_all: Option<bool>,
     /// Settings found beside the inputs rather than chosen by the caller: how they weaken the
     /// scan is reported.
     pub(crate) found: bool,
@@ -257,6 +263,21 @@ impl Config {
     /// Turns the embedded standard library on or off.
     pub fn stdlib(mut self, on: bool) -> Self {
         self.stdlib = Some(on);
+        self
+    }
+
+    /// Runs the conftest rules of this package (repeatable, as conftest's `--namespace`); the
+    /// packages named replace the default, `main`.
+    pub fn conftest_namespace(mut self, package: &str) -> Self {
+        self.conftest_namespaces
+            .get_or_insert_with(Vec::new)
+            .push(package.to_string());
+        self
+    }
+
+    /// Runs the conftest rules of every package (conftest's `--all-namespaces`), or not.
+    pub fn conftest_all_namespaces(mut self, on: bool) -> Self {
+        self.conftest_all = Some(on);
         self
     }
 
@@ -369,6 +390,10 @@ impl Config {
         self.not_inputs.extend(other.not_inputs);
         self.stdlib_at = other.stdlib_at.or(self.stdlib_at.take());
         self.inline = other.inline.or(self.inline.take());
+        self.conftest_namespaces = other
+            .conftest_namespaces
+            .or(self.conftest_namespaces.take());
+        self.conftest_all = other.conftest_all.or(self.conftest_all);
         self.found |= other.found;
     }
 }

@@ -511,7 +511,15 @@ impl EngineBuilder {
         }
         #[cfg(feature = "rego")]
         if !self.conftest_files.is_empty() {
-            let backend = rego::ConftestBackend::load(&self.conftest_files)?;
+            let namespaces = if self.settings.conftest_all == Some(true) {
+                rego::Namespaces::All
+            } else {
+                self.settings
+                    .conftest_namespaces
+                    .clone()
+                    .map_or_else(rego::Namespaces::default, rego::Namespaces::Only)
+            };
+            let backend = rego::ConftestBackend::load(&self.conftest_files, &namespaces)?;
             if !backend.is_empty() {
                 self.backends.push(Arc::new(backend));
             }

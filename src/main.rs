@@ -124,6 +124,13 @@ struct RuleArgs {
     /// Set a rule parameter, as `NAME=VALUE` with the value in YAML (`--param 'caps=[NET_ADMIN]'`).
     #[arg(long = "param", value_name = "NAME=VALUE", global = true)]
     params: Vec<String>,
+    /// Run the conftest rules of this Rego package (repeatable; conftest's `--namespace`; the
+    /// default is `main`).
+    #[arg(long = "conftest-namespace", value_name = "PACKAGE", global = true)]
+    conftest_namespaces: Vec<String>,
+    /// Run the conftest rules of every Rego package (conftest's `--all-namespaces`).
+    #[arg(long, global = true)]
+    conftest_all_namespaces: bool,
 }
 
 #[derive(Subcommand)]
@@ -165,6 +172,12 @@ enum Command {
         /// How YAML scalars are read.
         #[arg(long, value_enum, default_value = "k8s")]
         yaml_compat: Compat,
+        /// Differential mode: run the Rego rules of DIR (Gatekeeper or conftest) beside the
+        /// fourc rules that check the same thing, and report where they disagree (`text` or
+        /// `json`; exit 1 on a disagreement).
+        #[cfg(feature = "rego")]
+        #[arg(long, value_name = "DIR")]
+        compare_rego: Option<PathBuf>,
     },
     /// List the rules and which controls they cover; `rules show ID` describes one rule.
     Rules {
@@ -269,6 +282,8 @@ fn main() -> ExitCode {
             excludes,
             exclude_namespaces,
             yaml_compat,
+            #[cfg(feature = "rego")]
+            compare_rego,
         } => cli::check::run(&cli::check::Options {
             paths: &paths,
             rules: &rules,
@@ -281,6 +296,8 @@ fn main() -> ExitCode {
             excludes: &excludes,
             exclude_namespaces: &exclude_namespaces,
             compat: yaml_compat,
+            #[cfg(feature = "rego")]
+            compare_rego: compare_rego.as_deref(),
         }),
         Command::Rules {
             show,

@@ -168,34 +168,66 @@ fn a_conftest_policy_folder_reports_beside_the_rest() {
             ("deploy.yaml", DEPLOYMENT.to_string()),
         ],
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_fourc"))
-        .args(["check", "--no-config", "--no-stdlib", "--rules"])
-        .arg(&rules)
-        .arg(rules.join("deploy.yaml"))
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: Vec<(String, String, u64)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-                f["location"]["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let findings = |extra: &[&str], config: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fourc"));
+        cmd.args(["check", "--no-stdlib", "--rules"]).arg(&rules);
+        match config {
+            Some(c) => {
+                let file = rules.join("fourc.yaml");
+                std::fs::write(&file, c).unwrap();
+                cmd.arg("--config").arg(file);
+            }
+            None => {
+                cmd.arg("--no-config");
+            }
+        }
+        let out = cmd
+            .arg(rules.join("deploy.yaml"))
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["location"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<(String, String, u64)>>()
+    };
+    let labels = ("conftest.labels.warn".to_string(), "medium".to_string(), 5);
+    let main = ("conftest.main.deny".to_string(), "high".to_string(), 8);
+    // conftest's default: package `main` only.
+    assert_eq!(findings(&[], None), std::slice::from_ref(&main));
+    // `details.path` gives the line; the message's `replicas` the other.
     assert_eq!(
-        got,
-        [
-            // `details.path` gives the line; the message's `replicas` the other.
-            ("conftest.labels.warn".to_string(), "medium".to_string(), 5),
-            ("conftest.main.deny".to_string(), "high".to_string(), 8),
-        ]
+        findings(&["--conftest-all-namespaces"], None),
+        [labels.clone(), main.clone()]
+    );
+    assert_eq!(
+        findings(&["--conftest-namespace", "labels"], None),
+        std::slice::from_ref(&labels)
+    );
+    let all = "rego:\n  conftest:\n    all_namespaces: true\n";
+    assert_eq!(findings(&[], Some(all)), [labels.clone(), main.clone()]);
+    let both = "rego:\n  conftest:\n    namespaces: [main, labels]\n";
+    assert_eq!(findings(&[], Some(both)), [labels.clone(), main.clone()]);
+    // A flag replaces the file's list.
+    assert_eq!(
+        findings(&["--conftest-namespace", "main"], Some(both)),
+        [main]
     );
     let _ = std::fs::remove_dir_all(&rules);
 

@@ -24,6 +24,8 @@ pub(crate) struct Options<'a> {
     pub(crate) excludes: &'a [String],
     pub(crate) exclude_namespaces: &'a [String],
     pub(crate) compat: Compat,
+    #[cfg(feature = "rego")]
+    pub(crate) compare_rego: Option<&'a Path>,
 }
 
 /// Where one format goes: a file, or standard output.
@@ -126,6 +128,24 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
             extra = extra.not_input(f);
         }
     }
+    #[cfg(feature = "rego")]
+    if let Some(dir) = o.compare_rego {
+        if !dir.is_dir() {
+            eprintln!("error: `--compare-rego {}`: no such folder", dir.display());
+            return EXIT_USAGE;
+        }
+        if let Some(t) = targets
+            .iter()
+            .find(|t| !matches!(t.format, Format::Text | Format::Json))
+        {
+            eprintln!(
+                "error: `--compare-rego` writes `text` or `json`, not `{}`",
+                t.format.as_str()
+            );
+            return EXIT_USAGE;
+        }
+        extra = extra.rules_dir(dir);
+    }
     let engine = match super::engine(o.rules, o.paths, extra, o.compat) {
         Ok(e) => e,
         Err(code) => return code,
@@ -162,6 +182,10 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
                 .join(", ")
         );
     }
+    #[cfg(feature = "rego")]
+    if let Some(dir) = o.compare_rego {
+        return compare(&scan, dir, &targets, files);
+    }
     let mut write_failed = false;
     for (t, file) in targets.iter().zip(files) {
         let res = match file {
@@ -190,6 +214,52 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
         }
     }
     exit_code(&scan, threshold(o.fail_on), write_failed)
+}
+
+/// Differential mode's report in each target format; exit 1 when the two sides disagree, 3 when
+/// the scan is incomplete.
+#[cfg(feature = "rego")]
+fn compare(scan: &Scan, dir: &Path, targets: &[Target], files: Vec<Option<File>>) -> u8 {
+    let cmp = fourc::rego::compare::compare(scan, dir);
+    let mut write_failed = false;
+    for (t, file) in targets.iter().zip(files) {
+        let text = match t.format {
+            Format::Json => format!("{:#}\n", cmp.to_json()),
+            _ => cmp.to_text(),
+        };
+        let res = match file {
+            Some(mut f) => f.write_all(text.as_bytes()),
+            None => std::io::stdout().lock().write_all(text.as_bytes()),
+        };
+        if let Err(e) = res {
+            eprintln!("error: cannot write the comparison: {e}");
+            write_failed = true;
+        }
+    }
+    for e in &scan.load_errors {
+        eprintln!(
+            "error: {}:{}:{}: {}",
+            e.source_name(),
+            e.line(),
+            e.col(),
+            e.message()
+        );
+    }
+    for e in &scan.report.errors {
+        eprintln!(
+            "error: {}: rule {}: {}",
+            e.source().name(),
+            e.rule().id,
+            e.message()
+        );
+    }
+    if write_failed || !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
+        EXIT_INCOMPLETE
+    } else if cmp.disagrees() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8 {

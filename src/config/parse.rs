@@ -19,7 +19,10 @@ const TOP: &[&str] = &[
     "exclude",
     "waivers",
     "inline_waivers",
+    "rego",
 ];
+const REGO: &[&str] = &["conftest"];
+const CONFTEST: &[&str] = &["namespaces", "all_namespaces"];
 const INLINE: &[&str] = &["allow", "rules", "namespaces"];
 const PSS: &[&str] = &["level", "version"];
 const RULES: &[&str] = &["stdlib", "dirs", "enable", "disable", "severity"];
@@ -256,6 +259,19 @@ impl Parser<'_> {
                 value: policy,
                 at: self.loc(n),
             });
+        }
+        if let Some(n) = m.get("rego")
+            && let Some(rm) = self.map(n, "`rego`", REGO)
+            && let Some(cn) = rm.get("conftest")
+            && let Some(cm) = self.map(cn, "`rego.conftest`", CONFTEST)
+        {
+            if let Some(v) = cm.get("namespaces") {
+                let names = self.strings(v, "a Rego package name");
+                c.conftest_namespaces = Some(names.into_iter().map(|n| n.value).collect());
+            }
+            if let Some(v) = cm.get("all_namespaces") {
+                c.conftest_all = self.bool(v, "`rego.conftest.all_namespaces`");
+            }
         }
         if let Some(n) = m.get("waivers") {
             match &n.value {

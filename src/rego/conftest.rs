@@ -1,10 +1,16 @@
 //! conftest-style policies: `.rego` files whose `deny`, `violation` and `warn` rules (and
 //! `deny_*`, `violation_*`, `warn_*`, as conftest reads them) judge each document.
 //!
-//! Every package's rules run (conftest's `--all-namespaces`); `input` is the document as loaded.
-//! Each (package, rule) is one catalogue rule, id `conftest.<package>.<rule>`: `deny` and
+//! As in conftest, only the rules of package `main` run unless other packages are selected:
+//! `fourc.yaml`'s `rego: {conftest: {namespaces: [...]}}` or `--conftest-namespace` (conftest's
+//! `--namespace`, exact package names, repeatable) replace `main`, and `all_namespaces: true` or
+//! `--conftest-all-namespaces` (conftest's `--all-namespaces`) runs every package's. Files of
+//! other packages are still compiled (a selected package may import them). `input` is the
+//! document as loaded. Each (package, rule) is one catalogue rule, id `conftest.<package>.<rule>`: `deny` and
 //! `violation` rules are high, `warn` rules medium. A rule's value is a set of strings or of
 //! objects with `msg` (and optionally `details`, located as the module docs say), or a boolean.
+//! Comments `# fourc.dev/rules: [...]` and `# fourc.dev/controls: [...]` give the file's rules
+//! their controls and their fourc counterparts for `--compare-rego` (see `compare`).
 //! A file is read as Rego v1 (conftest's default) and, when it does not parse so, as v0.
 
 use std::num::NonZeroU32;
@@ -34,6 +40,30 @@ impl std::fmt::Debug for ConftestBackend {
     }
 }
 
+/// Which packages' rules run: conftest's `--namespace` and `--all-namespaces`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Namespaces {
+    /// The rules of these packages (conftest's default is `main` alone).
+    Only(Vec<String>),
+    /// The rules of every package.
+    All,
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Namespaces::Only(vec!["main".to_string()])
+    }
+}
+
+impl Namespaces {
+    fn selects(&self, package: &str) -> bool {
+        match self {
+            Namespaces::All => true,
+            Namespaces::Only(names) => names.iter().any(|n| n == package),
+        }
+    }
+}
+
 /// The package and the `deny`/`violation`/`warn` rules (name, line) a file defines.
 fn rules_of(text: &str) -> (Option<String>, Vec<(String, u32)>) {
     let mut package = None;
@@ -59,8 +89,9 @@ fn rules_of(text: &str) -> (Option<String>, Vec<(String, u32)>) {
 }
 
 impl ConftestBackend {
-    /// Reads the `.rego` files (name, text); compiles them once.
-    pub fn load(files: &[(String, String)]) -> Result<Self, RegoError> {
+    /// Reads the `.rego` files (name, text); compiles them once. The rules of the packages
+    /// `namespaces` selects become catalogue rules.
+    pub fn load(files: &[(String, String)], namespaces: &Namespaces) -> Result<Self, RegoError> {
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
             limit: super::TIME_LIMIT,
@@ -90,6 +121,11 @@ impl ConftestBackend {
             let Some(package) = package else {
                 return Err(err(1, &"no `package`"));
             };
+            if !namespaces.selects(&package) {
+                continue;
+            }
+            let (pair_rules, pair_controls) = super::compare::from_comments(text);
+            let (controls, pair_tags) = super::compare::pairing(&pair_rules, &pair_controls);
             for (name, line) in rules {
                 let query = format!("data.{package}.{name}");
                 if queries.contains(&query) {
@@ -109,10 +145,12 @@ impl ConftestBackend {
                     id: Str::from(format!("conftest.{package}.{name}").as_str()),
                     title: Str::from(format!("conftest `{name}` of package {package}").as_str()),
                     description: None,
-                    controls: Vec::new(),
+                    controls: controls.clone(),
                     severity,
                     layer: Layer::Code,
-                    tags: vec![Str::from("conftest")],
+                    tags: std::iter::once(Str::from("conftest"))
+                        .chain(pair_tags.iter().cloned())
+                        .collect(),
                     remediation: None,
                     references: Vec::new(),
                     span: SrcSpan::default(),

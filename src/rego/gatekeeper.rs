@@ -30,6 +30,8 @@ struct Template {
     rego: String,
     title: String,
     description: Option<String>,
+    /// The template's `fourc.dev/rules` and `fourc.dev/controls` annotations.
+    pairing: (Vec<String>, Vec<String>),
     /// `spec.crd.spec.validation.openAPIV3Schema`: what Constraints' parameters must be.
     schema: Option<Json>,
     /// Policies added, time limit set.
@@ -412,7 +414,9 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
         .json
         .pointer("/spec/crd/spec/validation/openAPIV3Schema")
         .cloned();
+    let pairing = pairing_of(annotations);
     Ok(Template {
+        pairing,
         kind,
         package,
         rego,
@@ -486,14 +490,23 @@ fn constraint(
     let action = spec
         .and_then(|s| s.get("enforcementAction"))
         .and_then(Json::as_str);
+    let own = pairing_of(d.json.pointer("/metadata/annotations"));
+    let (pair_rules, pair_controls) = if own.0.is_empty() && own.1.is_empty() {
+        &t.pairing
+    } else {
+        &own
+    };
+    let (controls, pair_tags) = super::compare::pairing(pair_rules, pair_controls);
     let meta = RuleMeta {
         id: Str::from(format!("{}.{name}", kind.to_ascii_lowercase()).as_str()),
         title: Str::from(t.title.as_str()),
         description: t.description.as_deref().map(Str::from),
-        controls: Vec::new(),
+        controls,
         severity: severity_of(action),
         layer: Layer::Cluster,
-        tags: vec![Str::from("gatekeeper")],
+        tags: std::iter::once(Str::from("gatekeeper"))
+            .chain(pair_tags)
+            .collect(),
         remediation: None,
         references: Vec::new(),
         span: SrcSpan::default(),
@@ -508,6 +521,22 @@ fn constraint(
         },
         meta,
     ))
+}
+
+/// The `fourc.dev/rules` and `fourc.dev/controls` annotations (for `--compare-rego`): each a
+/// comma-separated string or a YAML list written as a string.
+fn pairing_of(annotations: Option<&Json>) -> (Vec<String>, Vec<String>) {
+    let get = |key: &str| {
+        annotations
+            .and_then(|a| a.get(key))
+            .and_then(Json::as_str)
+            .map(super::compare::list)
+            .unwrap_or_default()
+    };
+    (
+        get(super::compare::RULES_KEY),
+        get(super::compare::CONTROLS_KEY),
+    )
 }
 
 /// Where and why `value` does not fit the OpenAPI v3 `schema`: the types, `properties`,

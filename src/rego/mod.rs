@@ -87,6 +87,8 @@
 //! Rego line, and a hint that says which difference it is. The undefined argument gives no error:
 //! it is found by `tests/gatekeeper_suites.rs`, where the library case it breaks is named.
 
+/// Differential mode: Rego rules beside the fourc rules that check the same thing.
+pub mod compare;
 mod compat;
 mod conftest;
 mod gatekeeper;
@@ -94,7 +96,7 @@ mod locate;
 /// `gator verify` suites.
 pub mod suite;
 
-pub use conftest::ConftestBackend;
+pub use conftest::{ConftestBackend, Namespaces};
 pub use gatekeeper::{RegoBackend, RegoError};
 
 use policy_core::{Document, Report};
