@@ -58,6 +58,10 @@ impl Inputs {
             Ok(l) => {
                 self.docs.extend(l.documents);
                 self.errors.extend(l.errors);
+                self.skipped.extend(l.skipped.into_iter().map(|s| Skipped {
+                    path: format!("{}:{}", s.source_name(), s.line()),
+                    reason: s.message().to_string(),
+                }));
             }
             Err(s) => self.skipped.push(s),
         }
@@ -145,6 +149,7 @@ impl Engine {
             Err(e) => Ok(Loaded {
                 documents: Vec::new(),
                 errors: vec![e],
+                skipped: Vec::new(),
             }),
         }
     }

@@ -511,6 +511,9 @@ pub struct Loaded {
     pub documents: Vec<Document>,
     /// The errors, in source order.
     pub errors: Vec<LoadError>,
+    /// Parts of the input deliberately not read (a Terraform registry module, which fourc does
+    /// not fetch), each at the place that names it: said so, not an error.
+    pub skipped: Vec<LoadError>,
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ impl InputFormat for TerraformPlan {
         let mut out = Loaded {
             documents: Vec::new(),
             errors: plan.errors,
+            skipped: Vec::new(),
         };
         for p in &plan.documents {
             let root = p.root();

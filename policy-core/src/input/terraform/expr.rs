@@ -48,6 +48,9 @@ pub(crate) struct Scope {
     /// How many more expressions may be evaluated for this source: references that fan out
     /// (`local.a = [local.b, local.b]`, ...) cannot blow up.
     pub(crate) budget: std::cell::Cell<usize>,
+    /// In a module called by another configuration, the values of the call's arguments: they
+    /// bind the module's variables before any default (a module reads no `.tfvars`).
+    pub(crate) bound: HashMap<String, Node>,
 }
 
 impl Scope {
@@ -272,22 +275,31 @@ impl Eval<'_> {
             return self.unknown_at(span);
         };
         let name = name.value().as_str();
-        let def = if is_var {
-            self.scope.var(name)
+        let bound = if is_var {
+            self.scope.bound.get(name)
         } else {
-            self.scope.local(name)
+            None
         };
-        let Some(def) = def else {
-            return self.unknown_at(span);
+        let mut cur = if let Some(n) = bound {
+            respan(n, span)
+        } else {
+            let def = if is_var {
+                self.scope.var(name)
+            } else {
+                self.scope.local(name)
+            };
+            let Some(def) = def else {
+                return self.unknown_at(span);
+            };
+            let def = def.clone();
+            let mut inner = Eval {
+                scope: self.scope,
+                text: &def.text,
+                depth: self.depth,
+                max_depth: self.max_depth,
+            };
+            respan(&inner.eval(&def.expr), span)
         };
-        let def = def.clone();
-        let mut inner = Eval {
-            scope: self.scope,
-            text: &def.text,
-            depth: self.depth,
-            max_depth: self.max_depth,
-        };
-        let mut cur = respan(&inner.eval(&def.expr), span);
         for op in ops {
             if is_unknown(&cur.value) {
                 return self.unknown_at(span);

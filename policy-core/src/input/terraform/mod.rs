@@ -18,9 +18,16 @@
 //!   know is an unknown marker (see the `expr` module), never a guess;
 //! - `jsonencode(x)` reads as `x` itself, so policy documents are structures.
 //!
-//! Module calls are not followed: resources of a `module` block are not read.
+//! - a `module "x"` block with a local `source` (`./modules/eks`) is followed: the module
+//!   folder's `.tf` files are read with its variables bound from the call's arguments (then its
+//!   own defaults; a module reads no `.tfvars`), its resources are addressed
+//!   `module.x.aws_eks_cluster.main` with scope `module.x`, at their own file and line. A
+//!   registry, git or other remote source is not fetched: each such call is a skipped entry at
+//!   the block's line, so the user knows its resources were not checked. Calls nest up to
+//!   `module::MAX_MODULE_DEPTH` (16) deep, and a module that calls itself (directly or not) is skipped.
 
 mod expr;
+mod module;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,16 +71,10 @@ impl InputFormat for Terraform {
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
         let mut out = Loaded::default();
-        let body = match hcl_edit::parser::parse_body(source.text()) {
+        let body = match parse(source) {
             Ok(b) => b,
             Err(e) => {
-                let loc = e.location();
-                out.errors.push(LoadError {
-                    source_name: source.name_arc().clone(),
-                    line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-                    col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
-                    message: format!("invalid Terraform: {}", e.message()),
-                });
+                out.errors.push(e);
                 return out;
             }
         };
@@ -89,24 +90,58 @@ impl InputFormat for Terraform {
             depth: 0,
             max_depth: opts.max_depth,
         };
-        for block in body.blocks() {
-            let kind = block.ident.value().as_str();
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let (ty, name, address) = match (kind, labels.as_slice()) {
-                ("resource", [ty, name]) => (*ty, *name, format!("{ty}.{name}")),
-                ("data", [ty, name]) => (*ty, *name, format!("data.{ty}.{name}")),
-                _ => continue,
-            };
-            let root = block_node(&mut ev, block);
-            let id = ResourceId::new(TERRAFORM, ty)
-                .with_name(name)
-                .with_address(&address);
-            let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
-            out.documents
-                .push(Document::with_identity(source.clone(), index, root, id));
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let mut walk = module::Walk {
+            opts,
+            out: &mut out,
+            stack: Vec::new(),
+            can_follow: path.is_file(),
+        };
+        if let Ok(root) = dir.unwrap_or(Path::new(".")).canonicalize() {
+            walk.stack.push(root);
         }
+        walk.body(&mut ev, source, &body, dir.unwrap_or(Path::new(".")), "");
         out
     }
+}
+
+/// The document of a `resource` or `data` block, its address under the module `prefix` (empty
+/// at the root, `module.x.` in module `x`), or `None` for another block.
+fn resource_doc(
+    ev: &mut Eval<'_>,
+    source: &Arc<Source>,
+    block: &Block,
+    prefix: &str,
+    index: u32,
+) -> Option<Document> {
+    let kind = block.ident.value().as_str();
+    let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+    let (ty, name, address) = match (kind, labels.as_slice()) {
+        ("resource", [ty, name]) => (*ty, *name, format!("{prefix}{ty}.{name}")),
+        ("data", [ty, name]) => (*ty, *name, format!("{prefix}data.{ty}.{name}")),
+        _ => return None,
+    };
+    let root = block_node(ev, block);
+    let mut id = ResourceId::new(TERRAFORM, ty)
+        .with_name(name)
+        .with_address(&address);
+    if let Some(scope) = prefix.strip_suffix('.') {
+        id = id.with_scope(scope);
+    }
+    Some(Document::with_identity(source.clone(), index, root, id))
+}
+
+/// The body of a source, or its syntax error at file:line:col.
+fn parse(source: &Source) -> Result<Body, LoadError> {
+    hcl_edit::parser::parse_body(source.text()).map_err(|e| {
+        let loc = e.location();
+        LoadError::new(
+            source.name(),
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            format!("invalid Terraform: {}", e.message()),
+        )
+    })
 }
 
 /// Whether the first bytes read as Terraform: a line opening a `resource`, `data`, `variable`,
@@ -191,6 +226,7 @@ fn folder_scope(path: &Path, text: &str, body: &Body, opts: &LoadOptions) -> Sco
         own,
         folder,
         budget: std::cell::Cell::new(EVAL_BUDGET),
+        bound: HashMap::new(),
     }
 }
 
