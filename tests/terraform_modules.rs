@@ -123,3 +123,42 @@ fn without_the_callers_value_the_modules_default_applies() {
     assert!(s.skipped.is_empty(), "{:?}", s.skipped);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn plan_findings_point_at_the_tf_line_beside_the_plan() {
+    let s = ENGINE.check_paths(&[Path::new(DATA).join("plan/plan.json")]);
+    assert!(s.load_errors.is_empty(), "{:?}", s.load_errors);
+    assert!(
+        s.report
+            .findings
+            .iter()
+            .all(|f| f.resource().format.as_ref() == "terraform-plan")
+    );
+    assert_eq!(
+        findings(&s),
+        [
+            // No block for it in the configuration: at the plan's JSON line, as before.
+            (
+                "cloud-api-endpoint-open".to_string(),
+                "aws_eks_cluster.orphan".to_string(),
+                "/plan/plan.json".to_string(),
+                31
+            ),
+            // In a local module the configuration calls: at the module's line.
+            (
+                "cloud-api-endpoint-open".to_string(),
+                "module.eks.aws_eks_cluster.main".to_string(),
+                "/modules/eks/main.tf".to_string(),
+                7
+            ),
+            // A `count` instance matches its block; the value the source leaves unknown is at
+            // the attribute that writes it.
+            (
+                "cloud-node-admin-ports-open".to_string(),
+                "aws_security_group_rule.ssh[0]".to_string(),
+                "/plan/main.tf".to_string(),
+                7
+            ),
+        ]
+    );
+}

@@ -15,6 +15,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 
+use crate::input::tfplan::respan;
 use crate::value::{List, MapBuilder, Node, Span, Str, Value};
 
 /// The key of an unknown value's marker map.
@@ -100,22 +101,6 @@ pub fn is_unknown(v: &Value) -> bool {
         Value::Map(m) => m.len() == 1 && m.contains_key(UNKNOWN),
         _ => false,
     }
-}
-
-/// The same tree with every node at `span` (a value read from another file, shown at its use).
-fn respan(n: &Node, span: Span) -> Node {
-    let value = match &n.value {
-        Value::Map(m) => {
-            let mut b = MapBuilder::with_capacity(m.len());
-            for (k, v) in m.iter() {
-                b.insert(k.clone(), respan(v, span));
-            }
-            Value::Map(b.finish())
-        }
-        Value::List(l) => Value::List(List::from_vec(l.iter().map(|v| respan(v, span)).collect())),
-        other => other.clone(),
-    };
-    Node::new(value, span)
 }
 
 impl Eval<'_> {
