@@ -10,6 +10,8 @@
     reason = "tests fail by panicking"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -160,5 +162,98 @@ fn plan_findings_point_at_the_tf_line_beside_the_plan() {
                 7
             ),
         ]
+    );
+}
+
+#[test]
+fn a_named_var_file_applies_after_the_folders_own() {
+    let dir = Path::new(DATA).join("varfile");
+    let vars = Path::new(DATA).join("vars");
+    // The variable's default is private: nothing to report.
+    assert!(findings(&ENGINE.check_paths(&[&dir])).is_empty());
+    let engine = Engine::builder()
+        .terraform_var_file(vars.join("prod.tfvars"))
+        .build()
+        .unwrap();
+    let s = engine.check_paths(&[&dir]);
+    assert!(s.load_errors.is_empty(), "{:?}", s.load_errors);
+    assert_eq!(
+        findings(&s),
+        [(
+            "cloud-api-endpoint-open".to_string(),
+            "aws_eks_cluster.main".to_string(),
+            "/varfile/main.tf".to_string(),
+            12
+        )]
+    );
+}
+
+#[test]
+fn the_tf_var_file_flag_and_a_broken_var_file() {
+    let dir = "tests/data/terraform_modules/varfile";
+    let o = common::fourc(&[
+        "check",
+        dir,
+        "--tf-var-file",
+        "tests/data/terraform_modules/vars/prod.tfvars",
+    ]);
+    let out = common::stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("main.tf:12:30") && out.contains("cloud-api-endpoint-open"),
+        "{out}"
+    );
+    // Named inside the scanned folder, it is read once, as the var file.
+    let o = common::fourc(&[
+        "check",
+        "tests/data/terraform_modules",
+        "--enable-rule",
+        "cloud-api-endpoint-open",
+        "--tf-var-file",
+        "tests/data/terraform_modules/vars/broken.tfvars",
+    ]);
+    let out = common::stdout(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert_eq!(out.matches("broken.tfvars:1:17").count(), 1, "{out}");
+}
+
+#[test]
+fn fourc_yaml_names_var_files_relative_to_itself() {
+    let dir = common::scratch("terraform_modules", "config");
+    std::fs::create_dir_all(dir.join("tf")).unwrap();
+    std::fs::copy(
+        Path::new(DATA).join("varfile/main.tf"),
+        dir.join("tf/main.tf"),
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(DATA).join("vars/prod.tfvars"),
+        dir.join("prod.tfvars"),
+    )
+    .unwrap();
+    let config = dir.join("fourc.yaml");
+    std::fs::write(&config, "terraform:\n  var_files: [prod.tfvars]\n").unwrap();
+    let args = |c: &Path| {
+        let o = common::fourc(&[
+            "check",
+            "--config",
+            c.to_str().unwrap(),
+            dir.join("tf").to_str().unwrap(),
+        ]);
+        (
+            o.status.code(),
+            common::stdout(&o),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = args(&config);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("cloud-api-endpoint-open"), "{out}");
+    std::fs::write(&config, "terraform:\n  var_file: [prod.tfvars]\n").unwrap();
+    let (code, _, err) = args(&config);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("fourc.yaml:2:3") && err.contains("var_file"),
+        "{err}"
     );
 }

@@ -488,6 +488,10 @@ pub struct LoadOptions {
     pub max_depth: usize,
     /// The most nodes one source may expand to, aliases counted at their expanded size.
     pub max_nodes: usize,
+    /// Terraform variable files named by the caller (as `terraform plan -var-file`), applied to
+    /// every Terraform root folder read, after `terraform.tfvars` and `*.auto.tfvars`, later
+    /// files winning. Relative paths are relative to the working directory.
+    pub tf_var_files: Vec<std::path::PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -497,6 +501,7 @@ impl Default for LoadOptions {
             max_bytes: 64 * 1024 * 1024,
             max_depth: 256,
             max_nodes: 10_000_000,
+            tf_var_files: Vec::new(),
         }
     }
 }
