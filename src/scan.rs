@@ -251,7 +251,7 @@ impl Engine {
         let is_input = |f: &Path| {
             if !var_files.is_empty()
                 && f.canonicalize()
-                    .is_ok_and(|c| var_files.iter().any(|v| *v == c))
+                    .is_ok_and(|c| var_files.contains(&c))
             {
                 return false;
             }

@@ -13,7 +13,11 @@ pub const PER_FILE: usize = 100;
 /// misconfigured.
 pub fn resource(i: usize) -> String {
     let bad = i % 3 == 0;
-    let cidr = if bad { "var.open_cidr" } else { "var.admin_cidr" };
+    let cidr = if bad {
+        "var.open_cidr"
+    } else {
+        "var.admin_cidr"
+    };
     match i % 8 {
         0 => format!(
             "resource \"aws_eks_cluster\" \"c{i}\" {{\n  name     = \"${{local.prefix}}-{i}\"\n  role_arn = \"arn:aws:iam::123456789012:role/eks\"\n  version  = var.k8s_version\n  vpc_config {{\n    subnet_ids              = [\"subnet-a\", \"subnet-b\"]\n    endpoint_private_access = true\n    endpoint_public_access  = {pub_}\n    public_access_cidrs     = [{cidr}]\n  }}\n{enc}  tags = local.tags\n}}\n\n",
@@ -30,8 +34,16 @@ pub fn resource(i: usize) -> String {
         ),
         2 => format!(
             "resource \"aws_iam_policy\" \"p{i}\" {{\n  name = \"policy-{i}\"\n  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [\n      {{\n        Effect   = \"Allow\"\n        Action   = [{act}]\n        Resource = \"{res}\"\n      }},\n    ]\n  }})\n}}\n\n",
-            act = if bad { "\"*\"" } else { "\"s3:GetObject\", \"s3:ListBucket\"" },
-            res = if bad { "*" } else { "arn:aws:s3:::bucket-{i}/*" },
+            act = if bad {
+                "\"*\""
+            } else {
+                "\"s3:GetObject\", \"s3:ListBucket\""
+            },
+            res = if bad {
+                "*"
+            } else {
+                "arn:aws:s3:::bucket-{i}/*"
+            },
         ),
         3 => format!(
             "resource \"google_container_cluster\" \"g{i}\" {{\n  name     = \"gke-{i}\"\n  location = var.region\n  master_authorized_networks_config {{\n    cidr_blocks {{\n      cidr_block   = {c}\n      display_name = \"admins\"\n    }}\n  }}\n  private_cluster_config {{\n    enable_private_nodes    = {priv_}\n    enable_private_endpoint = false\n  }}\n  database_encryption {{\n    state    = \"{st}\"\n    key_name = \"projects/p/locations/l/keyRings/r/cryptoKeys/k\"\n  }}\n}}\n\n",
@@ -49,7 +61,11 @@ pub fn resource(i: usize) -> String {
         ),
         6 => format!(
             "data \"aws_iam_policy_document\" \"d{i}\" {{\n  statement {{\n    effect    = \"Allow\"\n    actions   = [{act}]\n    resources = [\"arn:aws:ec2:*:*:instance/{i}\"]\n  }}\n}}\n\n",
-            act = if bad { "\"ec2:*\"" } else { "\"ec2:DescribeInstances\"" },
+            act = if bad {
+                "\"ec2:*\""
+            } else {
+                "\"ec2:DescribeInstances\""
+            },
         ),
         _ => format!(
             "resource \"aws_eks_node_group\" \"n{i}\" {{\n  cluster_name    = \"{p}-{i}\"\n  node_group_name = \"ng-{i}\"\n  node_role_arn   = \"arn:aws:iam::123456789012:role/node\"\n  subnet_ids      = [\"subnet-a\"]\n  scaling_config {{\n    desired_size = 2\n    max_size     = 4\n    min_size     = 1\n  }}\n{ra}}}\n\n",
