@@ -17,6 +17,10 @@
 #[allow(dead_code, reason = "shared by every bench file")]
 mod common;
 #[path = "support/terraform.rs"]
+#[allow(
+    dead_code,
+    reason = "the plan generator is for the memory check (examples/gen_terraform.rs)"
+)]
 mod terraform;
 
 use std::time::Duration;

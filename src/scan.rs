@@ -249,10 +249,7 @@ impl Engine {
             .filter_map(|p| p.canonicalize().ok())
             .collect();
         let is_input = |f: &Path| {
-            if !var_files.is_empty()
-                && f.canonicalize()
-                    .is_ok_and(|c| var_files.contains(&c))
-            {
+            if !var_files.is_empty() && f.canonicalize().is_ok_and(|c| var_files.contains(&c)) {
                 return false;
             }
             if f.file_name()

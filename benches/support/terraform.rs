@@ -12,7 +12,7 @@ pub const PER_FILE: usize = 100;
 /// Resource `i` of the generated folder: one of eight kinds in turn, one in three of each kind
 /// misconfigured.
 pub fn resource(i: usize) -> String {
-    let bad = i % 3 == 0;
+    let bad = i.is_multiple_of(3);
     let cidr = if bad {
         "var.open_cidr"
     } else {
@@ -111,8 +111,8 @@ pub fn plan_json(target_bytes: usize) -> String {
     let mut changes = String::new();
     let mut i = 0usize;
     while root.len() + child.len() + changes.len() < target_bytes {
-        let bad = i % 3 == 0;
-        let (module, list) = if i % 2 == 0 {
+        let bad = i.is_multiple_of(3);
+        let (module, list) = if i.is_multiple_of(2) {
             ("", &mut root)
         } else {
             ("module.eks.", &mut child)
