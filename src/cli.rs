@@ -55,6 +55,9 @@ pub(crate) fn builder(
     if let Some(name) = &args.input_format {
         b = b.force_input_format(name);
     }
+    for f in &args.tf_var_files {
+        b = b.terraform_var_file(f);
+    }
     if let Ok(today) = std::env::var(ENV_TODAY) {
         match Date::parse(&today) {
             Some(d) => b = b.today(d),

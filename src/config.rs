@@ -149,6 +149,8 @@ pub struct Config {
     pub(crate) pss_version: Option<At<String>>,
     pub(crate) stdlib: Option<bool>,
     pub(crate) rule_dirs: Vec<PathBuf>,
+    /// Terraform variable files (`terraform.var_files`), relative to the file once loaded.
+    pub(crate) tf_var_files: Vec<PathBuf>,
     pub(crate) enable_rules: Vec<At<String>>,
     pub(crate) disable_rules: Vec<At<String>>,
     pub(crate) enable_controls: Vec<At<String>>,
@@ -204,6 +206,7 @@ impl Config {
         config.file = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         config.rule_dirs = config.rule_dirs.iter().map(|d| base.join(d)).collect();
+        config.tf_var_files = config.tf_var_files.iter().map(|f| base.join(f)).collect();
         Ok(config)
     }
 
@@ -378,6 +381,7 @@ impl Config {
         self.pss_version = other.pss_version.or(self.pss_version.take());
         self.stdlib = other.stdlib.or(self.stdlib);
         self.rule_dirs.extend(other.rule_dirs);
+        self.tf_var_files.extend(other.tf_var_files);
         self.enable_rules.extend(other.enable_rules);
         self.disable_rules.extend(other.disable_rules);
         self.enable_controls.extend(other.enable_controls);

@@ -401,6 +401,9 @@ impl EngineBuilder {
         for dir in std::mem::take(&mut config.rule_dirs) {
             self = self.rules_dir(dir);
         }
+        for file in std::mem::take(&mut config.tf_var_files) {
+            self = self.terraform_var_file(file);
+        }
         self.settings.merge(config);
         self
     }
@@ -474,6 +477,14 @@ impl EngineBuilder {
     /// (`--input-format`); an unknown name fails the build.
     pub fn force_input_format(mut self, name: &str) -> Self {
         self.input_format = Some(name.to_string());
+        self
+    }
+
+    /// Applies a Terraform variable file to every Terraform root folder read, after
+    /// `terraform.tfvars` and `*.auto.tfvars` (as `terraform plan -var-file`; repeatable, later
+    /// files winning). A file that cannot be read or parsed is a load error of each scan.
+    pub fn terraform_var_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.load.tf_var_files.push(path.into());
         self
     }
 

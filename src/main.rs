@@ -100,6 +100,10 @@ struct RuleArgs {
     /// content says.
     #[arg(long, value_name = "NAME", global = true)]
     input_format: Option<String>,
+    /// A Terraform variable file applied to every Terraform folder read, after
+    /// `terraform.tfvars` and `*.auto.tfvars` (repeatable; later files win).
+    #[arg(long = "tf-var-file", value_name = "FILE", global = true)]
+    tf_var_files: Vec<PathBuf>,
     /// Pod Security Standards level: `restricted` (the default) includes `baseline`.
     #[arg(long, value_enum, global = true)]
     pss_level: Option<Level>,

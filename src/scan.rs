@@ -58,6 +58,10 @@ impl Inputs {
             Ok(l) => {
                 self.docs.extend(l.documents);
                 self.errors.extend(l.errors);
+                self.skipped.extend(l.skipped.into_iter().map(|s| Skipped {
+                    path: format!("{}:{}", s.source_name(), s.line()),
+                    reason: s.message().to_string(),
+                }));
             }
             Err(s) => self.skipped.push(s),
         }
@@ -145,6 +149,7 @@ impl Engine {
             Err(e) => Ok(Loaded {
                 documents: Vec::new(),
                 errors: vec![e],
+                skipped: Vec::new(),
             }),
         }
     }
@@ -226,7 +231,7 @@ impl Engine {
         progress: &mut dyn FnMut(Progress),
     ) -> Inputs {
         let mut files: Vec<PathBuf> = Vec::new();
-        let mut errors = Vec::new();
+        let mut errors = input::terraform_var_file_errors(&self.load);
         let mut stdin = false;
         let claims = |p: &Path| self.input_format.is_some() || self.formats.claims_name(p);
         // Rule folders, settings files and this run's reports are never inputs of a folder.
@@ -235,7 +240,18 @@ impl Engine {
             .iter()
             .filter_map(|p| p.canonicalize().ok())
             .collect();
+        // Terraform var files named by the caller are read (and reported) as such, not again as
+        // files of a folder.
+        let var_files: Vec<PathBuf> = self
+            .load
+            .tf_var_files
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
         let is_input = |f: &Path| {
+            if !var_files.is_empty() && f.canonicalize().is_ok_and(|c| var_files.contains(&c)) {
+                return false;
+            }
             if f.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| crate::config::FILE_NAMES.contains(&n))

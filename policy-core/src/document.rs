@@ -488,6 +488,10 @@ pub struct LoadOptions {
     pub max_depth: usize,
     /// The most nodes one source may expand to, aliases counted at their expanded size.
     pub max_nodes: usize,
+    /// Terraform variable files named by the caller (as `terraform plan -var-file`), applied to
+    /// every Terraform root folder read, after `terraform.tfvars` and `*.auto.tfvars`, later
+    /// files winning. Relative paths are relative to the working directory.
+    pub tf_var_files: Vec<std::path::PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -497,6 +501,7 @@ impl Default for LoadOptions {
             max_bytes: 64 * 1024 * 1024,
             max_depth: 256,
             max_nodes: 10_000_000,
+            tf_var_files: Vec::new(),
         }
     }
 }
@@ -511,6 +516,9 @@ pub struct Loaded {
     pub documents: Vec<Document>,
     /// The errors, in source order.
     pub errors: Vec<LoadError>,
+    /// Parts of the input deliberately not read (a Terraform registry module, which fourc does
+    /// not fetch), each at the place that names it: said so, not an error.
+    pub skipped: Vec<LoadError>,
 }
 
 #[cfg(test)]

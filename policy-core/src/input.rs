@@ -30,6 +30,18 @@ pub use kubernetes::Kubernetes;
 
 use crate::document::{LoadOptions, Loaded, Source};
 
+/// The Terraform variable files named in `opts` that cannot be read or parsed, each an error at
+/// its file, line and column (none without the `terraform` feature, which reads no Terraform).
+pub fn terraform_var_file_errors(opts: &LoadOptions) -> Vec<crate::document::LoadError> {
+    #[cfg(feature = "terraform")]
+    return terraform::var_file_errors(opts);
+    #[cfg(not(feature = "terraform"))]
+    {
+        let _ = opts;
+        Vec::new()
+    }
+}
+
 /// How many leading bytes of an input the formats are shown to recognise it.
 pub const SNIFF_BYTES: usize = 4096;
 

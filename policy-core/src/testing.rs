@@ -204,6 +204,7 @@ fn run_case(
                 Err(e) => crate::document::Loaded {
                     documents: Vec::new(),
                     errors: vec![e],
+                    skipped: Vec::new(),
                 },
             }
         }

@@ -250,6 +250,7 @@ fn failed(err: LoadError) -> Loaded {
     Loaded {
         documents: Vec::new(),
         errors: vec![err],
+        skipped: Vec::new(),
     }
 }
 

@@ -20,9 +20,11 @@ const TOP: &[&str] = &[
     "waivers",
     "inline_waivers",
     "rego",
+    "terraform",
 ];
 const REGO: &[&str] = &["conftest"];
 const CONFTEST: &[&str] = &["namespaces", "all_namespaces"];
+const TERRAFORM: &[&str] = &["var_files"];
 const INLINE: &[&str] = &["allow", "rules", "namespaces"];
 const PSS: &[&str] = &["level", "version"];
 const RULES: &[&str] = &["stdlib", "dirs", "enable", "disable", "severity"];
@@ -233,6 +235,16 @@ impl Parser<'_> {
             if let Some(v) = em.get("namespaces") {
                 c.exclude_namespaces = self.strings(v, "a namespace pattern");
             }
+        }
+        if let Some(n) = m.get("terraform")
+            && let Some(tm) = self.map(n, "`terraform`", TERRAFORM)
+            && let Some(v) = tm.get("var_files")
+        {
+            c.tf_var_files = self
+                .strings(v, "a Terraform variable file")
+                .into_iter()
+                .map(|f| PathBuf::from(f.value))
+                .collect();
         }
         if let Some(n) = m.get("inline_waivers")
             && let Some(im) = self.map(n, "`inline_waivers`", INLINE)

@@ -47,6 +47,7 @@ impl InputFormat for CloudFormation {
         let mut out = Loaded {
             documents: Vec::new(),
             errors: template.errors,
+            skipped: Vec::new(),
         };
         for t in &template.documents {
             let Some(Value::Map(resources)) = t.root().get("Resources").map(|r| &r.value) else {

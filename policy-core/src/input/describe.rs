@@ -84,6 +84,7 @@ impl InputFormat for Describe {
         let mut out = Loaded {
             documents: Vec::new(),
             errors: answer.errors,
+            skipped: Vec::new(),
         };
         let Some((_, ty, key, name_key)) = kind_of(super::head(source.text())) else {
             return out;

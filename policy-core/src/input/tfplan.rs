@@ -10,6 +10,14 @@
 //!   is the unknown marker `{"$unknown": "known after apply"}` where `planned_values` leaves it
 //!   out, so no view takes a provider default for it.
 //!
+//! - when the plan file sits in the folder of the configuration it was made from (where
+//!   `terraform show -json` runs), the resource blocks of that folder's `.tf` files, local
+//!   modules followed, are matched to the planned resources by address (`[index]` keys of
+//!   `count` and `for_each` aside): such a document is read at the `.tf` file, each value at the
+//!   span of the attribute or block that wrote it (a value the source does not write, at its
+//!   nearest enclosing one), so findings point at the `.tf` line. A resource with no matching
+//!   block stays at the plan's JSON lines.
+//!
 //! The document types are the Terraform ones: views and rules written for Terraform source read
 //! plans too (the views list both formats).
 
@@ -59,6 +67,7 @@ impl InputFormat for TerraformPlan {
         let mut out = Loaded {
             documents: Vec::new(),
             errors: plan.errors,
+            skipped: Vec::new(),
         };
         for p in &plan.documents {
             let root = p.root();
@@ -75,60 +84,187 @@ impl InputFormat for TerraformPlan {
             }
             let values = root.get("planned_values").or_else(|| root.get("values"));
             if let Some(m) = values.and_then(|v| v.get("root_module")) {
-                module(source, m, &unknown, opts.max_depth, &mut out);
+                let blocks = configuration_blocks(Path::new(source.name()), opts);
+                let plan = Plan {
+                    source,
+                    unknown: &unknown,
+                    blocks: &blocks,
+                };
+                plan.module(m, opts.max_depth, &mut out);
             }
         }
         out
     }
 }
 
-/// The resources of a module and its child modules.
-fn module(
-    source: &Arc<Source>,
-    m: &Node,
-    unknown: &HashMap<&str, &Node>,
-    depth: usize,
-    out: &mut Loaded,
-) {
-    if depth == 0 {
-        return;
-    }
-    let scope = m.get("address").and_then(Node::as_str);
-    if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
-        for r in rs.iter() {
-            let (Some(ty), Some(address)) = (
-                r.get("type").and_then(Node::as_str),
-                r.get("address").and_then(Node::as_str),
-            ) else {
-                continue;
-            };
-            let empty = Node::new(Value::Map(MapBuilder::new().finish()), r.span);
-            let values = r.get("values").unwrap_or(&empty);
-            let values = match unknown.get(address) {
-                Some(u) => merge_unknown(values, u, depth),
-                None => values.clone(),
-            };
-            let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
-            if let Some(n) = r.get("name").and_then(Node::as_str) {
-                id = id.with_name(n);
+/// The resource blocks of a configuration, by address: each block's source and tree.
+type Blocks = HashMap<String, (Arc<Source>, Node)>;
+
+/// What the resources of one plan are read with.
+struct Plan<'a> {
+    source: &'a Arc<Source>,
+    unknown: &'a HashMap<&'a str, &'a Node>,
+    blocks: &'a Blocks,
+}
+
+impl Plan<'_> {
+    /// The resources of a module and its child modules.
+    fn module(&self, m: &Node, depth: usize, out: &mut Loaded) {
+        if depth == 0 {
+            return;
+        }
+        let scope = m.get("address").and_then(Node::as_str);
+        if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
+            for r in rs.iter() {
+                let (Some(ty), Some(address)) = (
+                    r.get("type").and_then(Node::as_str),
+                    r.get("address").and_then(Node::as_str),
+                ) else {
+                    continue;
+                };
+                let empty = Node::new(Value::Map(MapBuilder::new().finish()), r.span);
+                let values = r.get("values").unwrap_or(&empty);
+                let values = match self.unknown.get(address) {
+                    Some(u) => merge_unknown(values, u, depth),
+                    None => values.clone(),
+                };
+                let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
+                if let Some(n) = r.get("name").and_then(Node::as_str) {
+                    id = id.with_name(n);
+                }
+                if let Some(s) = scope {
+                    id = id.with_scope(s);
+                }
+                let (src, values) = match self.blocks.get(&without_keys(address)) {
+                    Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
+                    None => (self.source.clone(), values),
+                };
+                let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
+                out.documents.push(Document::with_identity(
+                    src,
+                    index,
+                    number_nodes(values),
+                    id,
+                ));
             }
-            if let Some(s) = scope {
-                id = id.with_scope(s);
+        }
+        if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
+            for c in children.iter() {
+                self.module(c, depth - 1, out);
             }
-            let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
-            out.documents.push(Document::with_identity(
-                source.clone(),
-                index,
-                number_nodes(values),
-                id,
-            ));
         }
     }
-    if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
-        for c in children.iter() {
-            module(source, c, unknown, depth - 1, out);
+}
+
+/// An address without the `[0]` / `["key"]` instance keys of `count` and `for_each`.
+fn without_keys(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
         }
     }
+    out
+}
+
+/// The resource blocks of the `.tf` files beside a plan read from disk, local modules
+/// followed; none when the plan has no configuration beside it.
+#[cfg(feature = "terraform")]
+fn configuration_blocks(plan: &Path, opts: &LoadOptions) -> Blocks {
+    let mut blocks = Blocks::new();
+    if !plan.is_file() {
+        return blocks;
+    }
+    let dir = plan.parent().filter(|d| !d.as_os_str().is_empty());
+    let Ok(entries) = std::fs::read_dir(dir.unwrap_or(Path::new("."))) else {
+        return blocks;
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+        .collect();
+    paths.sort();
+    for p in paths {
+        // A configuration file that cannot be read is reported when it is scanned itself.
+        let Ok(src) = yaml::read_path(&p, opts) else {
+            continue;
+        };
+        for d in super::InputFormat::load(&super::terraform::Terraform, &src, opts).documents {
+            if let Some(a) = d.id().address.as_deref() {
+                blocks
+                    .entry(a.to_string())
+                    .or_insert_with(|| (d.source().clone(), d.root().clone()));
+            }
+        }
+    }
+    blocks
+}
+
+#[cfg(not(feature = "terraform"))]
+fn configuration_blocks(_plan: &Path, _opts: &LoadOptions) -> Blocks {
+    Blocks::new()
+}
+
+/// `values` with every node at the span of the node of the `.tf` block at the same path, or at
+/// its nearest enclosing one.
+fn at_source(values: &Node, block: &Node, depth: usize) -> Node {
+    let value = if depth == 0 {
+        values.value.clone()
+    } else {
+        match &values.value {
+            Value::Map(m) => {
+                let mut b = MapBuilder::with_capacity(m.len());
+                for (k, v) in m.iter() {
+                    let child = match block.get(k) {
+                        Some(c) => at_source(v, c, depth - 1),
+                        None => respan(v, block.span),
+                    };
+                    b.insert(k.clone(), child);
+                }
+                Value::Map(b.finish())
+            }
+            Value::List(l) => {
+                let items = l
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match &block.value {
+                        Value::List(bl) => match bl.get(i) {
+                            Some(c) => at_source(v, c, depth - 1),
+                            None => respan(v, block.span),
+                        },
+                        _ => respan(v, block.span),
+                    })
+                    .collect();
+                Value::List(List::from_vec(items))
+            }
+            other => other.clone(),
+        }
+    };
+    Node::new(value, block.span)
+}
+
+/// The same tree with every node at `span` (a value read from elsewhere, shown where it is
+/// used).
+pub(crate) fn respan(n: &Node, span: Span) -> Node {
+    let value = match &n.value {
+        Value::Map(m) => {
+            let mut b = MapBuilder::with_capacity(m.len());
+            for (k, v) in m.iter() {
+                b.insert(k.clone(), respan(v, span));
+            }
+            Value::Map(b.finish())
+        }
+        Value::List(l) => Value::List(List::from_vec(l.iter().map(|v| respan(v, span)).collect())),
+        other => other.clone(),
+    };
+    Node::new(value, span)
 }
 
 fn marker(span: Span) -> Node {
@@ -175,5 +311,48 @@ fn merge_unknown(values: &Node, unk: &Node, depth: usize) -> Node {
             Node::new(Value::List(List::from_vec(items)), values.span)
         }
         _ => values.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn instance_keys_are_dropped_from_addresses() {
+        assert_eq!(without_keys("aws_x.y[0]"), "aws_x.y");
+        assert_eq!(
+            without_keys("module.m[\"a]b\"].aws_x.y[\"k\"]"),
+            "module.m.aws_x.y"
+        );
+        assert_eq!(without_keys("module.m.aws_x.y"), "module.m.aws_x.y");
+    }
+
+    #[test]
+    fn values_take_the_span_of_the_block_or_its_nearest_enclosing_node() {
+        let at = |a: u32, b: u32| Span::of_range(a as usize..b as usize);
+        let leaf = |v: Value, s: Span| Node::new(v, s);
+        let mut bm = MapBuilder::new();
+        bm.insert(Str::from("a"), leaf(Value::Int(1), at(5, 6)));
+        let block = Node::new(Value::Map(bm.finish()), at(0, 10));
+        let mut pm = MapBuilder::new();
+        pm.insert(Str::from("a"), leaf(Value::Int(1), at(100, 101)));
+        pm.insert(Str::from("b"), leaf(Value::Int(2), at(200, 201)));
+        let plan = Node::new(Value::Map(pm.finish()), at(90, 300));
+        let out = at_source(&plan, &block, 8);
+        assert_eq!(out.span, at(0, 10));
+        assert_eq!(out.get("a").unwrap().span, at(5, 6));
+        assert_eq!(
+            out.get("b").unwrap().span,
+            at(0, 10),
+            "not written: the block"
+        );
+        assert_eq!(
+            out.get("b").unwrap().value,
+            Value::Int(2),
+            "the plan's value"
+        );
     }
 }

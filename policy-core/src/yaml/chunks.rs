@@ -60,6 +60,7 @@ pub(super) fn load(source: &Arc<Source>, opts: &LoadOptions) -> Option<Loaded> {
     Some(Loaded {
         documents,
         errors: Vec::new(),
+        skipped: Vec::new(),
     })
 }
 

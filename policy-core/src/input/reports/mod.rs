@@ -112,6 +112,7 @@ pub(crate) fn failed(errors: Vec<LoadError>) -> Loaded {
     Loaded {
         documents: Vec::new(),
         errors,
+        skipped: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Element, Template};
 
+use crate::input::tfplan::respan;
 use crate::value::{List, MapBuilder, Node, Span, Str, Value};
 
 /// The key of an unknown value's marker map.
@@ -48,6 +49,9 @@ pub(crate) struct Scope {
     /// How many more expressions may be evaluated for this source: references that fan out
     /// (`local.a = [local.b, local.b]`, ...) cannot blow up.
     pub(crate) budget: std::cell::Cell<usize>,
+    /// In a module called by another configuration, the values of the call's arguments: they
+    /// bind the module's variables before any default (a module reads no `.tfvars`).
+    pub(crate) bound: HashMap<String, Node>,
 }
 
 impl Scope {
@@ -97,22 +101,6 @@ pub fn is_unknown(v: &Value) -> bool {
         Value::Map(m) => m.len() == 1 && m.contains_key(UNKNOWN),
         _ => false,
     }
-}
-
-/// The same tree with every node at `span` (a value read from another file, shown at its use).
-fn respan(n: &Node, span: Span) -> Node {
-    let value = match &n.value {
-        Value::Map(m) => {
-            let mut b = MapBuilder::with_capacity(m.len());
-            for (k, v) in m.iter() {
-                b.insert(k.clone(), respan(v, span));
-            }
-            Value::Map(b.finish())
-        }
-        Value::List(l) => Value::List(List::from_vec(l.iter().map(|v| respan(v, span)).collect())),
-        other => other.clone(),
-    };
-    Node::new(value, span)
 }
 
 impl Eval<'_> {
@@ -272,22 +260,31 @@ impl Eval<'_> {
             return self.unknown_at(span);
         };
         let name = name.value().as_str();
-        let def = if is_var {
-            self.scope.var(name)
+        let bound = if is_var {
+            self.scope.bound.get(name)
         } else {
-            self.scope.local(name)
+            None
         };
-        let Some(def) = def else {
-            return self.unknown_at(span);
+        let mut cur = if let Some(n) = bound {
+            respan(n, span)
+        } else {
+            let def = if is_var {
+                self.scope.var(name)
+            } else {
+                self.scope.local(name)
+            };
+            let Some(def) = def else {
+                return self.unknown_at(span);
+            };
+            let def = def.clone();
+            let mut inner = Eval {
+                scope: self.scope,
+                text: &def.text,
+                depth: self.depth,
+                max_depth: self.max_depth,
+            };
+            respan(&inner.eval(&def.expr), span)
         };
-        let def = def.clone();
-        let mut inner = Eval {
-            scope: self.scope,
-            text: &def.text,
-            depth: self.depth,
-            max_depth: self.max_depth,
-        };
-        let mut cur = respan(&inner.eval(&def.expr), span);
         for op in ops {
             if is_unknown(&cur.value) {
                 return self.unknown_at(span);

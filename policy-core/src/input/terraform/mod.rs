@@ -13,14 +13,22 @@
 //! - attributes are map entries, nested blocks are lists of maps under the block's name (a
 //!   `dynamic "x"` block contributes its `content` under `x`);
 //! - a Terraform folder is one unit: `var.*` resolves against `terraform.tfvars`,
-//!   `*.auto.tfvars` and variable defaults, `local.*` against every `locals` block of the `.tf`
+//!   `*.auto.tfvars`, the caller's var files ([`LoadOptions::tf_var_files`]) and variable
+//!   defaults, `local.*` against every `locals` block of the `.tf`
 //!   files in the same folder (read from disk beside the source); what a static reader cannot
 //!   know is an unknown marker (see the `expr` module), never a guess;
 //! - `jsonencode(x)` reads as `x` itself, so policy documents are structures.
 //!
-//! Module calls are not followed: resources of a `module` block are not read.
+//! - a `module "x"` block with a local `source` (`./modules/eks`) is followed: the module
+//!   folder's `.tf` files are read with its variables bound from the call's arguments (then its
+//!   own defaults; a module reads no `.tfvars`), its resources are addressed
+//!   `module.x.aws_eks_cluster.main` with scope `module.x`, at their own file and line. A
+//!   registry, git or other remote source is not fetched: each such call is a skipped entry at
+//!   the block's line, so the user knows its resources were not checked. Calls nest up to
+//!   `module::MAX_MODULE_DEPTH` (16) deep, and a module that calls itself (directly or not) is skipped.
 
 mod expr;
+mod module;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,16 +72,10 @@ impl InputFormat for Terraform {
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
         let mut out = Loaded::default();
-        let body = match hcl_edit::parser::parse_body(source.text()) {
+        let body = match parse(source) {
             Ok(b) => b,
             Err(e) => {
-                let loc = e.location();
-                out.errors.push(LoadError {
-                    source_name: source.name_arc().clone(),
-                    line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-                    col: u32::try_from(loc.column()).unwrap_or(u32::MAX),
-                    message: format!("invalid Terraform: {}", e.message()),
-                });
+                out.errors.push(e);
                 return out;
             }
         };
@@ -89,24 +91,58 @@ impl InputFormat for Terraform {
             depth: 0,
             max_depth: opts.max_depth,
         };
-        for block in body.blocks() {
-            let kind = block.ident.value().as_str();
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let (ty, name, address) = match (kind, labels.as_slice()) {
-                ("resource", [ty, name]) => (*ty, *name, format!("{ty}.{name}")),
-                ("data", [ty, name]) => (*ty, *name, format!("data.{ty}.{name}")),
-                _ => continue,
-            };
-            let root = block_node(&mut ev, block);
-            let id = ResourceId::new(TERRAFORM, ty)
-                .with_name(name)
-                .with_address(&address);
-            let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
-            out.documents
-                .push(Document::with_identity(source.clone(), index, root, id));
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let mut walk = module::Walk {
+            opts,
+            out: &mut out,
+            stack: Vec::new(),
+            can_follow: path.is_file(),
+        };
+        if let Ok(root) = dir.unwrap_or(Path::new(".")).canonicalize() {
+            walk.stack.push(root);
         }
+        walk.body(&mut ev, source, &body, dir.unwrap_or(Path::new(".")), "");
         out
     }
+}
+
+/// The document of a `resource` or `data` block, its address under the module `prefix` (empty
+/// at the root, `module.x.` in module `x`), or `None` for another block.
+fn resource_doc(
+    ev: &mut Eval<'_>,
+    source: &Arc<Source>,
+    block: &Block,
+    prefix: &str,
+    index: u32,
+) -> Option<Document> {
+    let kind = block.ident.value().as_str();
+    let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+    let (ty, name, address) = match (kind, labels.as_slice()) {
+        ("resource", [ty, name]) => (*ty, *name, format!("{prefix}{ty}.{name}")),
+        ("data", [ty, name]) => (*ty, *name, format!("{prefix}data.{ty}.{name}")),
+        _ => return None,
+    };
+    let root = block_node(ev, block);
+    let mut id = ResourceId::new(TERRAFORM, ty)
+        .with_name(name)
+        .with_address(&address);
+    if let Some(scope) = prefix.strip_suffix('.') {
+        id = id.with_scope(scope);
+    }
+    Some(Document::with_identity(source.clone(), index, root, id))
+}
+
+/// The body of a source, or its syntax error at file:line:col.
+fn parse(source: &Source) -> Result<Body, LoadError> {
+    hcl_edit::parser::parse_body(source.text()).map_err(|e| {
+        let loc = e.location();
+        LoadError::new(
+            source.name(),
+            u32::try_from(loc.line()).unwrap_or(u32::MAX),
+            u32::try_from(loc.column()).unwrap_or(u32::MAX),
+            format!("invalid Terraform: {}", e.message()),
+        )
+    })
 }
 
 /// Whether the first bytes read as Terraform: a line opening a `resource`, `data`, `variable`,
@@ -191,6 +227,7 @@ fn folder_scope(path: &Path, text: &str, body: &Body, opts: &LoadOptions) -> Sco
         own,
         folder,
         budget: std::cell::Cell::new(EVAL_BUDGET),
+        bound: HashMap::new(),
     }
 }
 
@@ -223,6 +260,15 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         })
         .collect();
     listing.sort();
+    // The caller's var files are part of what the definitions were read from.
+    for f in &opts.tf_var_files {
+        let meta = std::fs::metadata(f).ok();
+        listing.push((
+            format!("\0{}", f.display()),
+            meta.as_ref().and_then(|m| m.modified().ok()),
+            meta.map_or(0, |m| m.len()),
+        ));
+    }
     let key = dir.to_path_buf();
     if let Ok(cache) = FOLDERS.lock()
         && let Some((l, defs)) = cache.get(&key)
@@ -233,7 +279,7 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
     let mut defs = Defs::default();
     let mut tfvars: Vec<(&str, Body, Arc<str>)> = Vec::new();
     for (name, _, len) in &listing {
-        if *len > opts.max_bytes {
+        if *len > opts.max_bytes || name.starts_with('\0') {
             continue;
         }
         let Ok(t) = std::fs::read_to_string(dir.join(name)) else {
@@ -252,7 +298,15 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
     }
     // `terraform.tfvars` first, then `*.auto.tfvars` in name order, later ones winning.
     tfvars.sort_by_key(|(n, _, _)| (*n != "terraform.tfvars", n.to_string()));
-    for (_, b, t) in tfvars {
+    // Then the caller's var files, in the order given; one that cannot be read is reported
+    // once per scan (see `var_file_errors`).
+    let named = opts
+        .tf_var_files
+        .iter()
+        .filter_map(|f| read_var_file(f, opts).ok())
+        .map(|(s, b)| (Arc::<str>::from(s.text()), b));
+    let tfvars = tfvars.into_iter().map(|(_, b, t)| (t, b)).chain(named);
+    for (t, b) in tfvars {
         for a in b.attributes() {
             defs.tfvars.insert(
                 a.key.value().as_str().to_string(),
@@ -271,6 +325,22 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         cache.insert(key, (listing, defs.clone()));
     }
     Some(defs)
+}
+
+/// A variable file named by the caller, parsed, or why it cannot be.
+fn read_var_file(path: &Path, opts: &LoadOptions) -> Result<(Arc<Source>, Body), LoadError> {
+    let source = crate::yaml::read_path(path, opts)?;
+    let body = parse(&source)?;
+    Ok((source, body))
+}
+
+/// The caller's variable files ([`LoadOptions::tf_var_files`]) that cannot be read or parsed,
+/// each an error at its file (and line and column): a scan reports them once.
+pub fn var_file_errors(opts: &LoadOptions) -> Vec<LoadError> {
+    opts.tf_var_files
+        .iter()
+        .filter_map(|f| read_var_file(f, opts).err())
+        .collect()
 }
 
 /// Adds the locals and variable defaults of a body (first definition wins).
@@ -302,5 +372,96 @@ fn add_defs(defs: &mut Defs, body: &Body, text: &Arc<str>) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+    use super::*;
+
+    /// The values of resource `t.r` of `main.tf` in a folder holding `files`, read with `opts`.
+    fn values(dir: &Path, opts: &LoadOptions) -> Vec<(String, String)> {
+        let source = crate::yaml::read_path(&dir.join("main.tf"), opts).unwrap();
+        let out = Terraform.load(&source, opts);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let root = out.documents[0].root();
+        ["v", "w", "x", "y"]
+            .iter()
+            .map(|k| {
+                let v = root.get(k).and_then(Node::as_str).unwrap_or("?");
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn var_files_apply_in_terraforms_order() {
+        let dir = std::env::temp_dir().join(format!("fourc-tfvars-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |f: &str, t: &str| std::fs::write(dir.join(f), t).unwrap();
+        write(
+            "main.tf",
+            "variable \"v\" {\n  default = \"default\"\n}\nvariable \"y\" {\n  default = \"default\"\n}\nresource \"t\" \"r\" {\n  v = var.v\n  w = var.w\n  x = var.x\n  y = var.y\n}\n",
+        );
+        write("terraform.tfvars", "v = \"tfvars\"\nw = \"tfvars\"\n");
+        write("b.auto.tfvars", "v = \"b\"\n");
+        write("a.auto.tfvars", "v = \"a\"\nx = \"a\"\n");
+        write("other.tfvars", "v = \"other\"\n");
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let plain = LoadOptions::default();
+        assert_eq!(
+            values(&dir, &plain),
+            pairs(&[("v", "b"), ("w", "tfvars"), ("x", "a"), ("y", "default")]),
+            "defaults < terraform.tfvars < *.auto.tfvars by name; other .tfvars not loaded"
+        );
+        let extra = dir.join("extra.tfvars");
+        std::fs::write(&extra, "x = \"extra\"\n").unwrap();
+        let named = LoadOptions {
+            tf_var_files: vec![dir.join("other.tfvars"), extra],
+            ..LoadOptions::default()
+        };
+        assert_eq!(
+            values(&dir, &named),
+            pairs(&[
+                ("v", "other"),
+                ("w", "tfvars"),
+                ("x", "extra"),
+                ("y", "default")
+            ]),
+            "named files last, in the order given"
+        );
+        // The folder's cached definitions do not leak into a read without the named files.
+        assert_eq!(values(&dir, &plain)[0].1, "b");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_bad_var_file_is_an_error_at_its_line() {
+        let dir = std::env::temp_dir().join(format!("fourc-badvars-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.tfvars");
+        std::fs::write(&bad, "a = 1\nb = \n").unwrap();
+        let opts = LoadOptions {
+            tf_var_files: vec![bad, dir.join("missing.tfvars")],
+            ..LoadOptions::default()
+        };
+        let errs = var_file_errors(&opts);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].source_name().ends_with("bad.tfvars"), "{}", errs[0]);
+        assert_eq!(errs[0].line(), 2, "{}", errs[0]);
+        assert!(
+            errs[1].source_name().ends_with("missing.tfvars"),
+            "{}",
+            errs[1]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,0 +1,20 @@
+variable "admin_cidrs" {
+  type    = list(string)
+  default = ["10.0.0.0/8"]
+}
+
+resource "aws_eks_cluster" "main" {
+  name     = "prod"
+  role_arn = "arn:aws:iam::123456789012:role/eks"
+  vpc_config {
+    subnet_ids             = ["subnet-1"]
+    endpoint_public_access = true
+    public_access_cidrs    = var.admin_cidrs
+  }
+  encryption_config {
+    resources = ["secrets"]
+    provider {
+      key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1"
+    }
+  }
+}
