@@ -41,7 +41,9 @@
 //! - `note` says how a value was arrived at when the document does not state it (a provider
 //!   default); `resource.format` names the input format, `resource.address` its full address
 //!   where the format has one.
-//! - `skipped` are inputs no input format recognises (not read); `summary.skipped` counts them.
+//! - `skipped` are inputs not read, each with its reason: no input format recognises it, it is a
+//!   report fourc wrote, or it is a Terraform module fourc does not follow (a registry or Git
+//!   source); `summary.skipped` counts them.
 //! - `notices` are warnings about waivers and settings: `kind` is `expired`, `stale`,
 //!   `missing-reason`, `unknown-rule`, `inline-not-allowed`, `weakened-scan`, `no-rules` or
 //!   `all-waived` (see docs/cli.md, "Waivers").
