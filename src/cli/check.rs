@@ -170,8 +170,8 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
     if scan.checked.is_empty() && scan.load_errors.is_empty() {
         let skipped = match scan.skipped.len() {
             0 => String::new(),
-            1 => " (1 file was skipped: no input format recognises it)".to_string(),
-            n => format!(" ({n} files were skipped: no input format recognises them)"),
+            1 => " (1 input was skipped: the report says why)".to_string(),
+            n => format!(" ({n} inputs were skipped: the report says why)"),
         };
         eprintln!(
             "warning: no documents found in {}{skipped}",
