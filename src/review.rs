@@ -253,8 +253,8 @@ impl Review {
                 });
                 continue;
             }
-            if let Some(ns) = d.id().namespace.as_deref().or(Some("default"))
-                && !self.inline.namespaces.is_empty()
+            let ns = d.id().namespace.as_deref().unwrap_or("default");
+            if !self.inline.namespaces.is_empty()
                 && !self.inline.namespaces.iter().any(|p| glob_match(p, ns))
             {
                 notices.push(Notice {

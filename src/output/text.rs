@@ -356,35 +356,29 @@ fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
 /// Folds the finding of a stricter level of a profile into that of a weaker level at the same
 /// place: one line, both rule ids.
 fn merge_levels(entries: &mut Vec<Vec<&Finding>>, profiles: &[Profile]) {
-    if entries.len() < 2 || profiles.is_empty() {
-        return;
-    }
-    let level = |f: &Finding| {
-        profiles.iter().enumerate().find_map(|(i, p)| {
-            p.level_of(f.rule())
-                .map(|l| (i, l, f.rule().controls.clone()))
-        })
+    // The profile and level of an entry's (single) finding.
+    let level = |e: &[&Finding]| {
+        let f = e.first()?;
+        profiles
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| Some((i, p.level_of(f.rule())?)))
     };
     let mut i = 0;
     while i < entries.len() {
-        let Some((profile, lvl, controls)) = entries
-            .get(i)
-            .and_then(|e| e.first())
-            .and_then(|f| level(f))
-        else {
-            i += 1;
-            continue;
-        };
-        let mut j = i + 1;
-        while j < entries.len() {
-            let other = entries
-                .get(j)
-                .and_then(|e| e.first())
-                .and_then(|f| level(f));
-            let folds = other.is_some_and(|(p, l, c)| {
-                p == profile && l != lvl && c.iter().any(|k| controls.contains(k))
-            }) && entries.get(i).is_some_and(|e| e.len() == 1);
-            if folds {
+        let here = entries.get(i).map(Vec::as_slice);
+        if let (Some(lead), Some((profile, lvl))) =
+            (here.and_then(|e| e.first()), here.and_then(level))
+        {
+            let controls = &lead.rule().controls;
+            let partner = entries.iter().enumerate().skip(i + 1).find_map(|(j, e)| {
+                let (p, l) = level(e)?;
+                let shared = e
+                    .first()
+                    .is_some_and(|f| f.rule().controls.iter().any(|k| controls.contains(k)));
+                (p == profile && l != lvl && shared).then_some(j)
+            });
+            if let Some(j) = partner {
                 let moved = entries.remove(j);
                 if let Some(e) = entries.get_mut(i) {
                     e.extend(moved);
@@ -396,8 +390,6 @@ fn merge_levels(entries: &mut Vec<Vec<&Finding>>, profiles: &[Profile]) {
                             .unwrap_or(0)
                     });
                 }
-            } else {
-                j += 1;
             }
         }
         i += 1;
@@ -532,14 +524,8 @@ fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[P
             escape_controls(n)
         );
     }
-    let mut seen = HashSet::new();
-    for f in entry {
-        let Some(r) = f.rule().remediation.as_ref() else {
-            continue;
-        };
-        if !seen.insert(&**r) {
-            continue;
-        }
+    // One fix: the lead's, or the first finding's that has one.
+    if let Some(r) = entry.iter().find_map(|f| f.rule().remediation.as_ref()) {
         let mut lines = r.lines();
         if let Some(first) = lines.next() {
             let _ = writeln!(
@@ -552,7 +538,6 @@ fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[P
         for l in lines {
             let _ = writeln!(out, "{indent}     {}", escape_controls(l.trim()));
         }
-        break;
     }
 }
 
