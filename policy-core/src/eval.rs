@@ -131,6 +131,40 @@ pub struct Limits {
     pub max_steps: u64,
     /// Nested user-function calls.
     pub max_call_depth: u32,
+    /// The most expression levels an evaluation may nest: the nesting of the rule's body plus
+    /// that of every function on the call stack ([`crate::ir::Program::nesting`]). The
+    /// evaluator recurses once per level, so this bounds the native stack an evaluation needs,
+    /// and the default fits a thread with the 2 MiB stack Rust gives spawned threads (worker
+    /// pools included), in debug builds too. A rule that nests deeper ends with an evaluation
+    /// error, and the scan goes on.
+    pub max_nesting: u32,
+    /// The bytes of strings, lists and maps one rule may build on one document, counted as
+    /// they are built (a value built twice counts twice). Doubling a string in a loop ends with
+    /// an evaluation error, not with the machine's memory.
+    pub max_bytes: u64,
+}
+
+impl Limits {
+    /// Steps added to [`Limits::max_steps`] for each byte of the document evaluated, so that
+    /// work linear in the document always fits: a rule that looks at every key of a large
+    /// ConfigMap decides, however many keys come before the one that matters.
+    pub const STEPS_PER_BYTE: u64 = 16;
+    /// Bytes added to [`Limits::max_bytes`] for each byte of the document evaluated.
+    pub const BYTES_PER_BYTE: u64 = 4;
+
+    /// The limits for a document of `len` bytes of source: the base limits plus an allowance
+    /// linear in the document.
+    pub fn for_document(self, len: u64) -> Limits {
+        Limits {
+            max_steps: self
+                .max_steps
+                .saturating_add(len.saturating_mul(Self::STEPS_PER_BYTE)),
+            max_bytes: self
+                .max_bytes
+                .saturating_add(len.saturating_mul(Self::BYTES_PER_BYTE)),
+            ..self
+        }
+    }
 }
 
 impl Default for Limits {
@@ -138,9 +172,14 @@ impl Default for Limits {
         Limits {
             max_steps: 2_000_000,
             max_call_depth: 64,
+            max_nesting: MAX_NESTING,
+            max_bytes: 64 << 20,
         }
     }
 }
+
+/// The default of [`Limits::max_nesting`].
+pub const MAX_NESTING: u32 = 512;
 
 /// The state of one rule's evaluation on one document.
 pub struct Machine<'a> {
@@ -150,7 +189,11 @@ pub struct Machine<'a> {
     frame: Vec<Val<'a>>,
     base: usize,
     steps: u64,
+    /// The bytes built so far (see [`Limits::max_bytes`]).
+    bytes: u64,
     depth: u32,
+    /// The nesting of the functions on the call stack (see [`Limits::max_nesting`]).
+    nest: u32,
     limits: Limits,
     /// The trace being recorded, for `fourc explain`. `None` on the hot path: every hook below
     /// is a single `is_some` check, and operands are re-evaluated only when tracing.
@@ -174,7 +217,9 @@ impl<'a> Machine<'a> {
             frame: Vec::new(),
             base: 0,
             steps: 0,
+            bytes: 0,
             depth: 0,
+            nest: 0,
             limits,
             trace: None,
         }
@@ -210,7 +255,9 @@ impl<'a> Machine<'a> {
         self.frame.resize(slots.max(1) as usize, Val::Undef);
         self.base = 0;
         self.steps = 0;
+        self.bytes = 0;
         self.depth = 0;
+        self.nest = self.prog.body_nesting(filter, body);
         self.set(0, bound);
         let r = self.run_body(filter, body, hits);
         if let (Err(f), Some(_)) = (&r, &self.trace) {
@@ -243,6 +290,8 @@ impl<'a> Machine<'a> {
         self.frame.clear();
         self.frame.resize(slots.max(1) as usize, Val::Undef);
         self.base = 0;
+        self.depth = 0;
+        self.nest = self.prog.nesting(e);
         self.set(0, bound);
         self.eval(e)
     }
@@ -504,7 +553,14 @@ impl<'a> Machine<'a> {
     }
 
     fn tick(&mut self, at: ExprId) -> R<()> {
-        self.steps += 1;
+        self.ticks(1, at)
+    }
+
+    /// Charges `n` steps: work that grows with its input (a regular expression compiled and
+    /// matched, a builtin reading a long string or list) costs one step per
+    /// [`INPUT_BYTES_PER_STEP`] bytes, so it counts against the budget by size.
+    fn ticks(&mut self, n: u64, at: ExprId) -> R<()> {
+        self.steps = self.steps.saturating_add(n);
         if self.steps > self.limits.max_steps {
             return fault(
                 at,
@@ -515,6 +571,21 @@ impl<'a> Machine<'a> {
             );
         }
         Ok(())
+    }
+
+    /// Wraps a value the rule built, counting its bytes against [`Limits::max_bytes`].
+    fn built(&mut self, v: Value, at: ExprId) -> R<Val<'a>> {
+        self.bytes = self.bytes.saturating_add(shallow_bytes(&v));
+        if self.bytes > self.limits.max_bytes {
+            return fault(
+                at,
+                format!(
+                    "evaluation built more than {} bytes of values (see max_bytes)",
+                    self.limits.max_bytes
+                ),
+            );
+        }
+        Ok(Val::own(v))
     }
 
     /// Evaluates an expression.
@@ -544,18 +615,6 @@ impl<'a> Machine<'a> {
                 let v = self.eval(*x)?;
                 Ok(Val::bool(!truthy(&v, *x)?))
             }
-            Expr::Neg(x) => {
-                let v = self.eval(*x)?;
-                match v.value() {
-                    None | Some(Value::Null) => Ok(Val::Undef),
-                    Some(Value::Int(i)) => match i.checked_neg() {
-                        Some(n) => Ok(Val::own(Value::Int(n))),
-                        None => fault(id, "integer overflow"),
-                    },
-                    Some(Value::Float(f)) => Ok(Val::own(Value::Float(-f))),
-                    Some(o) => fault(id, format!("cannot negate {}", describe(o))),
-                }
-            }
             Expr::And(a, b) => {
                 let x = self.eval(*a)?;
                 if !truthy(&x, *a)? {
@@ -582,10 +641,76 @@ impl<'a> Machine<'a> {
                 let y = self.eval(*b)?;
                 contains(&y, &x, id).map(Val::bool)
             }
+            Expr::Default(a, b) => {
+                let x = self.eval(*a)?;
+                if x.is_undef_or_null() {
+                    self.eval(*b)
+                } else {
+                    Ok(x)
+                }
+            }
+            Expr::If(c, a, b) => {
+                let v = self.eval(*c)?;
+                if truthy(&v, *c)? {
+                    self.eval(*a)
+                } else {
+                    self.eval(*b)
+                }
+            }
+            Expr::Let(slot, v, body) => {
+                let x = self.eval(*v)?;
+                self.set(*slot, x);
+                self.eval(*body)
+            }
+            Expr::Builtin(b, args) => self.builtin(*b, args, id),
+            Expr::Native(n, args) => self.native(*n, args, id),
+            Expr::Call(f, args) => self.call(*f, args, id),
+            Expr::Exists(x) => {
+                let v = self.eval(*x)?;
+                Ok(Val::bool(!v.is_undef_or_null()))
+            }
+            Expr::Neg(..)
+            | Expr::Arith(..)
+            | Expr::Concat(..)
+            | Expr::MatchesLit(..)
+            | Expr::Matches(..)
+            | Expr::List(..)
+            | Expr::Map(..)
+            | Expr::Interp(..)
+            | Expr::Quant(..)
+            | Expr::Comprehension { .. }
+            | Expr::Resources(..) => self.eval_built(e, id),
+        }
+    }
+
+    /// The expressions that build values or loop, out of [`Machine::eval`]'s line: the
+    /// evaluator recurses through `eval`, so its frame is kept small, and each level of nesting
+    /// costs little stack (see [`Limits::max_nesting`]).
+    #[inline(never)]
+    fn eval_built(&mut self, e: &'a Expr, id: ExprId) -> R<Val<'a>> {
+        match e {
+            Expr::Neg(x) => {
+                let v = self.eval(*x)?;
+                match v.value() {
+                    None | Some(Value::Null) => Ok(Val::Undef),
+                    Some(Value::Int(i)) => match i.checked_neg() {
+                        Some(n) => Ok(Val::own(Value::Int(n))),
+                        None => fault(id, "integer overflow"),
+                    },
+                    Some(Value::Float(f)) => Ok(Val::own(Value::Float(-f))),
+                    Some(o) => fault(id, format!("cannot negate {}", describe(o))),
+                }
+            }
             Expr::Arith(op, a, b) => {
                 let x = self.eval(*a)?;
                 let y = self.eval(*b)?;
-                arith(*op, &x, &y, id)
+                match arith(*op, &x, &y, id)? {
+                    Val::Own(Node {
+                        value: v @ Value::String(_),
+                        ..
+                    }) => self.built(v, id),
+                    other => Ok(other),
+                }
             }
             Expr::Concat(a, b) => {
                 let x = self.eval(*a)?;
@@ -609,29 +734,18 @@ impl<'a> Machine<'a> {
                     }
                     [None, None] => List::default(),
                 };
-                Ok(Val::own(Value::List(list)))
-            }
-            Expr::Default(a, b) => {
-                let x = self.eval(*a)?;
-                if x.is_undef_or_null() {
-                    self.eval(*b)
-                } else {
-                    Ok(x)
-                }
-            }
-            Expr::If(c, a, b) => {
-                let v = self.eval(*c)?;
-                if truthy(&v, *c)? {
-                    self.eval(*a)
-                } else {
-                    self.eval(*b)
-                }
+                self.built(Value::List(list), id)
             }
             Expr::MatchesLit(s, re) => {
                 let v = self.eval(*s)?;
                 match v.value() {
                     None | Some(Value::Null) => Ok(Val::bool(false)),
-                    Some(Value::String(t)) => Ok(Val::bool(re.is_match(t))),
+                    Some(Value::String(t)) => {
+                        if t.len() >= INPUT_BYTES_PER_STEP {
+                            self.ticks(input_steps(t.len()), id)?;
+                        }
+                        Ok(Val::bool(re.is_match(t)))
+                    }
                     Some(o) => fault(
                         id,
                         format!("`matches` expects a string, found {}", describe(o)),
@@ -644,6 +758,7 @@ impl<'a> Machine<'a> {
                 match (v.value(), pat.value()) {
                     (None | Some(Value::Null), _) => Ok(Val::bool(false)),
                     (Some(Value::String(t)), Some(Value::String(p))) => {
+                        self.ticks(input_steps(t.len().saturating_add(p.len())), id)?;
                         let m = builtins::regex_is_match(p, t).map_err(|e| Fault {
                             message: e.to_string(),
                             at: id,
@@ -683,7 +798,7 @@ impl<'a> Machine<'a> {
                         InterpPart::Expr(e) => s.push_str(&display_val(&self.eval(*e)?)),
                     }
                 }
-                Ok(Val::own(Value::String(Arc::from(s))))
+                self.built(Value::String(Arc::from(s)), id)
             }
             Expr::Quant(q, slot, domain, cond) => {
                 let d = self.eval(*domain)?;
@@ -724,19 +839,7 @@ impl<'a> Machine<'a> {
                     }
                     Ok(true)
                 })?;
-                Ok(Val::own(Value::List(List::from_vec(res))))
-            }
-            Expr::Let(slot, v, body) => {
-                let x = self.eval(*v)?;
-                self.set(*slot, x);
-                self.eval(*body)
-            }
-            Expr::Builtin(b, args) => self.builtin(*b, args, id),
-            Expr::Native(n, args) => self.native(*n, args, id),
-            Expr::Call(f, args) => self.call(*f, args, id),
-            Expr::Exists(x) => {
-                let v = self.eval(*x)?;
-                Ok(Val::bool(!v.is_undef_or_null()))
+                self.built(Value::List(List::from_vec(res)), id)
             }
             Expr::Resources(q) => {
                 let ns = match q.namespace {
@@ -754,6 +857,18 @@ impl<'a> Machine<'a> {
                         );
                     }
                 };
+                if let Some(l) = q.labels {
+                    let labels = self.eval(l)?;
+                    return self
+                        .scan
+                        .selecting(&q.targets, ns.as_deref(), labels.value())
+                        .map_err(|(e, node)| Fault {
+                            message: e.to_string(),
+                            at: id,
+                            node: node
+                                .or_else(|| labels.node().filter(|n| n.span.is_known()).cloned()),
+                        });
+                }
                 match q.name {
                     None => Ok(self.scan.query(&q.targets, ns.as_deref())),
                     Some(n) => {
@@ -772,6 +887,7 @@ impl<'a> Machine<'a> {
                     }
                 }
             }
+            _ => fault(id, "internal error: not a building expression"),
         }
     }
 
@@ -809,8 +925,16 @@ impl<'a> Machine<'a> {
             }
         }
         let mut argv: [Option<&Value>; INLINE] = [None; INLINE];
+        let mut input = 0usize;
         for (slot, v) in argv.iter_mut().zip(&inline) {
             *slot = v.value();
+            input = input.saturating_add(slot.map_or(0, input_len));
+        }
+        for v in &spill {
+            input = input.saturating_add(v.value().map_or(0, input_len));
+        }
+        if input >= INPUT_BYTES_PER_STEP {
+            self.ticks(input_steps(input), id)?;
         }
         let spilled: Vec<Option<&Value>>;
         let argv: &[Option<&Value>] = if spill.is_empty() {
@@ -824,7 +948,7 @@ impl<'a> Machine<'a> {
             &spilled
         };
         match func(argv) {
-            Ok(Some(v)) => Ok(Val::own(v)),
+            Ok(Some(v)) => self.built(v, id),
             Ok(None) => Ok(Val::Undef),
             Err(e) => {
                 // When one argument alone comes from the document, the error is about it.
@@ -854,6 +978,17 @@ impl<'a> Machine<'a> {
                 format!("calls nested deeper than {}", self.limits.max_call_depth),
             );
         }
+        let nest = prog.function_nesting(f);
+        if self.nest.saturating_add(nest) > self.limits.max_nesting {
+            return fault(
+                id,
+                format!(
+                    "calls nest expressions deeper than {} levels (each call adds the nesting \
+                     of the function's body, `{}` adds {nest})",
+                    self.limits.max_nesting, func.name
+                ),
+            );
+        }
         // The arguments go straight into the callee's frame above the caller's; a call made
         // while evaluating one of them pushes and pops above them.
         let saved = self.base;
@@ -871,7 +1006,9 @@ impl<'a> Machine<'a> {
             .resize(new_base + func.slots.max(func.arity) as usize, Val::Undef);
         self.base = new_base;
         self.depth += 1;
+        self.nest += nest;
         let r = self.eval(func.body);
+        self.nest -= nest;
         self.depth -= 1;
         self.frame.truncate(new_base);
         self.base = saved;
@@ -885,6 +1022,38 @@ impl Tracer {
             depth: self.depth,
             kind,
         });
+    }
+}
+
+/// The bytes of input a builtin or a regular-expression match may read for one step.
+pub const INPUT_BYTES_PER_STEP: usize = 16;
+
+/// The steps that reading `len` bytes of input costs.
+fn input_steps(len: usize) -> u64 {
+    u64::try_from(len / INPUT_BYTES_PER_STEP).unwrap_or(u64::MAX)
+}
+
+/// The size of a builtin's argument, for [`input_steps`]: a string's bytes; a list's or map's
+/// entries, each counted as a string of [`INPUT_BYTES_PER_STEP`] bytes.
+fn input_len(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::List(l) => l.len().saturating_mul(INPUT_BYTES_PER_STEP),
+        Value::Map(m) => m.len().saturating_mul(INPUT_BYTES_PER_STEP),
+        _ => 0,
+    }
+}
+
+/// The bytes a built value holds itself (its items are shared with the values they came from):
+/// a string's text, a list's or map's entries.
+fn shallow_bytes(v: &Value) -> u64 {
+    const NODE: u64 = std::mem::size_of::<Node>() as u64;
+    let n = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
+    match v {
+        Value::String(s) => n(s.len()),
+        Value::List(l) => n(l.len()).saturating_mul(NODE),
+        Value::Map(m) => n(m.len()).saturating_mul(NODE.saturating_mul(2)),
+        _ => 0,
     }
 }
 

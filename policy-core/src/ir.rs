@@ -124,6 +124,9 @@ pub struct Query {
     /// An optional name filter (`resource(Kind, ns, name)`): the result is one document or
     /// undefined instead of a list.
     pub name: Option<ExprId>,
+    /// Labels the documents' selectors must select (`selecting(Kind, ns, labels)`; see
+    /// [`crate::scan::selector_of`]).
+    pub labels: Option<ExprId>,
 }
 
 /// An expression.
@@ -194,6 +197,67 @@ pub enum Expr {
     Exists(ExprId),
     /// A cross-document query.
     Resources(Box<Query>),
+}
+
+impl Expr {
+    /// Calls `f` on each direct sub-expression, in evaluation order.
+    pub fn for_each_child(&self, mut f: impl FnMut(ExprId)) {
+        match self {
+            Expr::Lit(_) | Expr::Var(_) | Expr::Param(_) => {}
+            Expr::Field(x, _)
+            | Expr::Not(x)
+            | Expr::Neg(x)
+            | Expr::MatchesLit(x, _)
+            | Expr::Exists(x) => f(*x),
+            Expr::Index(a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Cmp(_, a, b)
+            | Expr::In(a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Concat(a, b)
+            | Expr::Default(a, b)
+            | Expr::Matches(a, b)
+            | Expr::Quant(_, _, a, b)
+            | Expr::Let(_, a, b) => {
+                f(*a);
+                f(*b);
+            }
+            Expr::If(c, a, b) => {
+                f(*c);
+                f(*a);
+                f(*b);
+            }
+            Expr::List(xs) | Expr::Builtin(_, xs) | Expr::Native(_, xs) | Expr::Call(_, xs) => {
+                xs.iter().copied().for_each(f);
+            }
+            Expr::Map(entries) => entries.iter().for_each(|(_, x)| f(*x)),
+            Expr::Interp(parts) => parts.iter().for_each(|p| {
+                if let InterpPart::Expr(x) = p {
+                    f(*x);
+                }
+            }),
+            Expr::Comprehension {
+                domain,
+                filter,
+                out,
+                ..
+            } => {
+                f(*domain);
+                if let Some(x) = filter {
+                    f(*x);
+                }
+                f(*out);
+            }
+            Expr::Resources(q) => {
+                q.namespace
+                    .into_iter()
+                    .chain(q.name)
+                    .chain(q.labels)
+                    .for_each(f);
+            }
+        }
+    }
 }
 
 /// What a rule matches.
@@ -543,6 +607,8 @@ pub struct Program {
     pub tests: Vec<TestBlock>,
     /// The native functions rules may call.
     pub natives: Vec<crate::builtins::Native>,
+    /// How deeply each expression nests, worked out on first use (see [`Program::nesting`]).
+    nesting: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Program {
@@ -554,6 +620,80 @@ impl Program {
     /// The span of expression `id`.
     pub fn span(&self, id: ExprId) -> SrcSpan {
         self.spans.get(id.0 as usize).copied().unwrap_or_default()
+    }
+
+    /// How deeply expression `id` nests: 1 for a leaf, one more for each operator, call or
+    /// comprehension around it. The evaluator recurses once per level, so a chain of calls
+    /// needs native stack in proportion to the sum of its functions' nesting; see
+    /// [`crate::eval::Limits::max_nesting`]. Worked out once, on first use, for the program as
+    /// it is then.
+    pub fn nesting(&self, id: ExprId) -> u32 {
+        self.nesting
+            .get_or_init(|| self.expression_depths())
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How deeply the body of function `f` nests (see [`Program::nesting`]).
+    pub fn function_nesting(&self, f: u32) -> u32 {
+        self.functions
+            .get(f as usize)
+            .map_or(0, |func| self.nesting(func.body))
+    }
+
+    /// How deeply a rule body nests: its deepest expression, one more level for each `each`
+    /// around it (see [`Program::nesting`]).
+    pub fn body_nesting(&self, filter: Option<ExprId>, body: &[Stmt]) -> u32 {
+        let mut deepest = filter.map_or(0, |f| self.nesting(f));
+        for st in body {
+            let d = match st {
+                Stmt::Let(_, e) | Stmt::When(e) => self.nesting(*e),
+                Stmt::Each { domain, body, .. } => self
+                    .nesting(*domain)
+                    .max(self.body_nesting(None, body).saturating_add(1)),
+                Stmt::Deny(d) => [Some(d.cond), d.at, d.message]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| self.nesting(e))
+                    .max()
+                    .unwrap_or(0),
+            };
+            deepest = deepest.max(d);
+        }
+        deepest
+    }
+
+    /// The nesting depth of every expression, by [`ExprId`], walked without recursion.
+    fn expression_depths(&self) -> Vec<u32> {
+        let mut depth = vec![0u32; self.exprs.len()];
+        let mut stack: Vec<(ExprId, bool)> = Vec::new();
+        for root in 0..self.exprs.len() {
+            if depth.get(root).copied().unwrap_or(1) != 0 {
+                continue;
+            }
+            stack.push((ExprId(u32::try_from(root).unwrap_or(u32::MAX)), false));
+            while let Some((id, children_done)) = stack.pop() {
+                let Some(e) = self.expr(id) else { continue };
+                if children_done {
+                    let mut deepest = 0;
+                    e.for_each_child(|c| {
+                        deepest = deepest.max(depth.get(c.0 as usize).copied().unwrap_or(0));
+                    });
+                    if let Some(d) = depth.get_mut(id.0 as usize) {
+                        *d = deepest.saturating_add(1);
+                    }
+                } else {
+                    stack.push((id, true));
+                    e.for_each_child(|c| {
+                        if depth.get(c.0 as usize).copied() == Some(0) {
+                            stack.push((c, false));
+                        }
+                    });
+                }
+            }
+        }
+        depth
     }
 
     /// Adds an expression and returns its id.

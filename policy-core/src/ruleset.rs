@@ -436,6 +436,18 @@ impl RuleSet {
         report
     }
 
+    /// The evaluation limits for one document: the rule set's, plus an allowance linear in the
+    /// document's size ([`Limits::for_document`]).
+    fn limits_for(&self, doc: &Document) -> Limits {
+        let span = doc.span();
+        let len = if span.is_known() {
+            u64::from(span.end().saturating_sub(span.start()))
+        } else {
+            0
+        };
+        self.limits.for_document(len)
+    }
+
     fn evaluate_doc(
         &self,
         scan: &Scan<'_>,
@@ -447,7 +459,7 @@ impl RuleSet {
         let Some(doc) = scan.docs().get(i) else {
             return (findings, errors);
         };
-        let mut m = Machine::new(&self.program, &self.params, scan, self.limits);
+        let mut m = Machine::new(&self.program, &self.params, scan, self.limits_for(doc));
         let mut hits: Vec<Hit> = Vec::new();
         for ri in self.candidates(doc.kind()) {
             let (Some(rule), Some(meta)) = (

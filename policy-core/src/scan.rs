@@ -5,8 +5,9 @@
 //! query is then a hash lookup, so a rule that looks at other documents stays linear in the scan.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use crate::builtins::{self, BuiltinError, SelectorForm};
 use crate::document::Document;
 use crate::eval::{Val, selector_matches};
 use crate::ir::Selector;
@@ -57,6 +58,57 @@ struct TargetIndex {
     all: Node,
     by_ns: HashMap<Str, Node>,
     by_name: HashMap<Str, Vec<(Option<Str>, usize)>>,
+    /// Namespace and position in `all` of each document, in order.
+    places: Vec<(Str, usize)>,
+    /// The documents by what their selectors require, built by the first `selecting` query.
+    selecting: OnceLock<SelectorIndex>,
+}
+
+/// Where the label selector of an object of `kind` lives, and how it reads labels: what
+/// `selecting(kind, namespace, labels)` matches. A `NetworkPolicy` without a `podSelector`
+/// selects every pod of its namespace, as the API server reads it; any other object without a
+/// selector selects nothing.
+pub fn selector_of(kind: &str) -> Option<(&'static [&'static str], SelectorForm)> {
+    const SPEC_SELECTOR: &[&str] = &["spec", "selector"];
+    Some(match kind {
+        "NetworkPolicy" => (&["spec", "podSelector"], SelectorForm::Label),
+        "Service" | "ReplicationController" => (SPEC_SELECTOR, SelectorForm::Map),
+        "PodDisruptionBudget"
+        | "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job" => (SPEC_SELECTOR, SelectorForm::Label),
+        _ => return None,
+    })
+}
+
+/// Per namespace, the documents whose selector requires a label, under that label, and the rest.
+#[derive(Default)]
+struct SelectorIndex {
+    by_ns: HashMap<Str, NsSelectors>,
+}
+
+#[derive(Default)]
+struct NsSelectors {
+    /// Positions in `all`, by a (key, value) every object the selector selects carries.
+    by_label: HashMap<(Str, Str), Vec<usize>>,
+    /// Positions whose selector requires no single label (or does not parse): always read.
+    always: Vec<usize>,
+}
+
+/// The selector of one document and how it reads labels (an empty selector for a
+/// `NetworkPolicy` that names none).
+fn selector_node(n: &Node, kind: Option<&str>) -> Option<(Option<Node>, SelectorForm)> {
+    let (path, form) = selector_of(kind?)?;
+    let sel = n.get_path(path).cloned();
+    let unset = sel.as_ref().is_none_or(|s| matches!(s.value, Value::Null));
+    let sel = if unset && kind == Some("NetworkPolicy") {
+        Some(Node::computed(Value::Map(Default::default())))
+    } else {
+        sel
+    };
+    Some((sel, form))
 }
 
 impl<'a> Scan<'a> {
@@ -128,6 +180,7 @@ impl<'a> Scan<'a> {
         let mut all = Vec::new();
         let mut by_ns: HashMap<Str, Vec<Node>> = HashMap::new();
         let mut by_name: HashMap<Str, Vec<(Option<Str>, usize)>> = HashMap::new();
+        let mut places = Vec::new();
         for (i, d) in self.docs.iter().enumerate() {
             let Some(sel) = sels.iter().find(|s| selector_matches(s, d, self.views)) else {
                 continue;
@@ -140,7 +193,8 @@ impl<'a> Scan<'a> {
                 .namespace
                 .clone()
                 .unwrap_or_else(|| Arc::from(DEFAULT_NAMESPACE));
-            by_ns.entry(ns).or_default().push(node.clone());
+            by_ns.entry(ns.clone()).or_default().push(node.clone());
+            places.push((ns, all.len()));
             if let Some(name) = &d.id().name {
                 let pos = all.len();
                 by_name
@@ -155,7 +209,33 @@ impl<'a> Scan<'a> {
             all: list(all),
             by_ns: by_ns.into_iter().map(|(k, v)| (k, list(v))).collect(),
             by_name,
+            places,
+            selecting: OnceLock::new(),
         }
+    }
+
+    fn selector_index(ix: &TargetIndex) -> SelectorIndex {
+        let mut out = SelectorIndex::default();
+        let Value::List(all) = &ix.all.value else {
+            return out;
+        };
+        for (ns, pos) in &ix.places {
+            let Some(n) = all.get(*pos) else { continue };
+            let kind = n.get("kind").and_then(|k| k.as_str());
+            let Some((sel, form)) = selector_node(n, kind) else {
+                continue;
+            };
+            let entry = out.by_ns.entry(ns.clone()).or_default();
+            match builtins::required_label(form, sel.as_ref().map(|s| &s.value)) {
+                Some((k, v)) => entry
+                    .by_label
+                    .entry((Str::from(k), Str::from(v)))
+                    .or_default()
+                    .push(*pos),
+                None => entry.always.push(*pos),
+            }
+        }
+        out
     }
 
     fn index(&self, sels: &[Selector]) -> Option<&TargetIndex> {
@@ -175,6 +255,69 @@ impl<'a> Scan<'a> {
                 None => Val::Own(Node::computed(Value::List(List::default()))),
             },
         }
+    }
+
+    /// `selecting(targets, namespace, labels)`: the documents of `namespace` (or of every
+    /// namespace) whose selector selects an object with `labels`, in document order; the same
+    /// as filtering [`Scan::query`] with `selector_matches` or `labels_match`, but reading only
+    /// the documents whose selectors could match. An error is a selector or labels that do not
+    /// parse, with the node at fault.
+    pub fn selecting(
+        &self,
+        sels: &[Selector],
+        namespace: Option<&str>,
+        labels: Option<&Value>,
+    ) -> Result<Val<'_>, (BuiltinError, Option<Node>)> {
+        let empty = || Val::Own(Node::computed(Value::List(List::default())));
+        let Some(ix) = self.index(sels) else {
+            return Ok(Val::Undef);
+        };
+        let Value::List(all) = &ix.all.value else {
+            return Ok(empty());
+        };
+        let index = ix.selecting.get_or_init(|| Self::selector_index(ix));
+        let spaces: Vec<&NsSelectors> = match namespace {
+            Some(ns) => index.by_ns.get(ns).into_iter().collect(),
+            None => index.by_ns.values().collect(),
+        };
+        if spaces.is_empty() {
+            return Ok(empty());
+        }
+        // Labels that are not a label set are an error whatever the selectors say.
+        builtins::selects(SelectorForm::Map, None, labels).map_err(|e| (e, None))?;
+        let mut hits: Vec<usize> = Vec::new();
+        for space in spaces {
+            hits.extend(&space.always);
+            if let Some(Value::Map(m)) = labels {
+                for (k, v) in m.iter() {
+                    let v = match &v.value {
+                        Value::String(s) => s.clone(),
+                        Value::Null => Str::from(""),
+                        _ => continue,
+                    };
+                    if let Some(found) = space.by_label.get(&(k.clone(), v)) {
+                        hits.extend(found);
+                    }
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut out = Vec::new();
+        for pos in hits {
+            let Some(n) = all.get(pos) else { continue };
+            let kind = n.get("kind").and_then(|k| k.as_str());
+            let Some((sel, form)) = selector_node(n, kind) else {
+                continue;
+            };
+            let sel_value = sel.as_ref().map(|s| &s.value);
+            match builtins::selects(form, sel_value, labels) {
+                Ok(true) => out.push(n.clone()),
+                Ok(false) => {}
+                Err(e) => return Err((e, sel.filter(|s| s.span.is_known()))),
+            }
+        }
+        Ok(Val::Own(Node::computed(Value::List(List::from_vec(out)))))
     }
 
     /// `resource(targets, namespace, name)`: one document, or undefined. A null namespace

@@ -50,6 +50,23 @@ use crate::value::{List, Map, Node, Str, Value};
 
 pub use collections::total_cmp;
 pub use glob_regex::{compile_glob, compile_regex, regex_is_match};
+pub use selector::{SelectorForm, required_label, selects};
+
+/// The largest string or list one builtin call may build, in bytes (a list's items count
+/// [`std::mem::size_of::<Node>`] each). Builtins whose result can be far larger than their
+/// arguments (`replace`, `join`, `split`) check it before building; the evaluator's
+/// [`crate::eval::Limits::max_bytes`] bounds what a rule builds in all.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+
+/// An error unless a builtin's result of `bytes` bytes is within [`MAX_VALUE_BYTES`].
+fn within_value_cap(name: &str, bytes: usize) -> Result<(), BuiltinError> {
+    if bytes > MAX_VALUE_BYTES {
+        return Err(BuiltinError::new(format!(
+            "`{name}` would build {bytes} bytes; the limit is {MAX_VALUE_BYTES}"
+        )));
+    }
+    Ok(())
+}
 
 /// A builtin's argument: `None` is an undefined value (a missing field), distinct from
 /// `Some(Value::Null)`.

@@ -219,6 +219,83 @@ pub(super) fn labels_match(args: &[Arg<'_>]) -> BuiltinResult {
     ok(Value::Bool(matched))
 }
 
+/// How an object's selector reads labels: a `metav1.LabelSelector` (as `selector_matches`) or
+/// a plain equality map (as `labels_match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectorForm {
+    /// `matchLabels` and `matchExpressions`.
+    Label,
+    /// A map of labels that must all be present (Service `spec.selector`).
+    Map,
+}
+
+/// Whether `selector`, read as `form`, selects an object with `labels`: the answer of
+/// `selector_matches` or `labels_match`, errors included.
+pub fn selects(
+    form: SelectorForm,
+    selector: Arg<'_>,
+    labels: Arg<'_>,
+) -> Result<bool, BuiltinError> {
+    let r = match form {
+        SelectorForm::Label => selector_matches(&[selector, labels])?,
+        SelectorForm::Map => labels_match(&[selector, labels])?,
+    };
+    Ok(matches!(r, Some(Value::Bool(true))))
+}
+
+/// A label `(key, value)` that every object `selector` selects must carry, when there is one
+/// and the selector is valid: the index of cross-document queries files the selector under it.
+pub fn required_label(form: SelectorForm, selector: Arg<'_>) -> Option<(&str, &str)> {
+    // A selector that does not parse is never filed: every query then reads it, and so
+    // reports its error as a plain match would.
+    let empty = Value::Map(Map::default());
+    selects(form, selector, Some(&empty)).ok()?;
+    let Some(Value::Map(m)) = selector else {
+        return None;
+    };
+    match form {
+        SelectorForm::Map => m.iter().find_map(|(k, v)| match &v.value {
+            Value::String(s) => Some((&**k, &**s)),
+            _ => None,
+        }),
+        SelectorForm::Label => {
+            let from_labels = m.get("matchLabels").and_then(|ml| match &ml.value {
+                Value::Map(ml) => ml.iter().find_map(|(k, v)| match &v.value {
+                    Value::String(s) => Some((&**k, &**s)),
+                    _ => None,
+                }),
+                _ => None,
+            });
+            from_labels.or_else(|| {
+                let Value::List(exprs) = &m.get("matchExpressions")?.value else {
+                    return None;
+                };
+                exprs.iter().find_map(|e| {
+                    let Value::Map(e) = &e.value else { return None };
+                    let key = match &e.get("key")?.value {
+                        Value::String(k) => k,
+                        _ => return None,
+                    };
+                    let op = match &e.get("operator")?.value {
+                        Value::String(o) => o,
+                        _ => return None,
+                    };
+                    let Value::List(values) = &e.get("values")?.value else {
+                        return None;
+                    };
+                    match (&**op, values.iter().next(), values.len()) {
+                        ("In", Some(v), 1) => match &v.value {
+                            Value::String(v) => Some((&**key, &**v)),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                })
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {

@@ -1,6 +1,9 @@
 //! String builtins: case, trimming, splitting, joining, searching and conversions.
 
-use super::{Arg, BuiltinError, BuiltinResult, arg, describe, list_arg, list_of, ok, string_arg};
+use super::{
+    Arg, BuiltinError, BuiltinResult, arg, describe, list_arg, list_of, ok, string_arg,
+    within_value_cap,
+};
 use crate::value::Value;
 
 /// Applies `f` to the single string argument.
@@ -48,6 +51,15 @@ pub(super) fn split(args: &[Arg<'_>]) -> BuiltinResult {
     let Some((s, sep)) = two_strs("split", "sep", args)? else {
         return Ok(None);
     };
+    let pieces = if sep.is_empty() {
+        s.chars().count()
+    } else {
+        s.matches(sep).count().saturating_add(1)
+    };
+    within_value_cap(
+        "split",
+        pieces.saturating_mul(std::mem::size_of::<crate::value::Node>()),
+    )?;
     if sep.is_empty() {
         // Like Go's strings.Split: one item per character, none for the empty string.
         let mut buf = [0u8; 4];
@@ -61,6 +73,19 @@ pub(super) fn split(args: &[Arg<'_>]) -> BuiltinResult {
 pub(super) fn join(args: &[Arg<'_>]) -> BuiltinResult {
     let items = list_arg("join", "list", arg(args, 0))?;
     let sep = string_arg("join", "sep", arg(args, 1))?;
+    let seps = items.len().saturating_sub(1);
+    let texts: usize = items
+        .iter()
+        .map(|item| match &item.value {
+            Value::String(s) => s.len(),
+            // The longest a number prints (an f64 in full).
+            _ => 330,
+        })
+        .sum();
+    within_value_cap(
+        "join",
+        texts.saturating_add(seps.saturating_mul(sep.map_or(0, str::len))),
+    )?;
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -87,6 +112,16 @@ pub(super) fn replace(args: &[Arg<'_>]) -> BuiltinResult {
     let (Some(s), Some(from), Some(to)) = (s, from, to) else {
         return Ok(None);
     };
+    let hits = if from.is_empty() {
+        s.chars().count().saturating_add(1)
+    } else {
+        s.matches(from).count()
+    };
+    let grows = to.len().saturating_sub(from.len());
+    within_value_cap(
+        "replace",
+        s.len().saturating_add(hits.saturating_mul(grows)),
+    )?;
     ok(Value::string(&s.replace(from, to)))
 }
 

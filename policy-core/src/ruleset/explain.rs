@@ -34,7 +34,8 @@ impl RuleSet {
             let Some(bound) = super::bound_node(rule, &scan, i, doc) else {
                 continue;
             };
-            let mut m = Machine::new(&self.program, &self.params, &scan, self.limits).traced();
+            let mut m =
+                Machine::new(&self.program, &self.params, &scan, self.limits_for(doc)).traced();
             let mut hits: Vec<Hit> = Vec::new();
             let res = m.run_rule(
                 rule.slots,

@@ -1,7 +1,7 @@
 //! Calls: builtins (with constant folding), user functions, imports and cross-document queries.
 
 use policy_core::builtins;
-use policy_core::ir::{Expr as IrExpr, ExprId, Query};
+use policy_core::ir::{Expr as IrExpr, ExprId, Query, Selector};
 use policy_core::value::Value;
 
 use super::{Compiler, suggest};
@@ -108,7 +108,7 @@ impl Compiler<'_> {
                     None => self.lit(Value::Bool(false), span),
                 };
             }
-            "resources" | "resource" => return self.query(&name.name, args, span),
+            "resources" | "resource" | "selecting" => return self.query(&name.name, args, span),
             _ => {}
         }
         let local = self
@@ -196,6 +196,7 @@ impl Compiler<'_> {
             "exists".to_string(),
             "resources".to_string(),
             "resource".to_string(),
+            "selecting".to_string(),
         ]);
         let hint = suggest(&name.name, names.iter().map(String::as_str)).map(str::to_string);
         self.error(
@@ -235,12 +236,12 @@ impl Compiler<'_> {
     }
 
     pub(super) fn query(&mut self, fname: &str, args: &[ast::Expr], span: &ast::Span) -> ExprId {
-        let (min, max) = if fname == "resource" { (3, 3) } else { (1, 2) };
+        let (min, max) = if fname == "resources" { (1, 2) } else { (3, 3) };
         if args.len() < min || args.len() > max {
-            let sig = if fname == "resource" {
-                "resource(Kind, namespace, name) -> document or undefined"
-            } else {
-                "resources(Kind [, namespace]) -> [document]"
+            let sig = match fname {
+                "resource" => "resource(Kind, namespace, name) -> document or undefined",
+                "selecting" => "selecting(Kind, namespace, labels) -> [document]",
+                _ => "resources(Kind [, namespace]) -> [document]",
             };
             let want = if min == max {
                 format!("{min} arguments")
@@ -281,15 +282,55 @@ impl Compiler<'_> {
                 }
             }
         }
+        if fname == "selecting" {
+            self.check_selecting(&targets, args.first(), span);
+        }
         let namespace = args.get(1).map(|a| self.expr(a));
-        let name = args.get(2).map(|a| self.expr(a));
+        let third = args.get(2).map(|a| self.expr(a));
+        let (name, labels) = if fname == "selecting" {
+            (None, third)
+        } else {
+            (third, None)
+        };
         self.push(
             IrExpr::Resources(Box::new(Query {
                 targets,
                 namespace,
                 name,
+                labels,
             })),
             span,
         )
+    }
+
+    /// `selecting` reads each target's label selector, so every target must be a kind whose
+    /// selector fourc knows.
+    fn check_selecting(
+        &mut self,
+        targets: &[Selector],
+        first: Option<&ast::Expr>,
+        span: &ast::Span,
+    ) {
+        let unknown = targets.iter().find_map(|t| match t {
+            Selector::Kind { kind, .. } if policy_core::scan::selector_of(kind).is_some() => None,
+            Selector::Kind { kind, .. } => Some(kind.to_string()),
+            Selector::View(v) => Some(v.to_string()),
+            Selector::Any => Some("any".to_string()),
+        });
+        if let Some(k) = unknown {
+            let at = first.map_or(span, |a| &a.span);
+            self.error(
+                "fourc::query",
+                at,
+                format!("`selecting` does not know where a `{k}` keeps its label selector"),
+                "expected a kind with a label selector",
+            );
+            self.set_help(
+                "`selecting` reads NetworkPolicy `spec.podSelector` and the `spec.selector` of \
+                 Service, ReplicationController, PodDisruptionBudget, Deployment, ReplicaSet, \
+                 StatefulSet, DaemonSet and Job; filter `resources(...)` for others"
+                    .into(),
+            );
+        }
     }
 }
