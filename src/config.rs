@@ -89,6 +89,11 @@ impl Location {
         self.source.name()
     }
 
+    /// The source the location is in (with the file's exact path when read from one).
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
     /// The 1-based line.
     pub fn line(&self) -> u32 {
         self.source.line_col(self.span.start()).0
@@ -202,7 +207,7 @@ impl Config {
                 path.display()
             )))
         })?;
-        let mut config = Config::parse(&path.display().to_string(), &text)?;
+        let mut config = parse::parse(&Source::from_path(path, text))?;
         config.file = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         config.rule_dirs = config.rule_dirs.iter().map(|d| base.join(d)).collect();

@@ -981,3 +981,102 @@ fn explain_shows_the_values_behind_firing_and_silent_documents() {
     let o = fourc(&["explain", "nope", "--no-config", "examples/manifests"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// ---- file names and stable anchors ------------------------------------------------------------
+
+/// `fourc check` over the test rules with `args` (file names as the OS has them), run in `dir`.
+fn check_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> Output {
+    let rules = format!("{}/{DATA}/rules", env!("CARGO_MANIFEST_DIR"));
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-stdlib", "--rules", &rules, "--no-config"])
+        .args(args)
+        .current_dir(dir)
+        .env("FOURC_TODAY", TODAY)
+        .output()
+        .unwrap()
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: registry.example.com/c:1\n    securityContext: {privileged: true}\n";
+
+/// The artifact URIs and fingerprints of a SARIF log's results.
+fn uris_and_prints(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["partialFingerprints"]["fourc/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// On Unix a backslash is part of a file name: `a\b.yaml` and `a/b.yaml` are two files, and
+/// their SARIF URIs (and fingerprints) say so.
+#[cfg(unix)]
+#[test]
+fn sarif_uris_keep_a_backslash_in_a_file_name() {
+    let dir = scratch("backslash");
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::write(dir.join("a\\b.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join("a/b.yaml"), PRIVILEGED_POD).unwrap();
+    let o = check_in(
+        &dir,
+        &["--format".as_ref(), "sarif".as_ref(), "a\\b.yaml".as_ref(), "a/b.yaml".as_ref()],
+    );
+    let found = uris_and_prints(&json(&o));
+    let uris: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(uris, ["a%5Cb.yaml", "a/b.yaml"], "{}", stdout(&o));
+    assert_ne!(found[0].1, found[1].1, "one fingerprint for two files");
+}
+
+/// File names that are not UTF-8 reach every report from the OS bytes: SARIF percent-encodes
+/// them, JSON adds `file_bytes`, and two names that both show as `\u{fffd}.yaml` stay two files
+/// in the text, JUnit and SARIF reports.
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_stay_distinct() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch("not-utf8");
+    let (ff, fe) = (OsStr::from_bytes(b"\xff.yaml"), OsStr::from_bytes(b"\xfe.yaml"));
+    std::fs::write(dir.join(ff), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join(fe), PRIVILEGED_POD).unwrap();
+    let with = |format: &str| check_in(&dir, &["--format".as_ref(), format.as_ref(), ff, fe]);
+
+    let found = uris_and_prints(&json(&with("sarif")));
+    let uris: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(uris, ["%FE.yaml", "%FF.yaml"]);
+    assert_ne!(found[0].1, found[1].1, "one fingerprint for two files");
+
+    let v = json(&with("json"));
+    let mut files: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (l["file"].as_str().unwrap(), l["file_bytes"].as_str().unwrap())
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, [("\u{fffd}.yaml", "%FE.yaml"), ("\u{fffd}.yaml", "%FF.yaml")]);
+
+    let text = stdout(&with("text"));
+    assert!(text.contains("2 files"), "{text}");
+    assert_eq!(text.matches("Pod/shop/p: 1 finding").count(), 2, "{text}");
+
+    let junit = stdout(&with("junit"));
+    assert!(junit.contains("failures=\"2\""), "{junit}");
+    assert!(!junit.contains("2 findings"), "{junit}");
+}

@@ -38,18 +38,18 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-type Key<'a> = (&'a str, &'a str, u32);
+type Key<'a> = (&'a str, &'a [u8], u32);
 
 /// Renders a scan as JUnit XML.
 pub fn junit(scan: &Scan) -> String {
     let mut cases: HashMap<Key<'_>, Case<'_>> = HashMap::new();
     for f in &scan.report.findings {
-        let k = (&*f.rule().id, f.source().name(), f.doc_index());
+        let k = (&*f.rule().id, f.source().key(), f.doc_index());
         cases.entry(k).or_default().findings.push(f);
     }
     for s in &scan.suppressed {
         let f = &s.finding;
-        let k = (&*f.rule().id, f.source().name(), f.doc_index());
+        let k = (&*f.rule().id, f.source().key(), f.doc_index());
         cases
             .entry(k)
             .or_default()
@@ -57,7 +57,7 @@ pub fn junit(scan: &Scan) -> String {
             .push((f, &s.suppression.reason));
     }
     for e in &scan.report.errors {
-        let k = (&*e.rule().id, e.source().name(), e.doc_index());
+        let k = (&*e.rule().id, e.source().key(), e.doc_index());
         cases.entry(k).or_default().errors.push(e);
     }
     let mut suites = String::new();
@@ -70,7 +70,7 @@ pub fn junit(scan: &Scan) -> String {
                 continue;
             }
             t += 1;
-            let k = (&*rule.id, c.source.name(), c.doc_index);
+            let k = (&*rule.id, c.source.key(), c.doc_index);
             let case = cases.get(&k);
             let _ = write!(
                 body,
