@@ -1080,3 +1080,83 @@ fn file_names_that_are_not_utf8_stay_distinct() {
     assert!(junit.contains("failures=\"2\""), "{junit}");
     assert!(!junit.contains("2 findings"), "{junit}");
 }
+
+/// `fourc check` over the standard library in `dir`, in `format`.
+fn stdlib_check_in(dir: &std::path::Path, format: &str, files: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--format", format])
+        .args(files)
+        .current_dir(dir)
+        .env("FOURC_TODAY", TODAY)
+        .output()
+        .unwrap()
+}
+
+const NAMESPACE_WIDE: [&str; 2] = ["netpol-default-deny-ingress", "resources-namespace-quota"];
+
+/// The findings of the rules that report once per namespace, from a JSON report.
+fn namespace_wide(v: &Value) -> Vec<Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| NAMESPACE_WIDE.contains(&f["rule_id"].as_str().unwrap()))
+        .cloned()
+        .collect()
+}
+
+/// A finding about a whole namespace sits at a place that does not depend on the order the
+/// files were named in: the first workload of the namespace by file and position, or the
+/// Namespace object when it is scanned.
+#[test]
+fn namespace_wide_findings_do_not_move_with_the_argument_order() {
+    let dir = scratch("namespace-anchor");
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers: [{{name: app, image: registry.example.com/{name}:1}}]\n"
+        )
+    };
+    std::fs::write(dir.join("a.yaml"), deployment("web")).unwrap();
+    std::fs::write(dir.join("b.yaml"), deployment("api")).unwrap();
+    std::fs::write(
+        dir.join("ns.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+    )
+    .unwrap();
+
+    for format in ["json", "sarif"] {
+        let ab = stdout(&stdlib_check_in(&dir, format, &["a.yaml", "b.yaml"]));
+        let ba = stdout(&stdlib_check_in(&dir, format, &["b.yaml", "a.yaml"]));
+        assert_eq!(ab, ba, "the {format} report depends on the argument order");
+    }
+    let v = json(&stdlib_check_in(&dir, "json", &["b.yaml", "a.yaml"]));
+    let found = namespace_wide(&v);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for f in &found {
+        assert_eq!(f["location"]["file"], "a.yaml", "{f}");
+        assert_eq!(f["resource"]["name"], "web", "{f}");
+        assert_eq!(f["path"], "metadata.namespace", "{f}");
+    }
+    let sarif = json(&stdlib_check_in(&dir, "sarif", &["b.yaml", "a.yaml"]));
+    let prints = |v: &Value| -> Vec<String> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| NAMESPACE_WIDE.contains(&r["ruleId"].as_str().unwrap()))
+            .map(|r| r["partialFingerprints"]["fourc/v1"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(prints(&sarif).len(), 2);
+
+    // With the Namespace object among the inputs, the findings sit on it, in any order.
+    for files in [["b.yaml", "ns.yaml", "a.yaml"], ["ns.yaml", "a.yaml", "b.yaml"]] {
+        let v = json(&stdlib_check_in(&dir, "json", &files));
+        let found = namespace_wide(&v);
+        assert_eq!(found.len(), 2, "{found:?}");
+        for f in &found {
+            assert_eq!(f["resource"]["kind"], "Namespace", "{f}");
+            assert_eq!(f["location"]["file"], "ns.yaml", "{f}");
+        }
+    }
+}
