@@ -18,7 +18,7 @@ pub mod text;
 
 pub use html::{html, write_html};
 pub use json::{JSON_SCHEMA_VERSION, json, write_json};
-pub use junit::junit;
+pub use junit::{junit, write_junit};
 pub use sarif::{sarif, write_sarif};
 pub use text::{TextOptions, text, text_with, write_text};
 
