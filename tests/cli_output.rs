@@ -1160,3 +1160,130 @@ fn namespace_wide_findings_do_not_move_with_the_argument_order() {
         }
     }
 }
+
+// ---- settings files of any length -------------------------------------------------------------
+
+/// The standard library's rule ids and control keys, from `fourc rules --format json`.
+fn stdlib_ids_and_controls() -> (Vec<String>, Vec<String>) {
+    let v = json(&fourc(&["rules", "--format", "json", "--no-config"]));
+    let names = |key: &str, field: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[field].as_str().unwrap().to_string())
+            .collect()
+    };
+    (names("rules", "id"), names("controls", "key"))
+}
+
+const MANY: usize = 40_000;
+
+/// Settings with 40,000 entries in every list are read and checked in one pass each: the scan
+/// runs, with the waivers applied.
+#[test]
+fn settings_with_forty_thousand_entries_per_list_are_accepted() {
+    let (ids, controls) = stdlib_ids_and_controls();
+    let mut y = String::from("version: 1\nrules:\n  enable:\n");
+    for i in 0..MANY {
+        y += &format!("    - {}\n", ids[i % ids.len()]);
+    }
+    y += "  disable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", ids[(i + 7) % ids.len()]);
+    }
+    y += "controls:\n  enable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", controls[i % controls.len()]);
+    }
+    y += "  disable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", controls[(i + 3) % controls.len()]);
+    }
+    y += "waivers:\n";
+    for i in 0..MANY {
+        y += &format!("  - {{rule: {}, name: n{i}, reason: r{i}}}\n", ids[i % ids.len()]);
+    }
+    let dir = scratch("many-settings");
+    let cfg = dir.join("settings.yaml");
+    std::fs::write(&cfg, y).unwrap();
+    let o = fourc(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "json",
+        "examples/manifests/deployment.yaml",
+    ]);
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(json(&o)["summary"]["documents"].as_u64().unwrap() > 0);
+}
+
+/// 40,000 unknown names are each reported, with a suggestion looked up among prepared names and
+/// a snippet read from the error's own line: no error copies or rescans the settings text (which
+/// made such a file take minutes and gigabytes).
+#[test]
+fn forty_thousand_unknown_names_are_each_reported() {
+    let quarter = MANY / 4;
+    let mut y = String::from("version: 1\nrules:\n  enable:\n");
+    for i in 0..quarter {
+        y += &format!("    - no-such-rule-{i}\n");
+    }
+    y += "  disable:\n";
+    for i in 0..quarter {
+        y += &format!("    - pss-baseline-privileg-{i}\n");
+    }
+    y += "controls:\n  enable:\n";
+    for i in 0..quarter {
+        y += &format!("    - cluster.no-such-control-{i}\n");
+    }
+    y += "waivers:\n";
+    for i in 0..quarter {
+        y += &format!("  - {{rule: no-such-waived-rule-{i}, reason: r}}\n");
+    }
+    let dir = scratch("many-unknown");
+    let cfg = dir.join("settings.yaml");
+    std::fs::write(&cfg, &y).unwrap();
+    let o = fourc(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "examples/manifests/deployment.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("the settings are not valid ({MANY} errors)")),
+        "{}",
+        &err[err.len().saturating_sub(300)..]
+    );
+    // The last error still names its own line.
+    let last_line = y.lines().count();
+    assert!(
+        err.contains(&format!("settings.yaml:{last_line}:")),
+        "{}",
+        &err[err.len().saturating_sub(600)..]
+    );
+
+    // The library's errors point into the one shared text, and miette reads the same lines from
+    // it as from a copy of the whole file.
+    let errs = fourc::Config::parse("s.yaml", "version: 1\nrules:\n  enable: [a]\n  bogus: 1\n")
+        .unwrap_err();
+    let e = &errs.errors()[0];
+    let code = miette::Diagnostic::source_code(e).unwrap();
+    let label = miette::Diagnostic::labels(e).unwrap().next().unwrap();
+    let copy = miette::NamedSource::new(
+        "s.yaml",
+        "version: 1\nrules:\n  enable: [a]\n  bogus: 1\n".to_string(),
+    );
+    for context in [0, 1, 2] {
+        let (a, b) = (
+            code.read_span(label.inner(), context, context).unwrap(),
+            miette::SourceCode::read_span(&copy, label.inner(), context, context).unwrap(),
+        );
+        assert_eq!(a.data(), b.data());
+        assert_eq!((a.line(), a.column(), a.line_count()), (b.line(), b.column(), b.line_count()));
+        assert_eq!(a.span(), b.span());
+        assert_eq!(a.name(), b.name());
+    }
+}
