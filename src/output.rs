@@ -135,20 +135,13 @@ pub(crate) fn all_findings(scan: &Scan) -> Vec<(&Finding, Option<&Suppressed>)> 
         .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
         .collect();
     all.sort_by(|(a, _), (b, _)| {
-        (
-            a.source().key(),
-            a.line(),
-            a.col(),
-            &a.rule().id,
-            &a.path(),
-        )
-            .cmp(&(
-                b.source().key(),
-                b.line(),
-                b.col(),
-                &b.rule().id,
-                &b.path(),
-            ))
+        (a.source().key(), a.line(), a.col(), &a.rule().id, &a.path()).cmp(&(
+            b.source().key(),
+            b.line(),
+            b.col(),
+            &b.rule().id,
+            &b.path(),
+        ))
     });
     all
 }

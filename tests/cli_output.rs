@@ -1032,7 +1032,12 @@ fn sarif_uris_keep_a_backslash_in_a_file_name() {
     std::fs::write(dir.join("a/b.yaml"), PRIVILEGED_POD).unwrap();
     let o = check_in(
         &dir,
-        &["--format".as_ref(), "sarif".as_ref(), "a\\b.yaml".as_ref(), "a/b.yaml".as_ref()],
+        &[
+            "--format".as_ref(),
+            "sarif".as_ref(),
+            "a\\b.yaml".as_ref(),
+            "a/b.yaml".as_ref(),
+        ],
     );
     let found = uris_and_prints(&json(&o));
     let uris: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
@@ -1049,7 +1054,10 @@ fn file_names_that_are_not_utf8_stay_distinct() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let dir = scratch("not-utf8");
-    let (ff, fe) = (OsStr::from_bytes(b"\xff.yaml"), OsStr::from_bytes(b"\xfe.yaml"));
+    let (ff, fe) = (
+        OsStr::from_bytes(b"\xff.yaml"),
+        OsStr::from_bytes(b"\xfe.yaml"),
+    );
     std::fs::write(dir.join(ff), PRIVILEGED_POD).unwrap();
     std::fs::write(dir.join(fe), PRIVILEGED_POD).unwrap();
     let with = |format: &str| check_in(&dir, &["--format".as_ref(), format.as_ref(), ff, fe]);
@@ -1066,11 +1074,17 @@ fn file_names_that_are_not_utf8_stay_distinct() {
         .iter()
         .map(|f| {
             let l = &f["location"];
-            (l["file"].as_str().unwrap(), l["file_bytes"].as_str().unwrap())
+            (
+                l["file"].as_str().unwrap(),
+                l["file_bytes"].as_str().unwrap(),
+            )
         })
         .collect();
     files.sort();
-    assert_eq!(files, [("\u{fffd}.yaml", "%FE.yaml"), ("\u{fffd}.yaml", "%FF.yaml")]);
+    assert_eq!(
+        files,
+        [("\u{fffd}.yaml", "%FE.yaml"), ("\u{fffd}.yaml", "%FF.yaml")]
+    );
 
     let text = stdout(&with("text"));
     assert!(text.contains("2 files"), "{text}");
@@ -1144,13 +1158,21 @@ fn namespace_wide_findings_do_not_move_with_the_argument_order() {
             .unwrap()
             .iter()
             .filter(|r| NAMESPACE_WIDE.contains(&r["ruleId"].as_str().unwrap()))
-            .map(|r| r["partialFingerprints"]["fourc/v1"].as_str().unwrap().to_string())
+            .map(|r| {
+                r["partialFingerprints"]["fourc/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     };
     assert_eq!(prints(&sarif).len(), 2);
 
     // With the Namespace object among the inputs, the findings sit on it, in any order.
-    for files in [["b.yaml", "ns.yaml", "a.yaml"], ["ns.yaml", "a.yaml", "b.yaml"]] {
+    for files in [
+        ["b.yaml", "ns.yaml", "a.yaml"],
+        ["ns.yaml", "a.yaml", "b.yaml"],
+    ] {
         let v = json(&stdlib_check_in(&dir, "json", &files));
         let found = namespace_wide(&v);
         assert_eq!(found.len(), 2, "{found:?}");
@@ -1202,7 +1224,10 @@ fn settings_with_forty_thousand_entries_per_list_are_accepted() {
     }
     y += "waivers:\n";
     for i in 0..MANY {
-        y += &format!("  - {{rule: {}, name: n{i}, reason: r{i}}}\n", ids[i % ids.len()]);
+        y += &format!(
+            "  - {{rule: {}, name: n{i}, reason: r{i}}}\n",
+            ids[i % ids.len()]
+        );
     }
     let dir = scratch("many-settings");
     let cfg = dir.join("settings.yaml");
@@ -1282,7 +1307,10 @@ fn forty_thousand_unknown_names_are_each_reported() {
             miette::SourceCode::read_span(&copy, label.inner(), context, context).unwrap(),
         );
         assert_eq!(a.data(), b.data());
-        assert_eq!((a.line(), a.column(), a.line_count()), (b.line(), b.column(), b.line_count()));
+        assert_eq!(
+            (a.line(), a.column(), a.line_count()),
+            (b.line(), b.column(), b.line_count())
+        );
         assert_eq!(a.span(), b.span());
         assert_eq!(a.name(), b.name());
     }

@@ -35,8 +35,11 @@ fn query_order(docs: &[Document]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..docs.len()).collect();
     // Stable: documents of one source given twice keep their input order.
     order.sort_by(|&a, &b| match (docs.get(a), docs.get(b)) {
-        (Some(x), Some(y)) => (x.source().key(), x.span().start(), x.index())
-            .cmp(&(y.source().key(), y.span().start(), y.index())),
+        (Some(x), Some(y)) => (x.source().key(), x.span().start(), x.index()).cmp(&(
+            y.source().key(),
+            y.span().start(),
+            y.index(),
+        )),
         _ => a.cmp(&b),
     });
     order

@@ -281,11 +281,7 @@ fn unknown_rule(id: &str, at: Option<&super::Location>, ids: &Suggester<'_>) -> 
     }
 }
 
-fn unknown_control(
-    key: &str,
-    at: Option<&super::Location>,
-    keys: &Suggester<'_>,
-) -> ConfigError {
+fn unknown_control(key: &str, at: Option<&super::Location>, keys: &Suggester<'_>) -> ConfigError {
     let e = ConfigError::new(format!("unknown control `{key}`")).at(at, Some(key.chars().count()));
     match keys.suggest(key) {
         Some(s) => e.help(format!(

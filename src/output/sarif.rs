@@ -583,10 +583,16 @@ mod tests {
         assert_eq!(uri_of(b"100%.yaml", false).0, "100%25.yaml");
         assert_eq!(uri_of(b"a#b?c.yaml", false).0, "a%23b%3Fc.yaml");
         assert_eq!(uri_of(b"d/a:b.yaml", false).0, "d/a%3Ab.yaml");
-        assert_eq!(uri_of("caf\u{e9}.yaml".as_bytes(), false).0, "caf%C3%A9.yaml");
+        assert_eq!(
+            uri_of("caf\u{e9}.yaml".as_bytes(), false).0,
+            "caf%C3%A9.yaml"
+        );
         // Bytes that are not UTF-8 are encoded as they are, not as U+FFFD.
         assert_eq!(uri_of(b"a\xff.yaml", false).0, "a%FF.yaml");
-        assert_ne!(uri_of(b"a\xff.yaml", false).0, uri_of(b"a\xfe.yaml", false).0);
+        assert_ne!(
+            uri_of(b"a\xff.yaml", false).0,
+            uri_of(b"a\xfe.yaml", false).0
+        );
         assert_eq!(
             uri_of(b"/srv/a b.yaml", false),
             ("file:///srv/a%20b.yaml".to_string(), None)
