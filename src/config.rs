@@ -39,7 +39,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use crate::waiver::Waiver;
 use crate::{PssLevel, Severity, Source, Span, Value};
@@ -89,6 +89,11 @@ impl Location {
         self.source.name()
     }
 
+    /// The source the location is in (with the file's exact path when read from one).
+    pub fn source(&self) -> &Arc<Source> {
+        &self.source
+    }
+
     /// The 1-based line.
     pub fn line(&self) -> u32 {
         self.source.line_col(self.span.start()).0
@@ -117,6 +122,39 @@ impl Location {
                 .unwrap_or(start),
         };
         (start, end.max(start))
+    }
+}
+
+/// The settings text around a location, for miette: read from the line `before` lines above the
+/// span on, so that each error's snippet costs its own lines, not a scan of the file.
+impl SourceCode for Location {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let s = &self.source;
+        let text = s.text();
+        let offset = span.offset().min(text.len());
+        let (line, _) = s.line_col(u32::try_from(offset).unwrap_or(u32::MAX));
+        let first = line
+            .saturating_sub(u32::try_from(before).unwrap_or(u32::MAX))
+            .max(1);
+        let base = s.byte_offset(first, 1).unwrap_or(0).min(offset);
+        let window = text.get(base..).unwrap_or("");
+        let local = SourceSpan::new((offset - base).into(), span.len());
+        let inner = window.read_span(&local, before, after)?;
+        let lines_above = usize::try_from(first).unwrap_or(1).saturating_sub(1);
+        Ok(Box::new(MietteSpanContents::new_named(
+            s.name().to_string(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + base).into(), inner.span().len()),
+            inner.line() + lines_above,
+            inner.column(),
+            // Lines up to the end of the contents, counted from the start of the file.
+            inner.line_count() + lines_above,
+        )))
     }
 }
 
@@ -202,7 +240,7 @@ impl Config {
                 path.display()
             )))
         })?;
-        let mut config = Config::parse(&path.display().to_string(), &text)?;
+        let mut config = parse::parse(&Source::from_path(path, text))?;
         config.file = Some(path.to_path_buf());
         let base = path.parent().unwrap_or(Path::new(""));
         config.rule_dirs = config.rule_dirs.iter().map(|d| base.join(d)).collect();
@@ -410,7 +448,6 @@ pub struct ConfigError {
     help: Option<String>,
     at: Option<Location>,
     label_len: Option<usize>,
-    named: Option<Arc<NamedSource<String>>>,
 }
 
 impl ConfigError {
@@ -420,7 +457,6 @@ impl ConfigError {
             help: None,
             at: None,
             label_len: None,
-            named: None,
         }
     }
 
@@ -428,10 +464,7 @@ impl ConfigError {
     /// the span when `None`).
     pub(crate) fn at(mut self, at: Option<&Location>, len: Option<usize>) -> Self {
         if let Some(at) = at {
-            self.named = Some(Arc::new(NamedSource::new(
-                at.file(),
-                at.source.text().to_string(),
-            )));
+            // The location shares its source: an error holds no copy of the settings text.
             self.at = Some(at.clone());
             self.label_len = len;
         }
@@ -481,8 +514,12 @@ impl ConfigError {
             return out;
         };
         let (start, end) = at.byte_range(self.label_len);
+        // Only the text from the line of the error on is handed over, so rendering every
+        // error of a long file does not scan the file once per error.
+        let line = at.line();
+        let base = at.source.byte_offset(line, 1).unwrap_or(0).min(start);
         let marks = [policy_core::snippet::Mark {
-            start,
+            start: start - base,
             len: end - start,
             text: "here",
         }];
@@ -492,7 +529,8 @@ impl ConfigError {
                 code: None,
                 message: &self.message,
                 name: at.file(),
-                text: at.source.text(),
+                text: at.source.text().get(base..).unwrap_or(""),
+                first_line: usize::try_from(line).unwrap_or(1),
                 marks: &marks,
                 help: self.help.as_deref(),
             },
@@ -509,7 +547,7 @@ impl miette::Diagnostic for ConfigError {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.named.as_deref().map(|n| n as &dyn SourceCode)
+        self.at.as_ref().map(|l| l as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

@@ -829,7 +829,7 @@ impl Engine {
 }
 
 fn io_error(p: &Path, e: &std::io::Error) -> LoadError {
-    LoadError::new(&p.display().to_string(), 0, 0, format!("cannot read: {e}"))
+    LoadError::new(&p.display().to_string(), 0, 0, format!("cannot read: {e}")).with_path(p)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub mod text;
 
 pub use html::{html, write_html};
 pub use json::{JSON_SCHEMA_VERSION, json, write_json};
-pub use junit::junit;
+pub use junit::{junit, write_junit};
 pub use sarif::{sarif, write_sarif};
 pub use text::{TextOptions, text, text_with, write_text};
 
@@ -79,6 +79,21 @@ impl Format {
     }
 }
 
+/// Bytes percent-encoded as RFC 3986 does: every byte outside the unreserved set
+/// (`A-Z a-z 0-9 - . _ ~`) and `/` as `%XX` (uppercase hex).
+pub(crate) fn percent_encoded(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// Counts of standing findings per severity, most severe first.
 pub fn by_severity(findings: &[Finding]) -> Vec<(Severity, usize)> {
     Severity::ALL
@@ -120,20 +135,13 @@ pub(crate) fn all_findings(scan: &Scan) -> Vec<(&Finding, Option<&Suppressed>)> 
         .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
         .collect();
     all.sort_by(|(a, _), (b, _)| {
-        (
-            a.source().name(),
-            a.line(),
-            a.col(),
-            &a.rule().id,
-            &a.path(),
-        )
-            .cmp(&(
-                b.source().name(),
-                b.line(),
-                b.col(),
-                &b.rule().id,
-                &b.path(),
-            ))
+        (a.source().key(), a.line(), a.col(), &a.rule().id, &a.path()).cmp(&(
+            b.source().key(),
+            b.line(),
+            b.col(),
+            &b.rule().id,
+            &b.path(),
+        ))
     });
     all
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use globset::GlobSet;
 
@@ -12,7 +13,15 @@ use crate::waiver::{
     SuppressionKind, Waiver, glob_match,
 };
 use crate::{Document, Finding, Report, ResourceId};
-use policy_core::Str;
+use policy_core::{Source, Str};
+
+/// A document of a source: the source's name and exact path (two paths that are not UTF-8 can
+/// share a name) and the document's index.
+type SourceDoc = (Str, Option<Arc<Path>>, u32);
+
+fn source_doc(s: &Source, index: u32) -> SourceDoc {
+    (s.name_arc().clone(), s.path_arc().cloned(), index)
+}
 
 /// The validated waivers and exclusions of an engine.
 #[derive(Debug)]
@@ -91,7 +100,7 @@ impl Review {
             if self.namespace_excluded(f.resource()) {
                 continue;
             }
-            let key = (f.source().name_arc().clone(), f.doc_index());
+            let key = source_doc(f.source(), f.doc_index());
             if let Some(iw) = inline.get_mut(&key)
                 && let Some(pos) = iw.rules.iter().position(|r| **r == *f.rule().id)
             {
@@ -227,12 +236,13 @@ impl Review {
         None
     }
 
-    /// Reads `fourc.dev/waive` annotations, keyed by source name and document index.
+    /// Reads `fourc.dev/waive` annotations, keyed by source (name and exact path) and document
+    /// index.
     fn inline_waivers(
         &self,
         docs: &[Document],
         notices: &mut Vec<Notice>,
-    ) -> HashMap<(Str, u32), Inline> {
+    ) -> HashMap<SourceDoc, Inline> {
         let mut out = HashMap::new();
         for d in docs {
             let Some(node) = d
@@ -317,7 +327,7 @@ impl Review {
             }
             let used = vec![false; rules.len()];
             out.insert(
-                (d.source().name_arc().clone(), d.index()),
+                source_doc(d.source(), d.index()),
                 Inline {
                     rules,
                     used,

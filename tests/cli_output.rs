@@ -981,3 +981,337 @@ fn explain_shows_the_values_behind_firing_and_silent_documents() {
     let o = fourc(&["explain", "nope", "--no-config", "examples/manifests"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// ---- file names and stable anchors ------------------------------------------------------------
+
+/// `fourc check` over the test rules with `args` (file names as the OS has them), run in `dir`.
+fn check_in(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> Output {
+    let rules = format!("{}/{DATA}/rules", env!("CARGO_MANIFEST_DIR"));
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-stdlib", "--rules", &rules, "--no-config"])
+        .args(args)
+        .current_dir(dir)
+        .env("FOURC_TODAY", TODAY)
+        .output()
+        .unwrap()
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: c\n    image: registry.example.com/c:1\n    securityContext: {privileged: true}\n";
+
+/// The artifact URIs and fingerprints of a SARIF log's results.
+fn uris_and_prints(v: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["partialFingerprints"]["fourc/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// On Unix a backslash is part of a file name: `a\b.yaml` and `a/b.yaml` are two files, and
+/// their SARIF URIs (and fingerprints) say so.
+#[cfg(unix)]
+#[test]
+fn sarif_uris_keep_a_backslash_in_a_file_name() {
+    let dir = scratch("backslash");
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::write(dir.join("a\\b.yaml"), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join("a/b.yaml"), PRIVILEGED_POD).unwrap();
+    let o = check_in(
+        &dir,
+        &[
+            "--format".as_ref(),
+            "sarif".as_ref(),
+            "a\\b.yaml".as_ref(),
+            "a/b.yaml".as_ref(),
+        ],
+    );
+    let found = uris_and_prints(&json(&o));
+    let uris: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(uris, ["a%5Cb.yaml", "a/b.yaml"], "{}", stdout(&o));
+    assert_ne!(found[0].1, found[1].1, "one fingerprint for two files");
+}
+
+/// File names that are not UTF-8 reach every report from the OS bytes: SARIF percent-encodes
+/// them, JSON adds `file_bytes`, and two names that both show as `\u{fffd}.yaml` stay two files
+/// in the text, JUnit and SARIF reports.
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_stay_distinct() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch("not-utf8");
+    let (ff, fe) = (
+        OsStr::from_bytes(b"\xff.yaml"),
+        OsStr::from_bytes(b"\xfe.yaml"),
+    );
+    std::fs::write(dir.join(ff), PRIVILEGED_POD).unwrap();
+    std::fs::write(dir.join(fe), PRIVILEGED_POD).unwrap();
+    let with = |format: &str| check_in(&dir, &["--format".as_ref(), format.as_ref(), ff, fe]);
+
+    let found = uris_and_prints(&json(&with("sarif")));
+    let uris: Vec<&str> = found.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(uris, ["%FE.yaml", "%FF.yaml"]);
+    assert_ne!(found[0].1, found[1].1, "one fingerprint for two files");
+
+    let v = json(&with("json"));
+    let mut files: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                l["file"].as_str().unwrap(),
+                l["file_bytes"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [("\u{fffd}.yaml", "%FE.yaml"), ("\u{fffd}.yaml", "%FF.yaml")]
+    );
+
+    let text = stdout(&with("text"));
+    assert!(text.contains("2 files"), "{text}");
+    assert_eq!(text.matches("Pod/shop/p: 1 finding").count(), 2, "{text}");
+
+    let junit = stdout(&with("junit"));
+    assert!(junit.contains("failures=\"2\""), "{junit}");
+    assert!(!junit.contains("2 findings"), "{junit}");
+}
+
+/// `fourc check` over the standard library in `dir`, in `format`.
+fn stdlib_check_in(dir: &std::path::Path, format: &str, files: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fourc"))
+        .args(["check", "--no-config", "--format", format])
+        .args(files)
+        .current_dir(dir)
+        .env("FOURC_TODAY", TODAY)
+        .output()
+        .unwrap()
+}
+
+const NAMESPACE_WIDE: [&str; 2] = ["netpol-default-deny-ingress", "resources-namespace-quota"];
+
+/// The findings of the rules that report once per namespace, from a JSON report.
+fn namespace_wide(v: &Value) -> Vec<Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| NAMESPACE_WIDE.contains(&f["rule_id"].as_str().unwrap()))
+        .cloned()
+        .collect()
+}
+
+/// A finding about a whole namespace sits at a place that does not depend on the order the
+/// files were named in: the first workload of the namespace by file and position, or the
+/// Namespace object when it is scanned.
+#[test]
+fn namespace_wide_findings_do_not_move_with_the_argument_order() {
+    let dir = scratch("namespace-anchor");
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers: [{{name: app, image: registry.example.com/{name}:1}}]\n"
+        )
+    };
+    std::fs::write(dir.join("a.yaml"), deployment("web")).unwrap();
+    std::fs::write(dir.join("b.yaml"), deployment("api")).unwrap();
+    std::fs::write(
+        dir.join("ns.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+    )
+    .unwrap();
+
+    for format in ["json", "sarif"] {
+        let ab = stdout(&stdlib_check_in(&dir, format, &["a.yaml", "b.yaml"]));
+        let ba = stdout(&stdlib_check_in(&dir, format, &["b.yaml", "a.yaml"]));
+        assert_eq!(ab, ba, "the {format} report depends on the argument order");
+    }
+    let v = json(&stdlib_check_in(&dir, "json", &["b.yaml", "a.yaml"]));
+    let found = namespace_wide(&v);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for f in &found {
+        assert_eq!(f["location"]["file"], "a.yaml", "{f}");
+        assert_eq!(f["resource"]["name"], "web", "{f}");
+        assert_eq!(f["path"], "metadata.namespace", "{f}");
+    }
+    let sarif = json(&stdlib_check_in(&dir, "sarif", &["b.yaml", "a.yaml"]));
+    let prints = |v: &Value| -> Vec<String> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| NAMESPACE_WIDE.contains(&r["ruleId"].as_str().unwrap()))
+            .map(|r| {
+                r["partialFingerprints"]["fourc/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(prints(&sarif).len(), 2);
+
+    // With the Namespace object among the inputs, the findings sit on it, in any order.
+    for files in [
+        ["b.yaml", "ns.yaml", "a.yaml"],
+        ["ns.yaml", "a.yaml", "b.yaml"],
+    ] {
+        let v = json(&stdlib_check_in(&dir, "json", &files));
+        let found = namespace_wide(&v);
+        assert_eq!(found.len(), 2, "{found:?}");
+        for f in &found {
+            assert_eq!(f["resource"]["kind"], "Namespace", "{f}");
+            assert_eq!(f["location"]["file"], "ns.yaml", "{f}");
+        }
+    }
+}
+
+// ---- settings files of any length -------------------------------------------------------------
+
+/// The standard library's rule ids and control keys, from `fourc rules --format json`.
+fn stdlib_ids_and_controls() -> (Vec<String>, Vec<String>) {
+    let v = json(&fourc(&["rules", "--format", "json", "--no-config"]));
+    let names = |key: &str, field: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[field].as_str().unwrap().to_string())
+            .collect()
+    };
+    (names("rules", "id"), names("controls", "key"))
+}
+
+const MANY: usize = 40_000;
+
+/// Settings with 40,000 entries in every list are read and checked in one pass each: the scan
+/// runs, with the waivers applied.
+#[test]
+fn settings_with_forty_thousand_entries_per_list_are_accepted() {
+    let (ids, controls) = stdlib_ids_and_controls();
+    let mut y = String::from("version: 1\nrules:\n  enable:\n");
+    for i in 0..MANY {
+        y += &format!("    - {}\n", ids[i % ids.len()]);
+    }
+    y += "  disable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", ids[(i + 7) % ids.len()]);
+    }
+    y += "controls:\n  enable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", controls[i % controls.len()]);
+    }
+    y += "  disable:\n";
+    for i in 0..MANY {
+        y += &format!("    - {}\n", controls[(i + 3) % controls.len()]);
+    }
+    y += "waivers:\n";
+    for i in 0..MANY {
+        y += &format!(
+            "  - {{rule: {}, name: n{i}, reason: r{i}}}\n",
+            ids[i % ids.len()]
+        );
+    }
+    let dir = scratch("many-settings");
+    let cfg = dir.join("settings.yaml");
+    std::fs::write(&cfg, y).unwrap();
+    let o = fourc(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "json",
+        "examples/manifests/deployment.yaml",
+    ]);
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(json(&o)["summary"]["documents"].as_u64().unwrap() > 0);
+}
+
+/// 40,000 unknown names are each reported, with a suggestion looked up among prepared names and
+/// a snippet read from the error's own line: no error copies or rescans the settings text (which
+/// made such a file take minutes and gigabytes).
+#[test]
+fn forty_thousand_unknown_names_are_each_reported() {
+    let quarter = MANY / 4;
+    let mut y = String::from("version: 1\nrules:\n  enable:\n");
+    for i in 0..quarter {
+        y += &format!("    - no-such-rule-{i}\n");
+    }
+    y += "  disable:\n";
+    for i in 0..quarter {
+        y += &format!("    - pss-baseline-privileg-{i}\n");
+    }
+    y += "controls:\n  enable:\n";
+    for i in 0..quarter {
+        y += &format!("    - cluster.no-such-control-{i}\n");
+    }
+    y += "waivers:\n";
+    for i in 0..quarter {
+        y += &format!("  - {{rule: no-such-waived-rule-{i}, reason: r}}\n");
+    }
+    let dir = scratch("many-unknown");
+    let cfg = dir.join("settings.yaml");
+    std::fs::write(&cfg, &y).unwrap();
+    let o = fourc(&[
+        "check",
+        "--config",
+        cfg.to_str().unwrap(),
+        "examples/manifests/deployment.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("the settings are not valid ({MANY} errors)")),
+        "{}",
+        &err[err.len().saturating_sub(300)..]
+    );
+    // The last error still names its own line.
+    let last_line = y.lines().count();
+    assert!(
+        err.contains(&format!("settings.yaml:{last_line}:")),
+        "{}",
+        &err[err.len().saturating_sub(600)..]
+    );
+
+    // The library's errors point into the one shared text, and miette reads the same lines from
+    // it as from a copy of the whole file.
+    let errs = fourc::Config::parse("s.yaml", "version: 1\nrules:\n  enable: [a]\n  bogus: 1\n")
+        .unwrap_err();
+    let e = &errs.errors()[0];
+    let code = miette::Diagnostic::source_code(e).unwrap();
+    let label = miette::Diagnostic::labels(e).unwrap().next().unwrap();
+    let copy = miette::NamedSource::new(
+        "s.yaml",
+        "version: 1\nrules:\n  enable: [a]\n  bogus: 1\n".to_string(),
+    );
+    for context in [0, 1, 2] {
+        let (a, b) = (
+            code.read_span(label.inner(), context, context).unwrap(),
+            miette::SourceCode::read_span(&copy, label.inner(), context, context).unwrap(),
+        );
+        assert_eq!(a.data(), b.data());
+        assert_eq!(
+            (a.line(), a.column(), a.line_count()),
+            (b.line(), b.column(), b.line_count())
+        );
+        assert_eq!(a.span(), b.span());
+        assert_eq!(a.name(), b.name());
+    }
+}

@@ -1,6 +1,7 @@
 //! Documents: one object read from a source, with its identity and the spans of every node.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::value::{List, MapBuilder, Node, NodeId, Span, Str, Value};
@@ -11,6 +12,9 @@ use crate::value::{List, MapBuilder, Node, NodeId, Span, Str, Value};
 #[derive(Debug)]
 pub struct Source {
     name: Str,
+    /// The file it was read from, exactly as the operating system names it: `name` is its
+    /// display form, which loses bytes that are not UTF-8.
+    path: Option<Arc<Path>>,
     text: Str,
     line_starts: LineStarts,
     /// Whether the text is all ASCII, so that a column is a byte count.
@@ -110,15 +114,57 @@ impl Source {
         let ascii = text.is_ascii();
         Arc::new(Source {
             name: name.into(),
+            path: None,
             text,
             line_starts,
             ascii,
         })
     }
 
-    /// The name, as given.
+    /// A source read from the file at `path`, named by the path's display form.
+    pub fn from_path(path: &Path, text: impl Into<Str>) -> Arc<Self> {
+        Source::named_at(path.display().to_string(), Some(path), text)
+    }
+
+    /// A source called `name`, read from `path` when there is one.
+    pub(crate) fn named_at(
+        name: impl Into<Str>,
+        path: Option<&Path>,
+        text: impl Into<Str>,
+    ) -> Arc<Self> {
+        let mut s = Source::new(name, text);
+        if let Some(s) = Arc::get_mut(&mut s) {
+            s.path = path.map(Arc::from);
+        }
+        s
+    }
+
+    /// The name, as given (for a file, its path's display form: bytes of the path that are not
+    /// UTF-8 show as U+FFFD, so two such files can share a name; see [`Source::key`]).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The file the source was read from, as the operating system names it.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The shared path.
+    pub fn path_arc(&self) -> Option<&Arc<Path>> {
+        self.path.as_ref()
+    }
+
+    /// What tells sources apart and orders them: the path's bytes as the operating system holds
+    /// them (on Unix, exactly its bytes), or the name's for a source not read from a file. For a
+    /// path that is valid UTF-8 they are the name's bytes.
+    pub fn key(&self) -> &[u8] {
+        source_key(&self.name, self.path.as_deref())
+    }
+
+    /// Whether the name loses something of the path (bytes that are not UTF-8).
+    pub fn name_is_lossy(&self) -> bool {
+        self.path.as_deref().is_some_and(|p| p.to_str().is_none())
     }
 
     /// The shared name.
@@ -426,9 +472,16 @@ pub fn number_nodes(root: Node) -> Node {
 #[error("{source_name}:{line}:{col}: {message}")]
 pub struct LoadError {
     pub(crate) source_name: Str,
+    /// The file, exactly as the operating system names it, when the error is about one.
+    pub(crate) path: Option<Arc<Path>>,
     pub(crate) line: u32,
     pub(crate) col: u32,
     pub(crate) message: String,
+}
+
+/// [`Source::key`] of a name and an optional path.
+fn source_key<'a>(name: &'a str, path: Option<&'a Path>) -> &'a [u8] {
+    path.map_or(name.as_bytes(), |p| p.as_os_str().as_encoded_bytes())
 }
 
 impl LoadError {
@@ -438,15 +491,33 @@ impl LoadError {
     pub fn new(source_name: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
         LoadError {
             source_name: Str::from(source_name),
+            path: None,
             line,
             col,
             message: message.into(),
         }
     }
 
+    /// The same error, about the file at `path` (as the operating system names it).
+    #[must_use]
+    pub fn with_path(mut self, path: &Path) -> Self {
+        self.path = Some(Arc::from(path));
+        self
+    }
+
     /// The source name (a path, `-` for standard input).
     pub fn source_name(&self) -> &str {
         &self.source_name
+    }
+
+    /// The file, as the operating system names it, when the error is about one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// What tells the erring sources apart, as [`Source::key`].
+    pub fn key(&self) -> &[u8] {
+        source_key(&self.source_name, self.path.as_deref())
     }
 
     /// The 1-based line, 0 when the error is not tied to a position.

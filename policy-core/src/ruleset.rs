@@ -667,7 +667,7 @@ pub fn sort_report(report: &mut Report) {
         let by_source = if Arc::ptr_eq(&a.source, &b.source) {
             std::cmp::Ordering::Equal
         } else {
-            a.source.name().cmp(b.source.name())
+            a.source.key().cmp(b.source.key())
         };
         by_source.then_with(|| {
             (a.span.start(), &a.rule.id, &a.message, &a.path, a.doc_index).cmp(&(
@@ -681,14 +681,14 @@ pub fn sort_report(report: &mut Report) {
     });
     report.errors.sort_by(|a, b| {
         (
-            a.source.name(),
+            a.source.key(),
             a.doc_index,
             a.span.start(),
             &a.rule.id,
             &a.message,
         )
             .cmp(&(
-                b.source.name(),
+                b.source.key(),
                 b.doc_index,
                 b.span.start(),
                 &b.rule.id,

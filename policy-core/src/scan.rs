@@ -26,6 +26,24 @@ pub struct Scan<'a> {
     /// Per queried target: every matching document, and the same per namespace and per name.
     targets: Vec<TargetIndex>,
     selectors: Vec<Vec<Selector>>,
+    /// The documents' indexes in query order: by file, then byte position.
+    order: Vec<usize>,
+}
+
+/// The documents' indexes ordered by source (its path's bytes), then position in it: the order
+/// of `resources(...)`, which so does not depend on the order the inputs were given in.
+fn query_order(docs: &[Document]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    // Stable: documents of one source given twice keep their input order.
+    order.sort_by(|&a, &b| match (docs.get(a), docs.get(b)) {
+        (Some(x), Some(y)) => (x.source().key(), x.span().start(), x.index()).cmp(&(
+            y.source().key(),
+            y.span().start(),
+            y.index(),
+        )),
+        _ => a.cmp(&b),
+    });
+    order
 }
 
 /// The views of one document.
@@ -133,6 +151,11 @@ impl<'a> Scan<'a> {
             built,
             targets: Vec::new(),
             selectors: Vec::new(),
+            order: if queried.is_empty() {
+                Vec::new()
+            } else {
+                query_order(docs)
+            },
         };
         for sels in queried {
             let idx = scan.build(sels);
@@ -181,7 +204,10 @@ impl<'a> Scan<'a> {
         let mut by_ns: HashMap<Str, Vec<Node>> = HashMap::new();
         let mut by_name: HashMap<Str, Vec<(Option<Str>, usize)>> = HashMap::new();
         let mut places = Vec::new();
-        for (i, d) in self.docs.iter().enumerate() {
+        for &i in &self.order {
+            let Some(d) = self.docs.get(i) else {
+                continue;
+            };
             let Some(sel) = sels.iter().find(|s| selector_matches(s, d, self.views)) else {
                 continue;
             };
@@ -243,7 +269,8 @@ impl<'a> Scan<'a> {
         self.targets.get(i)
     }
 
-    /// `resources(targets)` or `resources(targets, namespace)`: a list of documents (or views).
+    /// `resources(targets)` or `resources(targets, namespace)`: a list of documents (or views),
+    /// ordered by file (path bytes), then position in the file.
     pub fn query(&self, sels: &[Selector], namespace: Option<&str>) -> Val<'_> {
         let Some(ix) = self.index(sels) else {
             return Val::Undef;
@@ -258,7 +285,7 @@ impl<'a> Scan<'a> {
     }
 
     /// `selecting(targets, namespace, labels)`: the documents of `namespace` (or of every
-    /// namespace) whose selector selects an object with `labels`, in document order; the same
+    /// namespace) whose selector selects an object with `labels`, in the order of [`Scan::query`]; the same
     /// as filtering [`Scan::query`] with `selector_matches` or `labels_match`, but reading only
     /// the documents whose selectors could match. An error is a selector or labels that do not
     /// parse, with the node at fault.

@@ -36,8 +36,12 @@ pub struct Snippet<'a> {
     pub message: &'a str,
     /// The source's name.
     pub name: &'a str,
-    /// The source's text.
+    /// The source's text, or the part of it from the start of a line on (mark offsets are then
+    /// relative to that part), so that a caller holding line starts need not hand over text
+    /// that would be scanned for nothing.
     pub text: &'a str,
+    /// The 1-based number of the first line of `text` (1 for a whole source).
+    pub first_line: usize,
     /// The labels; the first one gives the `-->` location.
     pub marks: &'a [Mark<'a>],
     /// Advice, if any.
@@ -69,11 +73,11 @@ pub fn escape_controls(s: &str) -> String {
 }
 
 /// 1-based line, 1-based character column, the line's text and the byte where it starts.
-fn line_at(text: &str, offset: usize) -> (usize, usize, &str, usize) {
+fn line_at(text: &str, first_line: usize, offset: usize) -> (usize, usize, &str, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or("");
     let start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line_no = before.matches('\n').count() + 1;
+    let line_no = before.matches('\n').count() + first_line.max(1);
     let col = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
     let rest = text.get(start..).unwrap_or("");
     let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
@@ -102,7 +106,7 @@ pub fn render(s: &Snippet<'_>, color: bool) -> String {
         .marks
         .iter()
         .map(|m| {
-            let (l, c, text, start) = line_at(s.text, m.start);
+            let (l, c, text, start) = line_at(s.text, s.first_line, m.start);
             (l, c, text, start, m)
         })
         .collect();
@@ -197,6 +201,7 @@ mod tests {
             message: "unknown view `workloads`",
             name: "team.fourc",
             text,
+            first_line: 1,
             marks: &marks,
             help: Some("did you mean `workload`?"),
         };

@@ -92,6 +92,12 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Loaded {
 /// `path` as given.
 pub fn read_path(path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadError> {
     let name = path.display().to_string();
+    // The source keeps the path itself: its display form can lose bytes.
+    read_named_path(&name, path, opts).map_err(|e| e.with_path(path))
+}
+
+fn read_named_path(name: &str, path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadError> {
+    let name = name.to_string();
     let meta = std::fs::metadata(path).map_err(|e| io_error(&name, &e))?;
     if meta.is_dir() {
         return Err(error_at(
@@ -108,7 +114,7 @@ pub fn read_path(path: &Path, opts: &LoadOptions) -> Result<Arc<Source>, LoadErr
     }
     // A special file (a pipe, /dev/zero) reports no size: the reader bounds what is read.
     let file = std::fs::File::open(path).map_err(|e| io_error(&name, &e))?;
-    read_source(&name, file, opts, meta.len())
+    read_source_at(&name, Some(path), file, opts, meta.len())
 }
 
 /// `O_NONBLOCK` where its value is known without a C library binding.
@@ -160,7 +166,7 @@ fn read_fifo(name: &str, path: &Path, opts: &LoadOptions) -> Result<Arc<Source>,
         .custom_flags(flag)
         .open(path)
     {
-        Ok(file) => read_source(name, PipeReader { file, total: 0 }, opts, 0),
+        Ok(file) => read_source_at(name, Some(path), PipeReader { file, total: 0 }, opts, 0),
         Err(e) => Err(io_error(name, &e)),
     }
 }
@@ -214,6 +220,17 @@ pub fn read_source(
     opts: &LoadOptions,
     size_hint: u64,
 ) -> Result<Arc<Source>, LoadError> {
+    read_source_at(name, None, r, opts, size_hint)
+}
+
+/// [`read_source`] of the file at `path`, when there is one.
+fn read_source_at(
+    name: &str,
+    path: Option<&Path>,
+    r: impl Read,
+    opts: &LoadOptions,
+    size_hint: u64,
+) -> Result<Arc<Source>, LoadError> {
     let hint = usize::try_from(size_hint.min(opts.max_bytes)).unwrap_or(0);
     let mut buf = Vec::with_capacity(hint.saturating_add(1));
     if let Err(e) = r
@@ -239,7 +256,7 @@ pub fn read_source(
         Some(rest) => Arc::from(rest),
         None => Arc::from(text),
     };
-    Ok(Source::new(name, text))
+    Ok(Source::named_at(name, path, text))
 }
 
 fn len_u64(n: usize) -> u64 {
@@ -257,6 +274,7 @@ fn failed(err: LoadError) -> Loaded {
 fn error_at(name: &str, message: String) -> LoadError {
     LoadError {
         source_name: Arc::from(name),
+        path: None,
         line: 0,
         col: 0,
         message,
@@ -308,6 +326,7 @@ fn utf8_error(name: &str, bytes: &[u8], e: std::str::Utf8Error) -> LoadError {
     let byte = bytes.get(e.valid_up_to()).copied().unwrap_or_default();
     LoadError {
         source_name: Arc::from(name),
+        path: None,
         line: u32::try_from(line).unwrap_or(u32::MAX),
         col: u32::try_from(col).unwrap_or(u32::MAX),
         message: format!("input is not valid utf-8 (byte 0x{byte:02x})"),

@@ -140,6 +140,7 @@ impl Diagnostic {
                 message: &self.message,
                 name: &self.source_name,
                 text: &self.source_text,
+                first_line: 1,
                 marks: &marks,
                 help: self.help.as_deref(),
             },

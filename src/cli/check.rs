@@ -273,8 +273,8 @@ fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8
     }
 }
 
-/// Writes one format. Text, JSON, SARIF and HTML stream finding by finding (a large scan never
-/// holds its whole report in memory); JUnit is rendered, then written.
+/// Writes one format. Every format streams finding by finding (JUnit testcase by testcase), so a
+/// large scan never holds its whole report in memory.
 fn write_format(
     format: Format,
     scan: &Scan,
@@ -286,6 +286,7 @@ fn write_format(
         Format::Json => fourc::output::write_json(scan, &mut w)?,
         Format::Sarif => fourc::output::write_sarif(scan, &mut w)?,
         Format::Html => fourc::output::write_html(scan, &mut w)?,
+        Format::Junit => fourc::output::write_junit(scan, &mut w)?,
         Format::Text => {
             let color = match o.color {
                 Color::Always => true,
@@ -301,7 +302,6 @@ fn write_format(
                 &mut w,
             )?;
         }
-        other => w.write_all(other.render(scan).as_bytes())?,
     }
     w.flush()
 }

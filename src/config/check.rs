@@ -129,17 +129,20 @@ impl Plan {
     ) -> Result<Plan, ConfigErrors> {
         let mut errors = Vec::new();
         let ids: HashSet<&str> = rule_ids.iter().copied().collect();
+        // Prepared once: a file with many unknown names asks for a suggestion for each.
+        let rule_names = Suggester::new(rule_ids.iter().copied());
+        let control_keys = Suggester::new(controls::CONTROLS.iter().map(|c| c.key));
         let rule_ok = |r: &At<String>, errors: &mut Vec<ConfigError>| {
             let ok = ids.contains(r.value.as_str());
             if !ok {
-                errors.push(unknown_rule(&r.value, r.at.as_ref(), &ids));
+                errors.push(unknown_rule(&r.value, r.at.as_ref(), &rule_names));
             }
             ok
         };
         let control_ok = |c: &At<String>, errors: &mut Vec<ConfigError>| {
             let ok = controls::find(&c.value).is_some();
             if !ok {
-                errors.push(unknown_control(&c.value, c.at.as_ref()));
+                errors.push(unknown_control(&c.value, c.at.as_ref(), &control_keys));
             }
             ok
         };
@@ -169,7 +172,7 @@ impl Plan {
             if ids.contains(id.as_str()) {
                 plan.severity.insert(id.clone(), *sev);
             } else {
-                errors.push(unknown_rule(id, s.at.as_ref(), &ids));
+                errors.push(unknown_rule(id, s.at.as_ref(), &rule_names));
             }
         }
         for p in &config.params {
@@ -202,10 +205,10 @@ impl Plan {
         for w in &config.waivers {
             match &w.target {
                 Target::Rule(id) if !ids.contains(id.as_str()) => {
-                    errors.push(unknown_rule(id, w.target_at.as_ref(), &ids));
+                    errors.push(unknown_rule(id, w.target_at.as_ref(), &rule_names));
                 }
                 Target::Control(key) if controls::find(key).is_none() => {
-                    errors.push(unknown_control(key, w.target_at.as_ref()));
+                    errors.push(unknown_control(key, w.target_at.as_ref(), &control_keys));
                 }
                 _ => plan.review.waivers.push(w.clone()),
             }
@@ -236,7 +239,7 @@ impl Plan {
         if let Some(inline) = &config.inline {
             for r in &inline.value.rules {
                 if !ids.contains(r.as_str()) {
-                    errors.push(unknown_rule(r, inline.at.as_ref(), &ids));
+                    errors.push(unknown_rule(r, inline.at.as_ref(), &rule_names));
                 }
             }
             plan.review.inline = inline.value.clone();
@@ -268,9 +271,9 @@ impl Plan {
     }
 }
 
-fn unknown_rule(id: &str, at: Option<&super::Location>, ids: &HashSet<&str>) -> ConfigError {
+fn unknown_rule(id: &str, at: Option<&super::Location>, ids: &Suggester<'_>) -> ConfigError {
     let e = ConfigError::new(format!("unknown rule `{id}`")).at(at, Some(id.chars().count()));
-    match suggest(id, ids.iter().copied()) {
+    match ids.suggest(id) {
         Some(s) => e.help(format!(
             "did you mean `{s}`? `fourc rules` lists the rule ids"
         )),
@@ -278,9 +281,9 @@ fn unknown_rule(id: &str, at: Option<&super::Location>, ids: &HashSet<&str>) -> 
     }
 }
 
-fn unknown_control(key: &str, at: Option<&super::Location>) -> ConfigError {
+fn unknown_control(key: &str, at: Option<&super::Location>, keys: &Suggester<'_>) -> ConfigError {
     let e = ConfigError::new(format!("unknown control `{key}`")).at(at, Some(key.chars().count()));
-    match suggest(key, controls::CONTROLS.iter().map(|c| c.key)) {
+    match keys.suggest(key) {
         Some(s) => e.help(format!(
             "did you mean `{s}`? `fourc rules` lists the controls"
         )),
@@ -310,4 +313,4 @@ fn describe(ty: &ParamType, v: &Value) -> String {
 }
 
 /// The closest name within a small edit distance, for "did you mean".
-pub(crate) use policy_core::suggest::suggest;
+pub(crate) use policy_core::suggest::{Suggester, suggest};

@@ -122,17 +122,17 @@ fn title_case(s: &str) -> String {
 }
 
 fn header(w: &mut dyn Write, scan: &Scan, posture: &Posture<'_>) -> io::Result<()> {
-    let files: HashSet<&str> = scan
+    let files: HashSet<&[u8]> = scan
         .checked
         .iter()
-        .map(|c| c.source.name())
-        .chain(scan.load_errors.iter().map(|e| e.source_name()))
+        .map(|c| c.source.key())
+        .chain(scan.load_errors.iter().map(|e| e.key()))
         .collect();
-    let resources: HashSet<(&str, u32)> = scan
+    let resources: HashSet<(&[u8], u32)> = scan
         .report
         .findings
         .iter()
-        .map(|f| (f.source().name(), f.doc_index()))
+        .map(|f| (f.source().key(), f.doc_index()))
         .collect();
     let errors = scan.load_errors.len() + scan.report.errors.len();
     let covered = posture

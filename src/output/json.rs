@@ -38,6 +38,11 @@
 //! - `suppressed` are findings a waiver covers; `suppression.kind` is `config` (a waiver in
 //!   `fourc.yaml`) or `inline` (the `fourc.dev/waive` annotation); `owner`, `expires` and
 //!   `location` may be `null`.
+//! - `file` (in `location` and in `errors`) is the path as given. A path that is not valid UTF-8
+//!   (possible on Unix) shows those bytes as U+FFFD in `file`, and only then does the object carry
+//!   `file_bytes` right after it: every byte of the path, percent-encoded as in SARIF artifact
+//!   URIs (each byte outside `A-Z a-z 0-9 - . _ ~ /` as `%XX`), so `\xff.yaml` is `%FF.yaml`.
+//!   Two files whose names look alike in `file` are always told apart by `file_bytes`.
 //! - `note` says how a value was arrived at when the document does not state it (a provider
 //!   default); `resource.format` names the input format, `resource.address` its full address
 //!   where the format has one.
@@ -50,6 +55,8 @@
 //!
 //! Fields are only added in later versions, never renamed or removed; absent values are `null`.
 //! Findings are sorted by file, line, column and rule id.
+
+use std::path::Path;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -68,10 +75,37 @@ fn opt(s: Option<&str>) -> Json {
 }
 
 fn location(l: Option<&Location>) -> Json {
-    l.map_or(
-        Json::Null,
-        |l| json!({"file": l.file(), "line": l.line(), "column": l.col()}),
-    )
+    l.map_or(Json::Null, |l| {
+        located(
+            l.file(),
+            l.source().path(),
+            json!({"line": l.line(), "column": l.col()}),
+        )
+    })
+}
+
+/// An object naming a file, then the fields of `rest`: `file` is the name; when the file's path
+/// is not UTF-8 (`file` then shows those bytes as U+FFFD), `file_bytes` follows it with every
+/// byte of the path exactly.
+fn located(file: &str, path: Option<&Path>, rest: Json) -> Json {
+    let mut m = Map::new();
+    m.insert("file".to_string(), Json::String(file.to_string()));
+    if let Some(bytes) = path.and_then(lossy_path_bytes) {
+        m.insert("file_bytes".to_string(), Json::String(bytes));
+    }
+    if let Json::Object(r) = rest {
+        m.extend(r);
+    }
+    Json::Object(m)
+}
+
+/// The percent-encoded bytes of a path that is not UTF-8 (`None` for one that is): every byte
+/// outside RFC 3986's unreserved set and `/` as `%XX`, as in SARIF artifact URIs.
+fn lossy_path_bytes(path: &Path) -> Option<String> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    Some(super::percent_encoded(super::sarif::os_bytes(path)))
 }
 
 /// A finding as a JSON object (shared by the `findings` and `suppressed` arrays).
@@ -91,13 +125,12 @@ pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
             "namespace": opt(f.resource().namespace.as_deref()),
             "name": opt(f.resource().name.as_deref()),
         },
-        "location": {
-            "file": f.source().name(),
+        "location": located(f.source().name(), f.source().path(), json!({
             "line": f.line(),
             "column": f.col(),
             "end_line": f.location().end_line,
             "end_column": f.location().end_col,
-        },
+        })),
         "path": f.path(),
         "note": opt(f.note()),
         "remediation": opt(f.rule().remediation.as_deref()),
@@ -132,25 +165,33 @@ fn error_jsons(scan: &Scan) -> Vec<Json> {
         .load_errors
         .iter()
         .map(|e| {
-            json!({
-                "kind": "load",
-                "file": e.source_name(),
+            let rest = json!({
                 "line": e.line(),
                 "column": e.col(),
                 "message": e.message(),
-            })
+            });
+            let mut m = Map::new();
+            m.insert("kind".to_string(), json!("load"));
+            if let Json::Object(r) = located(e.source_name(), e.path(), rest) {
+                m.extend(r);
+            }
+            Json::Object(m)
         })
         .collect();
     errors.extend(scan.report.errors.iter().map(|e| {
-        json!({
-            "kind": "eval",
-            "file": e.source().name(),
+        let rest = json!({
             "line": e.line(),
             "column": e.col(),
             "rule_id": &*e.rule().id,
             "rule_location": e.rule_location(),
             "message": e.message(),
-        })
+        });
+        let mut m = Map::new();
+        m.insert("kind".to_string(), json!("eval"));
+        if let Json::Object(r) = located(e.source().name(), e.source().path(), rest) {
+            m.extend(r);
+        }
+        Json::Object(m)
     }));
     errors
 }

@@ -8,7 +8,9 @@
 //!   `precision` and GitHub's `security-severity`.
 //! - `results`: standing and waived findings in file order; each has `ruleId`, `ruleIndex`,
 //!   `level`, the message, a physical location (a relative `uri` with `uriBaseId` `%SRCROOT%`,
-//!   and a region in Unicode code points), a logical location naming the resource
+//!   or a `file://` URI for an absolute path, made from the path's exact bytes with every byte
+//!   outside RFC 3986's unreserved set and `/` percent-encoded; and a region in Unicode code
+//!   points), a logical location naming the resource
 //!   (`Kind/namespace/name`), and `partialFingerprints["fourc/v1"]`: a hash of the rule id, the
 //!   file, the resource's kind, namespace and name and the field path, so it stays the same when
 //!   unrelated lines move. A waived finding carries `suppressions` (`external` for a waiver in
@@ -17,12 +19,14 @@
 //!   could not be evaluated; those errors and the warnings (waivers, settings) are notifications.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::config::Location as ConfigLocation;
 use crate::waiver::{Suppressed, SuppressionKind};
-use crate::{Finding, LineCols, RuleMeta, Scan, Severity};
+use crate::{Finding, LineCols, RuleMeta, Scan, Severity, Source};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -300,28 +304,63 @@ fn rule(m: &RuleMeta) -> Rule<'_> {
     }
 }
 
-/// A file name as a URI reference: relative paths stay relative (with `/`), absolute ones
-/// become `file://` URIs; characters outside RFC 3986's unreserved set are percent-encoded.
-pub(crate) fn uri(path: &str) -> (String, Option<&'static str>) {
-    let p = path.replace('\\', "/");
-    let mut out = String::with_capacity(p.len());
-    for b in p.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// The bytes a URI is made of for a path: exactly the operating system's bytes on Unix, the
+/// path's WTF-8 bytes elsewhere (UTF-8 for every path that is valid Unicode).
+pub(crate) fn os_bytes(path: &Path) -> &[u8] {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes()
     }
-    if p.starts_with('/') {
-        (format!("file://{out}"), None)
-    } else {
-        let rel = out.strip_prefix("./").map(str::to_string).unwrap_or(out);
-        (rel, Some(SRCROOT))
+    #[cfg(not(unix))]
+    {
+        path.as_os_str().as_encoded_bytes()
     }
 }
 
-fn physical(file: &str, span: LineCols) -> PhysicalLocation {
-    let (uri, uri_base_id) = uri(file);
+/// A file as a URI reference (SARIF 2.1.0 §3.10, RFC 3986), from its exact path when it was
+/// read from one, else from its name.
+pub(crate) fn uri(name: &str, path: Option<&Path>) -> (String, Option<&'static str>) {
+    let bytes = path.map_or(name.as_bytes(), os_bytes);
+    uri_of(bytes, cfg!(windows))
+}
+
+/// A path's bytes as a URI reference: every byte outside RFC 3986's unreserved set
+/// (`A-Z a-z 0-9 - . _ ~`) and `/` is percent-encoded, so `\` is `%5C`, a space `%20`, `%` `%25`
+/// and a byte that is not UTF-8 its own `%XX`. Where `\` separates path segments (Windows) it
+/// becomes `/`. Relative paths stay relative (without a leading `./`, against `%SRCROOT%`);
+/// absolute ones become `file://` URIs (`file:///C:/x` for a drive letter).
+fn uri_of(bytes: &[u8], backslash_separates: bool) -> (String, Option<&'static str>) {
+    let sep = |b: u8| b == b'/' || (backslash_separates && b == b'\\');
+    let drive = backslash_separates
+        && matches!(bytes, [d, b':', s, ..] if d.is_ascii_alphabetic() && sep(*s));
+    let absolute = bytes.first().is_some_and(|&b| sep(b)) || drive;
+    let mut out = String::with_capacity(bytes.len() + 8);
+    if drive {
+        out.push('/');
+    }
+    for (i, &b) in bytes.iter().enumerate() {
+        if sep(b) {
+            out.push('/');
+        } else if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (drive && i == 1) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    if absolute {
+        (format!("file://{out}"), None)
+    } else {
+        let mut rel = out.as_str();
+        while let Some(r) = rel.strip_prefix("./") {
+            rel = r;
+        }
+        (rel.to_string(), Some(SRCROOT))
+    }
+}
+
+fn physical(file: (&str, Option<&Path>), span: LineCols) -> PhysicalLocation {
+    let (uri, uri_base_id) = uri(file.0, file.1);
     let region = (span.line > 0).then(|| Region {
         start_line: span.line,
         start_column: span.col.max(1),
@@ -332,6 +371,11 @@ fn physical(file: &str, span: LineCols) -> PhysicalLocation {
         artifact_location: ArtifactLocation { uri, uri_base_id },
         region,
     }
+}
+
+/// The name and exact path of a source, for [`physical`].
+fn file_of(s: &Source) -> (&str, Option<&Path>) {
+    (s.name(), s.path())
 }
 
 /// A one-character region at a line and column (0 for none).
@@ -347,28 +391,29 @@ fn point(line: u32, col: u32) -> LineCols {
 fn config_location(l: &ConfigLocation) -> Location {
     let span = point(l.line(), l.col());
     Location {
-        physical_location: physical(l.file(), span),
+        physical_location: physical(file_of(l.source()), span),
         logical_locations: Vec::new(),
     }
 }
 
-/// A fingerprint that ignores line numbers: FNV-1a (64 bits) of the rule id, the file, the
-/// resource's kind, namespace and name (or document position when it has no name) and the path.
+/// A fingerprint that ignores line numbers: FNV-1a (64 bits) of the rule id, the file (its
+/// path's bytes, [`Source::key`]), the resource's kind, namespace and name (or document position
+/// when it has no name) and the path.
 pub fn fingerprint(f: &Finding) -> String {
     let r = &f.resource();
     let doc = f.doc_index().to_string();
     let name = r.name.as_deref().unwrap_or(&doc);
-    let parts = [
-        &*f.rule().id,
-        f.source().name(),
-        r.kind.as_deref().unwrap_or(""),
-        r.namespace.as_deref().unwrap_or(""),
-        name,
-        f.path(),
+    let parts: [&[u8]; 6] = [
+        f.rule().id.as_bytes(),
+        f.source().key(),
+        r.kind.as_deref().unwrap_or("").as_bytes(),
+        r.namespace.as_deref().unwrap_or("").as_bytes(),
+        name.as_bytes(),
+        f.path().as_bytes(),
     ];
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
-        for b in p.bytes().chain(std::iter::once(0)) {
+        for &b in p.iter().chain(std::iter::once(&0)) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
@@ -414,7 +459,7 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
             text: f.message().to_string(),
         },
         locations: vec![Location {
-            physical_location: physical(f.source().name(), f.location()),
+            physical_location: physical(file_of(f.source()), f.location()),
             logical_locations: vec![logical],
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
@@ -442,7 +487,7 @@ fn notifications(scan: &Scan) -> Vec<Notification> {
                 text: e.message().to_string(),
             },
             locations: vec![Location {
-                physical_location: physical(e.source_name(), span),
+                physical_location: physical((e.source_name(), e.path()), span),
                 logical_locations: Vec::new(),
             }],
         });
@@ -459,7 +504,7 @@ fn notifications(scan: &Scan) -> Vec<Notification> {
                 ),
             },
             locations: vec![Location {
-                physical_location: physical(e.source().name(), e.source().lines_of(e.span())),
+                physical_location: physical(file_of(e.source()), e.source().lines_of(e.span())),
                 logical_locations: Vec::new(),
             }],
         });
@@ -519,11 +564,59 @@ mod tests {
     #[test]
     fn paths_become_uri_references() {
         assert_eq!(
-            uri("examples/a b.yaml"),
+            uri("examples/a b.yaml", None),
             ("examples/a%20b.yaml".to_string(), Some(SRCROOT))
         );
-        assert_eq!(uri("./x.yaml").0, "x.yaml");
-        assert_eq!(uri("/tmp/x.yaml"), ("file:///tmp/x.yaml".to_string(), None));
+        assert_eq!(uri("./x.yaml", None).0, "x.yaml");
+        assert_eq!(
+            uri("/tmp/x.yaml", None),
+            ("file:///tmp/x.yaml".to_string(), None)
+        );
         assert_eq!(pascal("pss-baseline-privileged"), "PssBaselinePrivileged");
+    }
+
+    #[test]
+    fn uris_keep_every_byte_of_a_file_name() {
+        // A backslash is part of a Unix file name, not a separator.
+        assert_eq!(uri_of(b"a\\b.yaml", false).0, "a%5Cb.yaml");
+        assert_ne!(uri_of(b"a\\b.yaml", false).0, uri_of(b"a/b.yaml", false).0);
+        assert_eq!(uri_of(b"100%.yaml", false).0, "100%25.yaml");
+        assert_eq!(uri_of(b"a#b?c.yaml", false).0, "a%23b%3Fc.yaml");
+        assert_eq!(uri_of(b"d/a:b.yaml", false).0, "d/a%3Ab.yaml");
+        assert_eq!(
+            uri_of("caf\u{e9}.yaml".as_bytes(), false).0,
+            "caf%C3%A9.yaml"
+        );
+        // Bytes that are not UTF-8 are encoded as they are, not as U+FFFD.
+        assert_eq!(uri_of(b"a\xff.yaml", false).0, "a%FF.yaml");
+        assert_ne!(
+            uri_of(b"a\xff.yaml", false).0,
+            uri_of(b"a\xfe.yaml", false).0
+        );
+        assert_eq!(
+            uri_of(b"/srv/a b.yaml", false),
+            ("file:///srv/a%20b.yaml".to_string(), None)
+        );
+        // Windows separators.
+        assert_eq!(
+            uri_of(b"deploy\\a.yaml", true),
+            ("deploy/a.yaml".to_string(), Some(SRCROOT))
+        );
+        assert_eq!(
+            uri_of(b"C:\\work\\a.yaml", true),
+            ("file:///C:/work/a.yaml".to_string(), None)
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn uris_come_from_the_os_bytes_of_a_path() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(OsStr::from_bytes(b"x/\xffa\\b.yaml"));
+        assert_eq!(
+            uri(&p.display().to_string(), Some(p)),
+            ("x/%FFa%5Cb.yaml".to_string(), Some(SRCROOT))
+        );
     }
 }

@@ -265,6 +265,8 @@ fn compact(out: &mut Sink<'_>, p: &Paint, f: &Finding) {
 /// The findings of one file, by resource.
 struct FileGroup<'s> {
     name: &'s str,
+    /// What tells the file apart ([`crate::Source::key`]).
+    key: &'s [u8],
     resources: Vec<ResourceGroup<'s>>,
 }
 
@@ -301,8 +303,10 @@ fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
     let mut index: HashMap<(u32, bool), usize> = HashMap::new();
     for f in &scan.report.findings {
         let name = f.source().name();
-        if files.last().is_none_or(|g| g.name != name) {
+        // Files are told apart by their exact paths: two names that are not UTF-8 can look alike.
+        if files.last().is_none_or(|g| g.key != f.source().key()) {
             files.push(FileGroup {
+                key: f.source().key(),
                 name,
                 resources: Vec::new(),
             });
@@ -640,8 +644,8 @@ fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
 fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
     let findings = &scan.report.findings;
     section(out, "summary");
-    let mut files: HashSet<&str> = scan.checked.iter().map(|c| c.source.name()).collect();
-    files.extend(scan.load_errors.iter().map(|e| e.source_name()));
+    let mut files: HashSet<&[u8]> = scan.checked.iter().map(|c| c.source.key()).collect();
+    files.extend(scan.load_errors.iter().map(|e| e.key()));
     let docs = scan.report.documents;
     let mut inputs = format!(
         "{} file{}, {docs} document{}",
@@ -662,10 +666,10 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
     }
     row(out, "inputs", &inputs);
     let n = findings.len();
-    let with: HashSet<&str> = findings.iter().map(|f| f.source().name()).collect();
-    let resources: HashSet<(&str, u32)> = findings
+    let with: HashSet<&[u8]> = findings.iter().map(|f| f.source().key()).collect();
+    let resources: HashSet<(&[u8], u32)> = findings
         .iter()
-        .map(|f| (f.source().name(), f.doc_index()))
+        .map(|f| (f.source().key(), f.doc_index()))
         .collect();
     let mut line = format!(
         "{n} on {} resource{} in {} file{}",

@@ -80,6 +80,7 @@ impl InputFormat for Dockerfile {
             let (line, col) = source.line_col(u32::try_from(offset).unwrap_or(u32::MAX));
             out.errors.push(LoadError {
                 source_name: source.name_arc().clone(),
+                path: source.path_arc().cloned(),
                 line,
                 col,
                 message,

@@ -95,6 +95,7 @@ fn unwrap_review(d: Document) -> Result<Document, LoadError> {
             let (line, col) = d.source().line_col(o.span.start());
             return Err(LoadError {
                 source_name: d.source().name_arc().clone(),
+                path: d.source().path_arc().cloned(),
                 line,
                 col,
                 message: "`request.object` of an AdmissionReview is not an object".to_string(),

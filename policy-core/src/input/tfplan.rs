@@ -84,7 +84,8 @@ impl InputFormat for TerraformPlan {
             }
             let values = root.get("planned_values").or_else(|| root.get("values"));
             if let Some(m) = values.and_then(|v| v.get("root_module")) {
-                let blocks = configuration_blocks(Path::new(source.name()), opts);
+                let blocks =
+                    configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
                 let plan = Plan {
                     source,
                     unknown: &unknown,

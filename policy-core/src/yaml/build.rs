@@ -489,6 +489,7 @@ impl Builder<'_> {
     fn error(&mut self, pos: Pos, message: String) {
         self.out.errors.push(LoadError {
             source_name: self.source.name_arc().clone(),
+            path: self.source.path_arc().cloned(),
             line: pos.line,
             col: pos.col,
             message,

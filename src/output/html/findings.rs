@@ -37,9 +37,10 @@ pub(super) fn section(w: &mut dyn Write, scan: &Scan) -> io::Result<()> {
     let mut rest = all.as_slice();
     while let Some((first, _)) = rest.first() {
         let name = first.source().name();
+        let key = first.source().key();
         let len = rest
             .iter()
-            .position(|(f, _)| f.source().name() != name)
+            .position(|(f, _)| f.source().key() != key)
             .unwrap_or(rest.len());
         let (group, tail) = rest.split_at(len);
         rest = tail;

@@ -58,7 +58,7 @@ pub(crate) fn read_json(
         let prefix = format!("{{\"{wrap_key}\": ");
         let wrapped = format!("{prefix}{text}\n}}");
         (
-            Source::new(source.name_arc().clone(), wrapped),
+            Source::named_at(source.name_arc().clone(), source.path(), wrapped),
             u32::try_from(prefix.len()).unwrap_or(0),
         )
     } else {
@@ -101,6 +101,7 @@ pub(crate) fn error(source: &Arc<Source>, span: Span, message: String) -> LoadEr
     };
     LoadError {
         source_name: source.name_arc().clone(),
+        path: source.path_arc().cloned(),
         line,
         col,
         message,

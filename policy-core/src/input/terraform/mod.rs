@@ -79,7 +79,7 @@ impl InputFormat for Terraform {
                 return out;
             }
         };
-        let path = Path::new(source.name());
+        let path = source.path().unwrap_or(Path::new(source.name()));
         if path.extension().is_some_and(|e| e == "tfvars") {
             // Read for the `.tf` files beside it; it holds no resource.
             return out;
