@@ -70,7 +70,7 @@ fn bounded(dir: &Path, args: &[&str], mib: u64, secs: u64) -> Run {
     }
 }
 
-fn check(dir: &Path, extra: &[&str], file: &str) -> Vec<String> {
+fn check(extra: &[&str], file: &str) -> Vec<String> {
     let mut args = vec!["check", "--no-config", "--format", "json"];
     args.extend(extra);
     args.push(file);
@@ -100,7 +100,7 @@ fn an_alias_bomb_is_refused_within_bounds() {
     }
     y.push_str("kind: ConfigMap\napiVersion: v1\nmetadata: {name: bomb}\n");
     std::fs::write(dir.join("bomb.yaml"), y).unwrap();
-    let r = run(&dir, &check(&dir, &[], "bomb.yaml"), 1024, 120);
+    let r = run(&dir, &check(&[], "bomb.yaml"), 1024, 120);
     assert_eq!(r.code, Some(3), "{}", r.stderr);
     let report = json(&r);
     assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{report}");
@@ -116,7 +116,7 @@ fn deep_nesting_in_a_document_is_refused_within_bounds() {
         "]".repeat(100_000)
     );
     std::fs::write(dir.join("deep.yaml"), doc).unwrap();
-    let r = run(&dir, &check(&dir, &[], "deep.yaml"), 1024, 120);
+    let r = run(&dir, &check(&[], "deep.yaml"), 1024, 120);
     assert_eq!(r.code, Some(3), "{}", r.stderr);
 }
 
@@ -152,7 +152,7 @@ fn a_doubling_rule_stays_within_its_byte_budget() {
     pods(&dir, 16);
     let r = run(
         &dir,
-        &check(&dir, &["--no-stdlib", "--rules", "rules"], "pods.yaml"),
+        &check(&["--no-stdlib", "--rules", "rules"], "pods.yaml"),
         2048,
         300,
     );
@@ -184,7 +184,7 @@ fn a_deep_rule_on_the_worker_pool_is_reported_not_aborted() {
     pods(&dir, 32);
     let r = run(
         &dir,
-        &check(&dir, &["--no-stdlib", "--rules", "rules"], "pods.yaml"),
+        &check(&["--no-stdlib", "--rules", "rules"], "pods.yaml"),
         2048,
         300,
     );
@@ -241,7 +241,7 @@ fn workloads_times_network_policies_stay_linear() {
 fn many_tiny_documents_stay_within_bounds_in_every_format() {
     let dir = common::scratch("limits", "tiny");
     std::fs::write(dir.join("empty.yaml"), "--- {}\n".repeat(200_000)).unwrap();
-    let r = run(&dir, &check(&dir, &[], "empty.yaml"), 2048, 300);
+    let r = run(&dir, &check(&[], "empty.yaml"), 2048, 300);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(json(&r)["summary"]["documents"], 200_000);
     pods(&dir, 5_000);
