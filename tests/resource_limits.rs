@@ -212,7 +212,6 @@ fn workloads_times_network_policies_stay_linear() {
     let r = run(
         &dir,
         &check(
-            &dir,
             &["--enable-control", "cluster.network-policy"],
             "netpol.yaml",
         ),
