@@ -1117,3 +1117,17 @@ fn a_quoted_scalar_continued_at_its_keys_column_loads_as_kubectl_reads_it() {
     let l = load("a:\n  b: \"open\n  c: 1\n");
     assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
 }
+
+#[test]
+fn explicit_key_without_value_at_the_end_of_a_text_without_final_line_break_has_a_whole_span() {
+    // The parser ends such a stream on the line after the last one; the spans end at the text's
+    // end, not at an unknown offset.
+    let text = "a: 1\n? b";
+    let root = one(text);
+    assert_eq!((root.span.start(), root.span.end()), (0, 8));
+    let b = root.get("b").unwrap();
+    assert!(matches!(b.value, Value::Null));
+    assert_eq!((b.span.start(), b.span.end()), (7, 8));
+    let l = lines(b);
+    assert_eq!((l.line, l.col, l.end_line, l.end_col), (2, 3, 2, 4));
+}
