@@ -18,9 +18,12 @@ else
   targets=(yaml rules eval inputs)
 fi
 
-if ! cargo afl --version >/dev/null 2>&1; then
-  echo "== installing cargo-afl"
-  cargo install cargo-afl --locked
+# cargo-afl's version is the one of the `afl` crate in Cargo.lock: the harness and the AFL++
+# runtime it links must match.
+afl_version="$(awk '/^name = "afl"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)"
+if ! cargo afl --version 2>/dev/null | grep -q "^cargo-afl ${afl_version} "; then
+  echo "== installing cargo-afl ${afl_version}"
+  cargo install cargo-afl --locked --force --version "=${afl_version}"
 fi
 # Installing cargo-afl builds AFL++ for the current rustc; this builds it when that did not
 # happen (a rustc upgrade since), and otherwise only says it is built.
