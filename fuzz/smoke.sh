@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fuzzing smoke test: installs cargo-afl when it is missing, builds every fuzz target with
 # AFL++ instrumentation, runs each for a short fixed time from its seed corpus, and fails when
-# any run found a crash (an input that makes fourc panic or abort), printing those inputs.
+# any run found a crash (an input that makes fourc panic or abort) or a seed crashes, printing
+# those inputs.
 #
 #   bash fuzz/smoke.sh                  # 15 s per target
 #   FUZZ_SECONDS=300 bash fuzz/smoke.sh # longer
@@ -46,6 +47,13 @@ for t in "${targets[@]}"; do
     echo "fuzz smoke: no target $t (seeds/$t is missing)"
     exit 1
   fi
+  # afl-fuzz skips a seed that crashes: replay the seeds (and any kept regression input) first.
+  for f in "seeds/$t"/* "regressions/$t"/*; do
+    [ -f "$f" ] || continue
+    if ! (timeout 60 "target/release/$t" <"$f" >/dev/null 2>&1) 2>/dev/null; then
+      crashes+=("fuzz/$f")
+    fi
+  done
   echo "== $t: ${seconds}s"
   rm -rf "out/$t"
   mkdir -p "out/$t"
