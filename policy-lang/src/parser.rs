@@ -206,7 +206,6 @@ fn describe(r: Rule) -> Option<String> {
             | Rule::null_lit
             | Rule::if_expr
             | Rule::quant
-            | Rule::comp_for
             | Rule::list
             | Rule::map
             | Rule::paren
@@ -255,6 +254,7 @@ fn describe(r: Rule) -> Option<String> {
             | Rule::div
             | Rule::rem => "an operator",
             Rule::field | Rule::index | Rule::postfix => "`.` or `[`",
+            Rule::comp_for => "`for`",
             Rule::map_entry => "a map entry",
             Rule::bare_word | Rule::meta_list => "a value",
             _ => return None,
