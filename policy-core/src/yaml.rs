@@ -58,12 +58,39 @@ use crate::document::Document;
 /// Empty documents are skipped; a root that is not an object is an error naming its line; each
 /// item of a list object becomes its own document. An error after an unrendered Helm/Go
 /// template action (`{{ ... }}` where YAML expects a value or a key) says so and names its line.
+///
+/// A carriage return not followed by a line feed breaks a line in YAML: the documents of such a
+/// text refer to a copy of `source` with a line feed in its place (the same bytes otherwise, so
+/// spans are byte offsets of `source` too), whose lines are the lines the parser counted.
 pub fn load_str(source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+    let lf = lone_cr_as_lf(source);
+    let source = lf.as_ref().unwrap_or(source);
     let mut loaded = build::load(source, opts);
     if !loaded.errors.is_empty() {
         template::explain(source.text(), &mut loaded.errors);
     }
     loaded
+}
+
+/// `source` with every lone carriage return (one not before a line feed) made a line feed, or
+/// `None` when it has none.
+fn lone_cr_as_lf(source: &Arc<Source>) -> Option<Arc<Source>> {
+    let text = source.text();
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes.get(i.saturating_add(1)) != Some(&b'\n');
+    let mut crs = text.match_indices('\r').map(|(i, _)| i);
+    crs.find(|&i| lone(i))?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (i, _) in text.match_indices('\r') {
+        if lone(i) {
+            out.push_str(text.get(rest..i).unwrap_or_default());
+            out.push('\n');
+            rest = i.saturating_add(1);
+        }
+    }
+    out.push_str(text.get(rest..).unwrap_or_default());
+    Some(Source::new(source.name_arc().clone(), out))
 }
 
 /// Loads a YAML (or JSON) stream from bytes: checks the size limit and UTF-8 (a byte order mark

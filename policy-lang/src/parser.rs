@@ -206,7 +206,6 @@ fn describe(r: Rule) -> Option<String> {
             | Rule::null_lit
             | Rule::if_expr
             | Rule::quant
-            | Rule::comprehension
             | Rule::list
             | Rule::map
             | Rule::paren
@@ -255,6 +254,7 @@ fn describe(r: Rule) -> Option<String> {
             | Rule::div
             | Rule::rem => "an operator",
             Rule::field | Rule::index | Rule::postfix => "`.` or `[`",
+            Rule::comp_for => "`for`",
             Rule::map_entry => "a map entry",
             Rule::bare_word | Rule::meta_list => "a value",
             _ => return None,
@@ -764,20 +764,25 @@ fn primary(p: Pair<'_, Rule>) -> Expr {
             let cond = it.next().map(expr).unwrap_or_else(|| null_expr(&sp));
             ExprKind::Quant(q, var, Box::new(domain), Box::new(cond))
         }
-        Rule::comprehension => {
-            let mut it = p.into_inner();
-            let out = it.next().map(expr).unwrap_or_else(|| null_expr(&sp));
-            let var = it.next().map(ident).unwrap_or_else(|| empty_ident(&sp));
-            let domain = it.next().map(expr).unwrap_or_else(|| null_expr(&sp));
-            let filter = it.next().map(|f| Box::new(expr(f)));
-            ExprKind::Comprehension {
-                out: Box::new(out),
-                var,
-                domain: Box::new(domain),
-                filter,
+        Rule::list => {
+            let mut it = p.into_inner().peekable();
+            match it.next() {
+                Some(first) if it.peek().is_some_and(|n| n.as_rule() == Rule::comp_for) => {
+                    let mut c = it.next().map(|n| n.into_inner()).into_iter().flatten();
+                    let var = c.next().map(ident).unwrap_or_else(|| empty_ident(&sp));
+                    let domain = c.next().map(expr).unwrap_or_else(|| null_expr(&sp));
+                    let filter = c.next().map(|f| Box::new(expr(f)));
+                    ExprKind::Comprehension {
+                        out: Box::new(expr(first)),
+                        var,
+                        domain: Box::new(domain),
+                        filter,
+                    }
+                }
+                Some(first) => ExprKind::List(std::iter::once(first).chain(it).map(expr).collect()),
+                None => ExprKind::List(Vec::new()),
             }
         }
-        Rule::list => ExprKind::List(p.into_inner().map(expr).collect()),
         Rule::map => ExprKind::Map(
             p.into_inner()
                 .filter_map(|e| {

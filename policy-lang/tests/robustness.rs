@@ -92,3 +92,33 @@ fn random_text_never_panics() {
         compile(&s);
     }
 }
+
+/// Compiles `text` on another thread, failing when that takes longer than `limit`.
+fn compiles_within(text: String, limit: std::time::Duration) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        compile(&text);
+        let _ = tx.send(());
+    });
+    assert!(
+        rx.recv_timeout(limit).is_ok(),
+        "compiling took longer than {limit:?}"
+    );
+}
+
+#[test]
+fn deeply_nested_unclosed_brackets_parse_in_linear_time() {
+    // A list and a comprehension both start with `[ expr`: each nesting level must not parse its
+    // element twice, or 40 levels take longer than the age of the universe.
+    let limit = std::time::Duration::from_secs(10);
+    let open = "[".repeat(40);
+    compiles_within(format!("param p: [string] = {open} \"x\"\n"), limit);
+    compiles_within(format!("fn f(x) = {open} x\n"), limit);
+    compiles_within(format!("fn f(x) = x{open}1\n"), limit);
+    // Closed, it is a value: nested lists and a comprehension inside them.
+    let close = "]".repeat(40);
+    compiles_within(
+        format!("fn f(x) = {open}[y for y in x if y]{close}\n"),
+        limit,
+    );
+}

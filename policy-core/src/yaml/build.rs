@@ -24,6 +24,18 @@ pub(super) fn pos_of(source: &Source, s: &Span) -> Pos {
     Pos { line, col }
 }
 
+/// The byte offset of a position of the source. The parser ends a stream whose last line has no
+/// line break at the start of the line after it (after an explicit `? key` with no value, say):
+/// that position is the end of the text.
+fn offset(source: &Source, p: Pos) -> Option<usize> {
+    source.byte_offset(p.line, p.col).or_else(|| {
+        let after_last = p.col <= 1
+            && source.line_text(p.line.saturating_sub(1)).is_some()
+            && source.line_text(p.line).is_none();
+        after_last.then_some(source.text().len())
+    })
+}
+
 fn to_u32(x: usize) -> u32 {
     u32::try_from(x).unwrap_or(u32::MAX)
 }
@@ -435,10 +447,7 @@ fn parse(
 impl Builder<'_> {
     /// The byte span between two positions of the source.
     fn span(&self, start: Pos, end: Pos) -> Span {
-        match (
-            self.source.byte_offset(start.line, start.col),
-            self.source.byte_offset(end.line, end.col),
-        ) {
+        match (offset(self.source, start), offset(self.source, end)) {
             (Some(a), Some(b)) => Span::of_range(a..b),
             _ => Span::NONE,
         }
@@ -877,10 +886,7 @@ impl Builder<'_> {
 
     /// The source text a span covers (for messages).
     fn text_at(&self, sp: &YSpan) -> String {
-        let at = |m: &Marker| {
-            let p = self.pos(m);
-            self.source.byte_offset(p.line, p.col)
-        };
+        let at = |m: &Marker| offset(self.source, self.pos(m));
         match (at(&sp.start), at(&sp.end)) {
             (Some(a), Some(b)) => self.source.text().get(a..b).unwrap_or_default().to_string(),
             _ => String::new(),
@@ -909,7 +915,7 @@ impl Builder<'_> {
                         "complex keys are not supported (a key is a map or a list)".to_string(),
                     ));
                 };
-                let key_start = match self.source.byte_offset(key.start.line, key.start.col) {
+                let key_start = match offset(self.source, key.start) {
                     Some(b) => u32::try_from(b).unwrap_or(u32::MAX),
                     None => node.span.start(),
                 };

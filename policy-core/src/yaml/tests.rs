@@ -1117,3 +1117,45 @@ fn a_quoted_scalar_continued_at_its_keys_column_loads_as_kubectl_reads_it() {
     let l = load("a:\n  b: \"open\n  c: 1\n");
     assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
 }
+
+#[test]
+fn explicit_key_without_value_at_the_end_of_a_text_without_final_line_break_has_a_whole_span() {
+    // The parser ends such a stream on the line after the last one; the spans end at the text's
+    // end, not at an unknown offset.
+    let text = "a: 1\n? b";
+    let root = one(text);
+    assert_eq!((root.span.start(), root.span.end()), (0, 8));
+    let b = root.get("b").unwrap();
+    assert!(matches!(b.value, Value::Null));
+    assert_eq!((b.span.start(), b.span.end()), (7, 8));
+    let l = lines(b);
+    assert_eq!((l.line, l.col, l.end_line, l.end_col), (2, 3, 2, 4));
+}
+
+#[test]
+fn lone_carriage_return_breaks_lines_for_spans_as_for_the_parser() {
+    // YAML breaks a line at a carriage return not followed by a line feed; the spans and lines
+    // must count it too, or they point at the wrong place (or nowhere).
+    let text = "a: 1\rb: 2\n";
+    let l = load(text);
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    let doc = &l.documents[0];
+    assert_eq!(doc.source().text(), "a: 1\nb: 2\n");
+    let b = doc.root().get("b").unwrap();
+    assert!(matches!(b.value, Value::Int(2)));
+    assert_eq!((b.span.start(), b.span.end()), (5, 9));
+    let at = doc.source().lines_of(b.span);
+    assert_eq!((at.line, at.col, at.end_line, at.end_col), (2, 1, 2, 5));
+
+    // In flow collections too: every span is known and inside the text.
+    let text = "{a: [{\r: {}}]}";
+    let root = one(text);
+    assert_eq!((root.span.start(), root.span.end()), (0, 14));
+    let list = root.get("a").unwrap();
+    assert!(list.span.is_known() && list.span.end() as usize <= text.len());
+    let Value::List(items) = &list.value else {
+        panic!("not a list: {list:?}")
+    };
+    let inner = items.get(0).unwrap().get("null").unwrap();
+    assert!(inner.span.is_known() && inner.span.end() as usize <= text.len());
+}

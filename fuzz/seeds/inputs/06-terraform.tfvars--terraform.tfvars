@@ -1,0 +1,2 @@
+# Someone opened SSH to debug a node.
+ssh_cidrs = ["0.0.0.0/0"]
