@@ -79,8 +79,8 @@ pub struct Checked {
     pub doc_index: u32,
     /// The span of the whole document.
     pub span: Span,
-    /// The rules it was put through.
-    pub rules: Vec<Arc<RuleMeta>>,
+    /// The rules it was put through (documents put through the same rules share the list).
+    pub rules: Arc<[Arc<RuleMeta>]>,
 }
 
 /// How far a scan has come, for a progress indicator.
@@ -194,14 +194,22 @@ impl Engine {
     ) -> Scan {
         let mut report = self.evaluate_unreviewed(docs);
         let (suppressed, notices) = self.review.apply(&mut report, docs);
+        // Documents of one kind are put through the same rules: they share one list.
+        let mut lists: std::collections::HashMap<Vec<usize>, Arc<[Arc<RuleMeta>]>> =
+            std::collections::HashMap::new();
         let checked = docs
             .iter()
-            .map(|d| Checked {
-                resource: d.id().clone(),
-                source: d.source().clone(),
-                doc_index: d.index(),
-                span: d.span(),
-                rules: self.applicable(d),
+            .map(|d| {
+                let rules = self.applicable(d);
+                let key: Vec<usize> = rules.iter().map(|r| Arc::as_ptr(r) as usize).collect();
+                let rules = lists.entry(key).or_insert_with(|| rules.into()).clone();
+                Checked {
+                    resource: d.id().clone(),
+                    source: d.source().clone(),
+                    doc_index: d.index(),
+                    span: d.span(),
+                    rules,
+                }
             })
             .collect();
         Scan {

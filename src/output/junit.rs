@@ -133,7 +133,7 @@ pub fn write_junit<'s>(scan: &'s Scan, mut w: impl Write) -> std::io::Result<()>
     // over every document's rules per rule.
     let mut checked_by: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, c) in scan.checked.iter().enumerate() {
-        for r in &c.rules {
+        for r in c.rules.iter() {
             let v = checked_by.entry(&*r.id).or_default();
             if v.last() != Some(&i) {
                 v.push(i);
