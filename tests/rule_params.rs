@@ -388,3 +388,74 @@ fn parameters_are_set_from_fourc_yaml_and_the_command_line() {
     ]);
     assert!(flag.contains(rule), "{flag}");
 }
+
+const OLD_CRONJOB: &str = "
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: '0 * * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: report, image: report:1.0}]
+";
+
+#[test]
+fn target_kubernetes_version_separates_removed_from_deprecated() {
+    // batch/v1beta1 was deprecated in 1.21 and removed in 1.25: removed at the default (1.31),
+    // deprecated at 1.24, neither at 1.20.
+    let removed = findings("api-version-removed", OLD_CRONJOB, &[]);
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert!(removed[0].contains("use batch/v1"), "{removed:?}");
+    flips(
+        "api-version-removed",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("1.24"))],
+        true,
+    );
+    flips(
+        "api-version-deprecated",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("v1.24"))],
+        false,
+    );
+    let deprecated = findings(
+        "api-version-deprecated",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("1.21"))],
+    );
+    assert_eq!(deprecated.len(), 1, "{deprecated:?}");
+    assert!(
+        deprecated[0].contains("removed in 1.25 (target 1.21): use batch/v1"),
+        "{deprecated:?}"
+    );
+    for rule in ["api-version-removed", "api-version-deprecated"] {
+        let before = findings(
+            rule,
+            OLD_CRONJOB,
+            &[("target_kubernetes_version", Value::from("1.20"))],
+        );
+        assert!(before.is_empty(), "{rule}: {before:?}");
+    }
+}
+
+#[test]
+fn target_kubernetes_version_is_set_from_fourc_yaml() {
+    let dir = common::scratch("rule_params", "kubernetes-version");
+    std::fs::write(dir.join("cronjob.yaml"), OLD_CRONJOB).unwrap();
+    let path = dir.join("cronjob.yaml").display().to_string();
+    let config = dir.join("fourc.yaml").display().to_string();
+    let plain = fourc(&["check", "--no-config", &path]);
+    assert!(plain.contains("[api-version-removed]"), "{plain}");
+    assert!(!plain.contains("[api-version-deprecated]"), "{plain}");
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "params:\n  target_kubernetes_version: \"1.23\"\n",
+    )
+    .unwrap();
+    let configured = fourc(&["check", "--config", &config, &path]);
+    assert!(!configured.contains("[api-version-removed]"), "{configured}");
+    assert!(configured.contains("[api-version-deprecated]"), "{configured}");
+}
