@@ -456,8 +456,14 @@ fn target_kubernetes_version_is_set_from_fourc_yaml() {
     )
     .unwrap();
     let configured = fourc(&["check", "--config", &config, &path]);
-    assert!(!configured.contains("[api-version-removed]"), "{configured}");
-    assert!(configured.contains("[api-version-deprecated]"), "{configured}");
+    assert!(
+        !configured.contains("[api-version-removed]"),
+        "{configured}"
+    );
+    assert!(
+        configured.contains("[api-version-deprecated]"),
+        "{configured}"
+    );
 }
 
 #[test]
@@ -526,18 +532,40 @@ fn allowed_host_paths_admit_paths_under_a_prefix_read_only_when_asked() {
     let rule = "pss-baseline-host-path";
     let entry = |p, ro| [("allowed_host_paths", host_path_entry(p, ro))];
     // Under the prefix by whole components.
-    flips(rule, &host_path_pod("/var/log/pods", false), &entry("/var/log", false), true);
-    flips(rule, &host_path_pod("/var/log", false), &entry("/var/log/", false), true);
+    flips(
+        rule,
+        &host_path_pod("/var/log/pods", false),
+        &entry("/var/log", false),
+        true,
+    );
+    flips(
+        rule,
+        &host_path_pod("/var/log", false),
+        &entry("/var/log/", false),
+        true,
+    );
     // Not under it: a longer component, or a `..` escaping it.
     for path in ["/var/logs", "/var/log/../../etc"] {
         let f = findings(rule, &host_path_pod(path, true), &entry("/var/log", false));
         assert_eq!(f.len(), 1, "{path}: {f:?}");
     }
     // readOnly: true admits only read-only mounts, and says why it does not.
-    flips(rule, &host_path_pod("/var/log/pods", true), &entry("/var/log", true), true);
-    let writable = findings(rule, &host_path_pod("/var/log/pods", false), &entry("/var/log", true));
+    flips(
+        rule,
+        &host_path_pod("/var/log/pods", true),
+        &entry("/var/log", true),
+        true,
+    );
+    let writable = findings(
+        rule,
+        &host_path_pod("/var/log/pods", false),
+        &entry("/var/log", true),
+    );
     assert_eq!(writable.len(), 1, "{writable:?}");
-    assert!(writable[0].contains("without mounting it readOnly"), "{writable:?}");
+    assert!(
+        writable[0].contains("without mounting it readOnly"),
+        "{writable:?}"
+    );
 }
 
 #[test]
