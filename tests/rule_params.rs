@@ -633,3 +633,47 @@ spec:
         assert!(!configured.contains(r), "{r}: {configured}");
     }
 }
+
+#[test]
+fn exempt_images_reaches_the_image_port_and_resource_rules() {
+    let yaml = "
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: debug
+        image: registry.k8s.io/debug:latest
+        ports: [{containerPort: 22}]
+      - name: agent
+        image: registry.k8s.io/agent:1.0
+";
+    let exempt = ("exempt_images", list(&["registry.k8s.io/*"]));
+    let signatures = ("require_signature_policy", Value::from(true));
+    for rule in [
+        "image-digest-pinned",
+        "image-tag-not-digest",
+        "image-signature-not-enforced",
+        "container-remote-admin-port",
+        "container-port-unused",
+        "resources-cpu-request",
+        "resources-memory-request",
+        "resources-memory-limit",
+    ] {
+        let before = findings(rule, yaml, std::slice::from_ref(&signatures));
+        assert!(!before.is_empty(), "{rule} fires without exemptions");
+        let after = findings(rule, yaml, &[signatures.clone(), exempt.clone()]);
+        assert!(after.is_empty(), "{rule} with exempt_images: {after:?}");
+    }
+}
