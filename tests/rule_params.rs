@@ -388,3 +388,292 @@ fn parameters_are_set_from_fourc_yaml_and_the_command_line() {
     ]);
     assert!(flag.contains(rule), "{flag}");
 }
+
+const OLD_CRONJOB: &str = "
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: '0 * * * *'
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers: [{name: report, image: report:1.0}]
+";
+
+#[test]
+fn target_kubernetes_version_separates_removed_from_deprecated() {
+    // batch/v1beta1 was deprecated in 1.21 and removed in 1.25: removed at the default (1.31),
+    // deprecated at 1.24, neither at 1.20.
+    let removed = findings("api-version-removed", OLD_CRONJOB, &[]);
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert!(removed[0].contains("use batch/v1"), "{removed:?}");
+    flips(
+        "api-version-removed",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("1.24"))],
+        true,
+    );
+    flips(
+        "api-version-deprecated",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("v1.24"))],
+        false,
+    );
+    let deprecated = findings(
+        "api-version-deprecated",
+        OLD_CRONJOB,
+        &[("target_kubernetes_version", Value::from("1.21"))],
+    );
+    assert_eq!(deprecated.len(), 1, "{deprecated:?}");
+    assert!(
+        deprecated[0].contains("removed in 1.25 (target 1.21): use batch/v1"),
+        "{deprecated:?}"
+    );
+    for rule in ["api-version-removed", "api-version-deprecated"] {
+        let before = findings(
+            rule,
+            OLD_CRONJOB,
+            &[("target_kubernetes_version", Value::from("1.20"))],
+        );
+        assert!(before.is_empty(), "{rule}: {before:?}");
+    }
+}
+
+#[test]
+fn target_kubernetes_version_is_set_from_fourc_yaml() {
+    let dir = common::scratch("rule_params", "kubernetes-version");
+    std::fs::write(dir.join("cronjob.yaml"), OLD_CRONJOB).unwrap();
+    let path = dir.join("cronjob.yaml").display().to_string();
+    let config = dir.join("fourc.yaml").display().to_string();
+    let plain = fourc(&["check", "--no-config", &path]);
+    assert!(plain.contains("[api-version-removed]"), "{plain}");
+    assert!(!plain.contains("[api-version-deprecated]"), "{plain}");
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "params:\n  target_kubernetes_version: \"1.23\"\n",
+    )
+    .unwrap();
+    let configured = fourc(&["check", "--config", &config, &path]);
+    assert!(
+        !configured.contains("[api-version-removed]"),
+        "{configured}"
+    );
+    assert!(
+        configured.contains("[api-version-deprecated]"),
+        "{configured}"
+    );
+}
+
+#[test]
+fn host_port_ranges_admit_host_ports() {
+    let yaml = "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: exporter}
+spec:
+  template:
+    spec:
+      containers:
+      - name: exporter
+        image: exporter:1.0
+        ports: [{containerPort: 9100, hostPort: 9100}]
+";
+    flips(
+        "pss-baseline-host-ports",
+        yaml,
+        &[("host_port_ranges", list(&["8000-8099", " 9100 "]))],
+        true,
+    );
+    flips(
+        "pss-baseline-host-ports",
+        yaml,
+        &[("host_port_ranges", list(&["9000-9199"]))],
+        true,
+    );
+    // A port outside every range is still reported.
+    let outside = findings(
+        "pss-baseline-host-ports",
+        yaml,
+        &[("host_port_ranges", list(&["8000-8099", "9101-9200"]))],
+    );
+    assert_eq!(outside.len(), 1, "{outside:?}");
+}
+
+/// A DaemonSet with hostPath volume `logs` at `path`, mounted with `read_only`.
+fn host_path_pod(path: &str, read_only: bool) -> String {
+    format!(
+        "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: collector}}
+spec:
+  template:
+    spec:
+      containers:
+      - name: collector
+        image: collector:1.0
+        volumeMounts: [{{name: logs, mountPath: /logs, readOnly: {read_only}}}]
+      volumes: [{{name: logs, hostPath: {{path: {path}}}}}]
+"
+    )
+}
+
+fn host_path_entry(prefix: &str, read_only: bool) -> Value {
+    Value::from(vec![Value::map([
+        ("pathPrefix", Value::from(prefix)),
+        ("readOnly", Value::from(read_only)),
+    ])])
+}
+
+#[test]
+fn allowed_host_paths_admit_paths_under_a_prefix_read_only_when_asked() {
+    let rule = "pss-baseline-host-path";
+    let entry = |p, ro| [("allowed_host_paths", host_path_entry(p, ro))];
+    // Under the prefix by whole components.
+    flips(
+        rule,
+        &host_path_pod("/var/log/pods", false),
+        &entry("/var/log", false),
+        true,
+    );
+    flips(
+        rule,
+        &host_path_pod("/var/log", false),
+        &entry("/var/log/", false),
+        true,
+    );
+    // Not under it: a longer component, or a `..` escaping it.
+    for path in ["/var/logs", "/var/log/../../etc"] {
+        let f = findings(rule, &host_path_pod(path, true), &entry("/var/log", false));
+        assert_eq!(f.len(), 1, "{path}: {f:?}");
+    }
+    // readOnly: true admits only read-only mounts, and says why it does not.
+    flips(
+        rule,
+        &host_path_pod("/var/log/pods", true),
+        &entry("/var/log", true),
+        true,
+    );
+    let writable = findings(
+        rule,
+        &host_path_pod("/var/log/pods", false),
+        &entry("/var/log", true),
+    );
+    assert_eq!(writable.len(), 1, "{writable:?}");
+    assert!(
+        writable[0].contains("without mounting it readOnly"),
+        "{writable:?}"
+    );
+}
+
+#[test]
+fn allowed_sysctls_admit_unsafe_sysctls_by_glob() {
+    let yaml = "
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    sysctls: [{name: net.core.somaxconn, value: '1024'}, {name: kernel.msgmax, value: '65536'}]
+  containers: [{name: app, image: nginx:1.27}]
+";
+    let rule = "pss-baseline-sysctls";
+    assert_eq!(findings(rule, yaml, &[]).len(), 2);
+    let some = findings(rule, yaml, &[("allowed_sysctls", list(&["net.core.*"]))]);
+    assert_eq!(some.len(), 1, "{some:?}");
+    assert!(some[0].contains("kernel.msgmax"), "{some:?}");
+    flips(
+        rule,
+        yaml,
+        &[("allowed_sysctls", list(&["net.core.*", "kernel.msgmax"]))],
+        true,
+    );
+}
+
+#[test]
+fn host_access_parameters_are_set_from_fourc_yaml() {
+    let dir = common::scratch("rule_params", "host-access");
+    let yaml = "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: collector}
+spec:
+  template:
+    spec:
+      securityContext:
+        sysctls: [{name: net.core.somaxconn, value: '1024'}]
+      containers:
+      - name: collector
+        image: collector:1.0
+        ports: [{containerPort: 9100, hostPort: 9100}]
+        volumeMounts: [{name: logs, mountPath: /logs, readOnly: true}]
+      volumes: [{name: logs, hostPath: {path: /var/log/pods}}]
+";
+    std::fs::write(dir.join("collector.yaml"), yaml).unwrap();
+    let path = dir.join("collector.yaml").display().to_string();
+    let config = dir.join("fourc.yaml").display().to_string();
+    let rules = [
+        "[pss-baseline-host-path]",
+        "[pss-baseline-host-ports]",
+        "[pss-baseline-sysctls]",
+    ];
+    let plain = fourc(&["check", "--no-config", &path]);
+    for r in rules {
+        assert!(plain.contains(r), "{r}: {plain}");
+    }
+    std::fs::write(
+        dir.join("fourc.yaml"),
+        "params:\n  allowed_host_paths: [{pathPrefix: /var/log, readOnly: true}]\n  host_port_ranges: [\"9100\"]\n  allowed_sysctls: [\"net.core.*\"]\n",
+    )
+    .unwrap();
+    let configured = fourc(&["check", "--config", &config, &path]);
+    for r in rules {
+        assert!(!configured.contains(r), "{r}: {configured}");
+    }
+}
+
+#[test]
+fn exempt_images_reaches_the_image_port_and_resource_rules() {
+    let yaml = "
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: debug
+        image: registry.k8s.io/debug:latest
+        ports: [{containerPort: 22}]
+      - name: agent
+        image: registry.k8s.io/agent:1.0
+";
+    let exempt = ("exempt_images", list(&["registry.k8s.io/*"]));
+    let signatures = ("require_signature_policy", Value::from(true));
+    for rule in [
+        "image-digest-pinned",
+        "image-tag-not-digest",
+        "image-signature-not-enforced",
+        "container-remote-admin-port",
+        "container-port-unused",
+        "resources-cpu-request",
+        "resources-memory-request",
+        "resources-memory-limit",
+    ] {
+        let before = findings(rule, yaml, std::slice::from_ref(&signatures));
+        assert!(!before.is_empty(), "{rule} fires without exemptions");
+        let after = findings(rule, yaml, &[signatures.clone(), exempt.clone()]);
+        assert!(after.is_empty(), "{rule} with exempt_images: {after:?}");
+    }
+}

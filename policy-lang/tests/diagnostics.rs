@@ -313,3 +313,25 @@ rule r {
     let rendered: Vec<String> = errs.diagnostics().iter().map(|d| d.render(false)).collect();
     insta::assert_snapshot!(rendered.join("\n"));
 }
+
+#[test]
+fn the_any_type_parses_alone_and_nested() {
+    // `any` is also the quantifier keyword; as a type it must still parse.
+    let mut c = RuleCompiler::new();
+    c.add_source(
+        "types.fourc",
+        r#"
+param anything: any = 1
+param entries: [{any}] = [{pathPrefix: "/var/log", readOnly: true}]
+param names: {[any]} = {}
+"#,
+    );
+    let compiled = c.compile().unwrap_or_else(|e| panic!("{e}"));
+    let types: Vec<String> = compiled
+        .program
+        .params
+        .iter()
+        .map(|p| format!("{:?}", p.ty))
+        .collect();
+    assert_eq!(types, ["Any", "List(Map(Any))", "Map(List(Any))"]);
+}
