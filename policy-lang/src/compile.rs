@@ -8,7 +8,7 @@ use policy_core::ir::{
     self, ArithOp, CmpOp, Deny, Expect, Expr as IrExpr, ExprId, Fixture, Function, InterpPart,
     Param, ParamType, Program, Selector, SrcSpan, TestBlock, TestCase,
 };
-use policy_core::value::{List, MapBuilder, Node, Value};
+use policy_core::value::{List, MapBuilder, Node, Str, Value};
 
 use crate::SourceFile;
 use crate::ast::{self, BinOp, ExprKind, Item, SelectorAst, Stmt, StrPart, UnOp};
@@ -638,6 +638,15 @@ impl<'s> Compiler<'s> {
         self.push(IrExpr::Lit(v), span)
     }
 
+    /// The values of `ids` when every one is a constant.
+    fn literals(&self, ids: impl Iterator<Item = ExprId>) -> Option<Vec<Value>> {
+        ids.map(|id| match self.prog.expr(id) {
+            Some(IrExpr::Lit(v)) => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
+    }
+
     fn expr(&mut self, e: &ast::Expr) -> ExprId {
         let span = &e.span;
         match &e.kind {
@@ -720,15 +729,32 @@ impl<'s> Compiler<'s> {
                 )
             }
             ExprKind::List(items) => {
-                let ids = items.iter().map(|i| self.expr(i)).collect();
-                self.push(IrExpr::List(ids), span)
+                let ids: Vec<ExprId> = items.iter().map(|i| self.expr(i)).collect();
+                // A list of constants is one constant, built once rather than per evaluation.
+                match self.literals(ids.iter().copied()) {
+                    Some(vs) => {
+                        let nodes = vs.into_iter().map(Node::computed).collect();
+                        self.lit(Value::List(List::from_vec(nodes)), span)
+                    }
+                    None => self.push(IrExpr::List(ids), span),
+                }
             }
             ExprKind::Map(entries) => {
-                let ids = entries
+                let ids: Vec<(Str, ExprId)> = entries
                     .iter()
                     .map(|(k, v)| (Arc::from(k.as_str()), self.expr(v)))
                     .collect();
-                self.push(IrExpr::Map(ids), span)
+                // A map of constants (a lookup table) is one constant too.
+                match self.literals(ids.iter().map(|(_, id)| *id)) {
+                    Some(vs) => {
+                        let mut b = MapBuilder::with_capacity(ids.len());
+                        for ((k, _), v) in ids.iter().zip(vs) {
+                            b.insert(k.clone(), Node::computed(v));
+                        }
+                        self.lit(Value::Map(b.finish()), span)
+                    }
+                    None => self.push(IrExpr::Map(ids), span),
+                }
             }
             ExprKind::Call { module, name, args } => self.call(module.as_ref(), name, args, span),
         }
