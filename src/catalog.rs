@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use policy_core::controls::{self, Control};
-use policy_core::ir::{Expr, ExprId, InterpPart, Param, Program, Rule, Selector, Stmt};
+use policy_core::ir::{Expr, ExprId, Param, Program, Rule, Selector, Stmt};
 
 use crate::{Engine, Layer, RuleMeta};
 
@@ -154,54 +154,19 @@ impl Walker<'_> {
             return;
         };
         let mut kids: Vec<ExprId> = Vec::new();
+        e.for_each_child(|c| kids.push(c));
         match e {
-            Expr::Lit(_) | Expr::Var(_) => {}
             Expr::Param(i) => {
                 self.params.insert(*i);
             }
-            Expr::Field(x, _)
-            | Expr::Not(x)
-            | Expr::Neg(x)
-            | Expr::MatchesLit(x, _)
-            | Expr::Exists(x) => kids.push(*x),
-            Expr::Index(a, b)
-            | Expr::And(a, b)
-            | Expr::Or(a, b)
-            | Expr::Cmp(_, a, b)
-            | Expr::In(a, b)
-            | Expr::Arith(_, a, b)
-            | Expr::Concat(a, b)
-            | Expr::Default(a, b)
-            | Expr::Matches(a, b)
-            | Expr::Quant(_, _, a, b)
-            | Expr::Let(_, a, b) => kids.extend([*a, *b]),
-            Expr::If(c, a, b) => kids.extend([*c, *a, *b]),
-            Expr::List(items) | Expr::Builtin(_, items) | Expr::Native(_, items) => {
-                kids.extend(items.iter().copied());
-            }
-            Expr::Map(entries) => kids.extend(entries.iter().map(|(_, v)| *v)),
-            Expr::Interp(parts) => kids.extend(parts.iter().filter_map(|p| match p {
-                InterpPart::Expr(e) => Some(*e),
-                InterpPart::Text(_) => None,
-            })),
-            Expr::Comprehension {
-                domain,
-                filter,
-                out,
-                ..
-            } => {
-                kids.extend([*domain, *out]);
-                kids.extend(*filter);
-            }
-            Expr::Call(f, args) => {
-                kids.extend(args.iter().copied());
+            Expr::Call(f, _) => {
                 if self.functions.insert(*f)
                     && let Some(func) = self.prog.functions.get(*f as usize)
                 {
                     kids.push(func.body);
                 }
             }
-            Expr::Resources(q) => kids.extend(q.namespace.into_iter().chain(q.name)),
+            _ => {}
         }
         for k in kids {
             self.expr(k);
