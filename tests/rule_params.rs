@@ -677,3 +677,77 @@ spec:
         assert!(after.is_empty(), "{rule} with exempt_images: {after:?}");
     }
 }
+
+#[test]
+fn max_exposed_ports_limits_workload_service_and_image_ports() {
+    let workload = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: a, image: 'a:1', ports: [{containerPort: 8080}, {containerPort: 8443}]}
+      - {name: b, image: 'b:1', ports: [{containerPort: 9090}]}
+";
+    flips(
+        "workload-too-many-ports",
+        workload,
+        &[("max_exposed_ports", Value::from(2))],
+        false,
+    );
+    // At the limit the workload passes.
+    assert!(
+        findings(
+            "workload-too-many-ports",
+            workload,
+            &[("max_exposed_ports", Value::from(3))]
+        )
+        .is_empty()
+    );
+    let service = "
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}, {port: 443}]
+";
+    flips(
+        "service-too-many-ports",
+        service,
+        &[("max_exposed_ports", Value::from(1))],
+        false,
+    );
+}
+
+#[test]
+fn max_exposed_ports_counts_each_port_of_an_expose_range() {
+    let dir = std::env::temp_dir().join(format!("fourc-expose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Dockerfile");
+    std::fs::write(&file, "FROM nginx:1.27\nEXPOSE 80 8000-8010\n").unwrap();
+    let run = |max: i64| {
+        let engine = Engine::builder()
+            .param("max_exposed_ports", Value::from(max))
+            .build()
+            .unwrap();
+        let scan = engine.check_paths(&[&file]);
+        assert!(scan.load_errors.is_empty(), "{:?}", scan.load_errors);
+        scan.report
+            .findings
+            .iter()
+            .filter(|f| &*f.rule().id == "dockerfile-too-many-exposed-ports")
+            .map(|f| f.message().to_string())
+            .collect::<Vec<_>>()
+    };
+    // 1 + 11 ports.
+    assert_eq!(
+        run(11),
+        ["the image exposes 12 ports, more than max_exposed_ports (11)"]
+    );
+    assert!(run(12).is_empty());
+    assert!(run(0).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
