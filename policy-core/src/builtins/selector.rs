@@ -245,53 +245,28 @@ pub fn selects(
 
 /// A label `(key, value)` that every object `selector` selects must carry, when there is one
 /// and the selector is valid: the index of cross-document queries files the selector under it.
+/// A selector that does not parse is never filed: every query then reads it, and so reports its
+/// error as a plain match would.
 pub fn required_label(form: SelectorForm, selector: Arg<'_>) -> Option<(&str, &str)> {
-    // A selector that does not parse is never filed: every query then reads it, and so
-    // reports its error as a plain match would.
-    let empty = Value::Map(Map::default());
-    selects(form, selector, Some(&empty)).ok()?;
     let Some(Value::Map(m)) = selector else {
         return None;
     };
     match form {
-        SelectorForm::Map => m.iter().find_map(|(k, v)| match &v.value {
-            Value::String(s) => Some((&**k, &**s)),
-            _ => None,
-        }),
-        SelectorForm::Label => {
-            let from_labels = m.get("matchLabels").and_then(|ml| match &ml.value {
-                Value::Map(ml) => ml.iter().find_map(|(k, v)| match &v.value {
-                    Value::String(s) => Some((&**k, &**s)),
-                    _ => None,
-                }),
+        // `matchLabels` entries are `In` requirements of one value.
+        SelectorForm::Label => parse_selector("selector_matches", m)
+            .ok()?
+            .into_iter()
+            .find_map(|r| match (r.op, r.values.as_slice()) {
+                (Op::In, [v]) => Some((r.key, *v)),
                 _ => None,
-            });
-            from_labels.or_else(|| {
-                let Value::List(exprs) = &m.get("matchExpressions")?.value else {
-                    return None;
-                };
-                exprs.iter().find_map(|e| {
-                    let Value::Map(e) = &e.value else { return None };
-                    let key = match &e.get("key")?.value {
-                        Value::String(k) => k,
-                        _ => return None,
-                    };
-                    let op = match &e.get("operator")?.value {
-                        Value::String(o) => o,
-                        _ => return None,
-                    };
-                    let Value::List(values) = &e.get("values")?.value else {
-                        return None;
-                    };
-                    match (&**op, values.iter().next(), values.len()) {
-                        ("In", Some(v), 1) => match &v.value {
-                            Value::String(v) => Some((&**key, &**v)),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
-                })
-            })
+            }),
+        SelectorForm::Map => {
+            let mut first = None;
+            for (k, v) in m.iter() {
+                let value = label_str("labels_match", &String::new, &v.value).ok()?;
+                first = first.or(Some((&**k, value)));
+            }
+            first
         }
     }
 }
