@@ -19,7 +19,7 @@ use walk::collect_files;
 
 pub use config::{Config, ConfigError, ConfigErrors};
 pub use date::Date;
-pub use scan::{Checked, Progress, Scan, Skipped};
+pub use scan::{Checked, Progress, Scan, ScanPart, ScanSink, ScanStart, Skipped, Tee};
 
 use policy_core::RuleSetOptions;
 pub use policy_core::backend::{Catalog, Entry, Locator, PathStep, RuleBackend};

@@ -82,135 +82,21 @@ impl Review {
             .is_some_and(|ns| self.exclude_namespaces.iter().any(|p| glob_match(p, ns)))
     }
 
-    /// Moves waived findings out of `report`, drops findings and errors in excluded namespaces,
-    /// and returns the suppressed findings and the waiver notices.
-    pub(crate) fn apply(
-        &self,
-        report: &mut Report,
-        docs: &[Document],
-    ) -> (Vec<Suppressed>, Vec<Notice>) {
-        let mut notices = self.settings_notices.clone();
+    /// Starts reviewing the findings of a scan of `docs`, given a part at a time
+    /// ([`Reviewing::part`]); waiver notices come when every part has been seen.
+    pub(crate) fn start(&self, docs: &[Document]) -> Reviewing<'_> {
         let mut inline_notices = Vec::new();
-        let mut inline = self.inline_waivers(docs, &mut inline_notices);
-        let mut used = vec![0usize; self.waivers.len()];
-        let mut expired_hits = vec![0usize; self.waivers.len()];
-        let mut active = Vec::with_capacity(report.findings.len());
-        let mut suppressed = Vec::new();
-        for f in std::mem::take(&mut report.findings) {
-            if self.namespace_excluded(f.resource()) {
-                continue;
-            }
-            let key = source_doc(f.source(), f.doc_index());
-            if let Some(iw) = inline.get_mut(&key)
-                && let Some(pos) = iw.rules.iter().position(|r| **r == *f.rule().id)
-            {
-                if let Some(u) = iw.used.get_mut(pos) {
-                    *u = true;
-                }
-                if let Some(ns) = crate::scan::namespace_wide(&f) {
-                    // One resource must not waive what is said of its whole namespace.
-                    inline_notices.push(Notice {
-                        kind: NoticeKind::InlineNotAllowed,
-                        message: format!(
-                            "inline waiver on {} cannot waive rule `{}` for all of namespace {ns}; it is ignored (waive it in fourc.yaml)",
-                            iw.resource,
-                            f.rule().id
-                        ),
-                        location: Some(iw.at.clone()),
-                    });
-                    active.push(f);
-                    continue;
-                }
-                let suppression = Suppression {
-                    kind: SuppressionKind::Inline,
-                    reason: iw.reason.clone(),
-                    owner: None,
-                    expires: None,
-                    location: Some(iw.at.clone()),
-                };
-                suppressed.push(Suppressed {
-                    finding: f,
-                    suppression,
-                });
-                continue;
-            }
-            match self.config_waiver(&f, &mut used, &mut expired_hits) {
-                Some(w) => suppressed.push(Suppressed {
-                    suppression: w.suppression(),
-                    finding: f,
-                }),
-                None => active.push(f),
-            }
+        let inline = self.inline_waivers(docs, &mut inline_notices);
+        Reviewing {
+            review: self,
+            inline,
+            inline_notices,
+            used: vec![0usize; self.waivers.len()],
+            expired_hits: vec![0usize; self.waivers.len()],
+            active: 0,
+            suppressed: 0,
         }
-        if active.is_empty() && !suppressed.is_empty() {
-            notices.push(Notice {
-                kind: NoticeKind::AllWaived,
-                message: format!(
-                    "waivers cover every finding ({}): nothing fails the run",
-                    suppressed.len()
-                ),
-                location: None,
-            });
-        }
-        report.findings = active;
-        report
-            .errors
-            .retain(|e| !self.namespace_excluded(e.resource()));
-        for (i, w) in self.waivers.iter().enumerate() {
-            let hits = expired_hits.get(i).copied().unwrap_or(0);
-            if w.expired(self.today) {
-                let expires = w.expires.map(|d| d.to_string()).unwrap_or_default();
-                notices.push(Notice {
-                    kind: NoticeKind::Expired,
-                    message: format!(
-                        "waiver for {} expired on {expires}; {}",
-                        w.target,
-                        match hits {
-                            0 => "it matches no finding either".to_string(),
-                            1 => "the finding it covered counts again".to_string(),
-                            n => format!("the {n} findings it covered count again"),
-                        }
-                    ),
-                    location: w.at.clone(),
-                });
-            } else if used.get(i).copied().unwrap_or(0) == 0 {
-                notices.push(Notice {
-                    kind: NoticeKind::Stale,
-                    message: format!(
-                        "waiver for {} matches no finding; remove it or correct its selector",
-                        w.target
-                    ),
-                    location: w.at.clone(),
-                });
-            }
-        }
-        let mut stale_inline: Vec<Notice> = inline_notices;
-        for iw in inline.values() {
-            for (r, u) in iw.rules.iter().zip(&iw.used) {
-                if !u {
-                    stale_inline.push(Notice {
-                        kind: NoticeKind::Stale,
-                        message: format!(
-                            "inline waiver of rule `{r}` on {} matches no finding",
-                            iw.resource
-                        ),
-                        location: Some(iw.at.clone()),
-                    });
-                }
-            }
-        }
-        stale_inline.sort_by(|a, b| {
-            let k = |n: &Notice| {
-                n.location
-                    .as_ref()
-                    .map(|l| (l.file().to_string(), l.line()))
-            };
-            k(a).cmp(&k(b)).then_with(|| a.message.cmp(&b.message))
-        });
-        notices.extend(stale_inline);
-        (suppressed, notices)
     }
-
     /// The first unexpired config waiver covering `f`; counts uses and expired matches.
     fn config_waiver(
         &self,
@@ -338,5 +224,150 @@ impl Review {
             );
         }
         out
+    }
+}
+
+/// A review of a scan's findings in progress ([`Review::start`]).
+pub(crate) struct Reviewing<'r> {
+    review: &'r Review,
+    inline: HashMap<SourceDoc, Inline>,
+    inline_notices: Vec<Notice>,
+    used: Vec<usize>,
+    expired_hits: Vec<usize>,
+    /// Findings that stand, and findings waived, so far.
+    active: usize,
+    suppressed: usize,
+}
+
+impl Reviewing<'_> {
+    /// Reviews one part of the findings: moves the waived ones out of `report` (returned) and
+    /// drops those in excluded namespaces.
+    pub(crate) fn part(&mut self, report: &mut Report) -> Vec<Suppressed> {
+        let mut active = Vec::with_capacity(report.findings.len());
+        let mut suppressed = Vec::new();
+        for f in std::mem::take(&mut report.findings) {
+            if self.review.namespace_excluded(f.resource()) {
+                continue;
+            }
+            let key = source_doc(f.source(), f.doc_index());
+            if let Some(iw) = self.inline.get_mut(&key)
+                && let Some(pos) = iw.rules.iter().position(|r| **r == *f.rule().id)
+            {
+                if let Some(u) = iw.used.get_mut(pos) {
+                    *u = true;
+                }
+                if let Some(ns) = crate::scan::namespace_wide(&f) {
+                    // One resource must not waive what is said of its whole namespace.
+                    self.inline_notices.push(Notice {
+                        kind: NoticeKind::InlineNotAllowed,
+                        message: format!(
+                            "inline waiver on {} cannot waive rule `{}` for all of namespace {ns}; it is ignored (waive it in fourc.yaml)",
+                            iw.resource,
+                            f.rule().id
+                        ),
+                        location: Some(iw.at.clone()),
+                    });
+                    active.push(f);
+                    continue;
+                }
+                let suppression = Suppression {
+                    kind: SuppressionKind::Inline,
+                    reason: iw.reason.clone(),
+                    owner: None,
+                    expires: None,
+                    location: Some(iw.at.clone()),
+                };
+                suppressed.push(Suppressed {
+                    finding: f,
+                    suppression,
+                });
+                continue;
+            }
+            match self
+                .review
+                .config_waiver(&f, &mut self.used, &mut self.expired_hits)
+            {
+                Some(w) => suppressed.push(Suppressed {
+                    suppression: w.suppression(),
+                    finding: f,
+                }),
+                None => active.push(f),
+            }
+        }
+        self.active += active.len();
+        self.suppressed += suppressed.len();
+        report.findings = active;
+        report
+            .errors
+            .retain(|e| !self.review.namespace_excluded(e.resource()));
+        suppressed
+    }
+
+    /// The waiver notices, once every part has been reviewed.
+    pub(crate) fn finish(self) -> Vec<Notice> {
+        let mut notices = self.review.settings_notices.clone();
+        if self.active == 0 && self.suppressed > 0 {
+            notices.push(Notice {
+                kind: NoticeKind::AllWaived,
+                message: format!(
+                    "waivers cover every finding ({}): nothing fails the run",
+                    self.suppressed
+                ),
+                location: None,
+            });
+        }
+        for (i, w) in self.review.waivers.iter().enumerate() {
+            let hits = self.expired_hits.get(i).copied().unwrap_or(0);
+            if w.expired(self.review.today) {
+                let expires = w.expires.map(|d| d.to_string()).unwrap_or_default();
+                notices.push(Notice {
+                    kind: NoticeKind::Expired,
+                    message: format!(
+                        "waiver for {} expired on {expires}; {}",
+                        w.target,
+                        match hits {
+                            0 => "it matches no finding either".to_string(),
+                            1 => "the finding it covered counts again".to_string(),
+                            n => format!("the {n} findings it covered count again"),
+                        }
+                    ),
+                    location: w.at.clone(),
+                });
+            } else if self.used.get(i).copied().unwrap_or(0) == 0 {
+                notices.push(Notice {
+                    kind: NoticeKind::Stale,
+                    message: format!(
+                        "waiver for {} matches no finding; remove it or correct its selector",
+                        w.target
+                    ),
+                    location: w.at.clone(),
+                });
+            }
+        }
+        let mut stale_inline: Vec<Notice> = self.inline_notices;
+        for iw in self.inline.values() {
+            for (r, u) in iw.rules.iter().zip(&iw.used) {
+                if !u {
+                    stale_inline.push(Notice {
+                        kind: NoticeKind::Stale,
+                        message: format!(
+                            "inline waiver of rule `{r}` on {} matches no finding",
+                            iw.resource
+                        ),
+                        location: Some(iw.at.clone()),
+                    });
+                }
+            }
+        }
+        stale_inline.sort_by(|a, b| {
+            let k = |n: &Notice| {
+                n.location
+                    .as_ref()
+                    .map(|l| (l.file().to_string(), l.line()))
+            };
+            k(a).cmp(&k(b)).then_with(|| a.message.cmp(&b.message))
+        });
+        notices.extend(stale_inline);
+        notices
     }
 }

@@ -8,8 +8,8 @@ use policy_core::yaml;
 
 use crate::waiver::{Notice, Suppressed};
 use crate::{
-    Document, Engine, LoadError, Loaded, Report, ResourceId, RuleMeta, Source, Span, collect_files,
-    io_error,
+    Document, Engine, Finding, LoadError, Loaded, Report, ResourceId, RuleMeta, Source, Span,
+    collect_files, io_error,
 };
 
 /// What one scan produced: the findings and evaluation errors, the inputs that could not be read
@@ -33,6 +33,115 @@ pub struct Scan {
     /// The profiles the rule packs declare: the text report shows the findings of two levels
     /// of one profile at one place once.
     pub profiles: Vec<policy_core::profile::Profile>,
+}
+
+/// How many documents a part of a streamed scan holds ([`Engine::check_paths_into`]): enough
+/// to keep every thread busy, few enough that a part's findings stay small.
+const PART_DOCUMENTS: usize = 512;
+
+/// What a scan knows before it evaluates anything: the rules, the inputs that failed to load or
+/// were skipped, and how many documents were loaded.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ScanStart<'a> {
+    /// The rules of the engine, in rule order.
+    pub rules: &'a [Arc<RuleMeta>],
+    /// The profiles the rule packs declare.
+    pub profiles: &'a [policy_core::profile::Profile],
+    /// Inputs that could not be read or parsed.
+    pub load_errors: &'a [LoadError],
+    /// Inputs that no input format recognises.
+    pub skipped: &'a [Skipped],
+    /// The documents loaded, which the parts go through.
+    pub documents: usize,
+}
+
+/// One part of a streamed scan: some documents (whole ones), what the rules found on them
+/// after exclusions and waivers, and the rules each was put through.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ScanPart<'a> {
+    /// Findings that stand, sorted as [`Report`] says.
+    pub findings: &'a [Finding],
+    /// Evaluation errors.
+    pub errors: &'a [crate::EvalError],
+    /// Waived findings.
+    pub suppressed: &'a [Suppressed],
+    /// The part's documents and the rules each was put through, in input order.
+    pub checked: &'a [Checked],
+}
+
+/// Where a streamed scan goes ([`Engine::check_paths_into`]): `start` once, then `part` for
+/// each part, then `finish` with the waiver notices (expired and stale waivers are known only
+/// when every finding has been seen). Parts come file by file, files in the order of their
+/// exact paths, and each part's findings follow the previous part's in report order, so a
+/// sink that writes each part as it comes writes a sorted report. A sink's error stops the
+/// scan.
+pub trait ScanSink {
+    /// Before the first part.
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()>;
+    /// One part.
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()>;
+    /// After the last part.
+    fn finish(&mut self, notices: &[Notice]) -> std::io::Result<()>;
+}
+
+/// Sends every part to each of several sinks (all the reports of one run).
+pub struct Tee<'s>(pub Vec<&'s mut dyn ScanSink>);
+
+impl ScanSink for Tee<'_> {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.start(start))
+    }
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.part(part))
+    }
+    fn finish(&mut self, notices: &[Notice]) -> std::io::Result<()> {
+        self.0.iter_mut().try_for_each(|s| s.finish(notices))
+    }
+}
+
+/// Gathers a streamed scan into a [`Scan`] (its rules, profiles, load errors and skipped inputs
+/// are the caller's to fill).
+struct Collect<'s>(&'s mut Scan);
+
+impl ScanSink for Collect<'_> {
+    fn start(&mut self, _: &ScanStart<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        let s = &mut *self.0;
+        s.report.findings.extend_from_slice(part.findings);
+        s.report.errors.extend_from_slice(part.errors);
+        s.suppressed.extend_from_slice(part.suppressed);
+        s.checked.extend_from_slice(part.checked);
+        Ok(())
+    }
+    fn finish(&mut self, notices: &[Notice]) -> std::io::Result<()> {
+        self.0.notices = notices.to_vec();
+        Ok(())
+    }
+}
+
+impl Scan {
+    /// Hands a whole scan to `sink` as one part: a report written from a [`Scan`] is the same
+    /// as one written while scanning.
+    pub fn replay(&self, sink: &mut dyn ScanSink) -> std::io::Result<()> {
+        sink.start(&ScanStart {
+            rules: &self.rules,
+            profiles: &self.profiles,
+            load_errors: &self.load_errors,
+            skipped: &self.skipped,
+            documents: self.report.documents,
+        })?;
+        sink.part(&ScanPart {
+            findings: &self.report.findings,
+            errors: &self.report.errors,
+            suppressed: &self.suppressed,
+            checked: &self.checked,
+        })?;
+        sink.finish(&self.notices)
+    }
 }
 
 /// An input that was not read because no input format recognises it.
@@ -192,36 +301,131 @@ impl Engine {
         load_errors: Vec<LoadError>,
         skipped: Vec<Skipped>,
     ) -> Scan {
-        let mut report = self.evaluate_unreviewed(docs);
-        let (suppressed, notices) = self.review.apply(&mut report, docs);
+        let mut scan = Scan {
+            report: Report {
+                documents: docs.len(),
+                ..Report::default()
+            },
+            checked: Vec::with_capacity(docs.len()),
+            rules: self.catalog.rules().cloned().collect(),
+            profiles: self.profiles.clone(),
+            ..Scan::default()
+        };
+        let mut collect = Collect(&mut scan);
+        // Collecting cannot fail.
+        let _ = self.stream(docs, &load_errors, &skipped, &mut collect);
+        scan.load_errors = load_errors;
+        scan.skipped = skipped;
+        scan
+    }
+
+    /// Loads every input as [`Engine::check_paths_with`] does and hands the scan to `sink` a
+    /// part at a time: the findings of each part are written (or counted) and dropped before
+    /// the next part is evaluated, so a report's size never decides the memory a scan needs.
+    /// What a part holds, and in which order parts come, is said at [`ScanSink`].
+    pub fn check_paths_into<P: AsRef<Path>>(
+        &self,
+        inputs: &[P],
+        progress: &mut dyn FnMut(Progress),
+        sink: &mut dyn ScanSink,
+    ) -> std::io::Result<()> {
+        let inputs = self.read_inputs(inputs, progress);
+        progress(Progress::Evaluating {
+            documents: inputs.docs.len(),
+        });
+        self.stream(&inputs.docs, &inputs.errors, &inputs.skipped, sink)
+    }
+
+    /// Evaluates `docs` a part at a time, reviewing each part (exclusions and waivers) and
+    /// handing it to `sink`; the waiver notices come last.
+    fn stream(
+        &self,
+        docs: &[Document],
+        load_errors: &[LoadError],
+        skipped: &[Skipped],
+        sink: &mut dyn ScanSink,
+    ) -> std::io::Result<()> {
+        let rules: Vec<Arc<RuleMeta>> = self.catalog.rules().cloned().collect();
+        sink.start(&ScanStart {
+            rules: &rules,
+            profiles: &self.profiles,
+            load_errors,
+            skipped,
+            documents: docs.len(),
+        })?;
+        // Reports are sorted by file: parts take the documents file by file (files in the
+        // order of their exact paths, documents in input order), so that each part's sorted
+        // findings follow the previous part's.
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.sort_by(|a, b| {
+            let key = |i: &usize| docs.get(*i).map(|d| d.source().key());
+            key(a).cmp(&key(b))
+        });
+        let masks: Vec<Vec<bool>> = self
+            .backends
+            .iter()
+            .enumerate()
+            .map(|(b, backend)| self.catalog.mask(b, backend.rules().len()))
+            .collect();
+        let prepared: Vec<Box<dyn policy_core::backend::Prepared + '_>> = self
+            .backends
+            .iter()
+            .zip(&masks)
+            .filter(|(_, mask)| mask.contains(&true))
+            .map(|(backend, mask)| backend.prepare(docs, mask))
+            .collect();
+        let mut reviewing = self.review.start(docs);
         // Documents of one kind are put through the same rules: they share one list.
         let mut lists: std::collections::HashMap<Vec<usize>, Arc<[Arc<RuleMeta>]>> =
             std::collections::HashMap::new();
-        let checked = docs
-            .iter()
-            .map(|d| {
-                let rules = self.applicable(d);
-                let key: Vec<usize> = rules.iter().map(|r| Arc::as_ptr(r) as usize).collect();
-                let rules = lists.entry(key).or_insert_with(|| rules.into()).clone();
-                Checked {
-                    resource: d.id().clone(),
-                    source: d.source().clone(),
-                    doc_index: d.index(),
-                    span: d.span(),
-                    rules,
-                }
-            })
-            .collect();
-        Scan {
-            report,
-            load_errors,
-            skipped,
-            suppressed,
-            notices,
-            checked,
-            rules: self.catalog.rules().cloned().collect(),
-            profiles: self.profiles.clone(),
+        for part in order.chunks(PART_DOCUMENTS) {
+            let mut report = Report {
+                documents: part.len(),
+                ..Report::default()
+            };
+            for p in &prepared {
+                let r = p.evaluate(part);
+                report.findings.extend(r.findings.into_iter().map(|f| {
+                    match self.catalog.get(&f.rule().id) {
+                        Some(e) if !Arc::ptr_eq(&e.meta, f.rule()) => f.with_rule(e.meta.clone()),
+                        _ => f,
+                    }
+                }));
+                report.errors.extend(r.errors.into_iter().map(|e| {
+                    match self.catalog.get(&e.rule().id) {
+                        Some(c) if !Arc::ptr_eq(&c.meta, e.rule()) => e.with_rule(c.meta.clone()),
+                        _ => e,
+                    }
+                }));
+            }
+            if prepared.len() > 1 {
+                policy_core::ruleset::sort_report(&mut report);
+            }
+            let suppressed = reviewing.part(&mut report);
+            let checked: Vec<Checked> = part
+                .iter()
+                .filter_map(|i| docs.get(*i))
+                .map(|d| {
+                    let rules = self.applicable(d);
+                    let key: Vec<usize> = rules.iter().map(|r| Arc::as_ptr(r) as usize).collect();
+                    let rules = lists.entry(key).or_insert_with(|| rules.into()).clone();
+                    Checked {
+                        resource: d.id().clone(),
+                        source: d.source().clone(),
+                        doc_index: d.index(),
+                        span: d.span(),
+                        rules,
+                    }
+                })
+                .collect();
+            sink.part(&ScanPart {
+                findings: &report.findings,
+                errors: &report.errors,
+                suppressed: &suppressed,
+                checked: &checked,
+            })?;
         }
+        sink.finish(&reviewing.finish())
     }
 
     /// Loads inputs as [`Engine::check_paths`] does, without evaluating; inputs that no format

@@ -12,7 +12,7 @@
 //! [`Finding::locate`] turns a [`Locator`] into a finding.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::document::Document;
 use crate::eval;
@@ -106,6 +106,76 @@ pub trait RuleBackend: Send + Sync {
     /// The rules (indexes into [`RuleBackend::rules`]) that apply to a document: the checks it
     /// is put through, which reports list as passed when they do not fire.
     fn applicable(&self, doc: &Document) -> Vec<usize>;
+
+    /// Prepares `docs` for evaluation a part at a time ([`Prepared::evaluate`]), every part
+    /// seeing the whole set, so that a scan can write and drop each part's findings before the
+    /// next. The default evaluates every document at the first call
+    /// ([`RuleBackend::evaluate`]) and hands each part its share; a backend whose
+    /// cross-document state can be built once overrides it.
+    fn prepare<'d>(&'d self, docs: &'d [Document], enabled: &'d [bool]) -> Box<dyn Prepared + 'd> {
+        Box::new(AllAtOnce {
+            evaluate: Box::new(move || self.evaluate(docs, enabled)),
+            docs,
+            parts: OnceLock::new(),
+        })
+    }
+}
+
+/// Documents prepared for evaluation by one backend ([`RuleBackend::prepare`]).
+pub trait Prepared: Send + Sync {
+    /// Evaluates the documents at `indexes` (positions in the prepared slice); findings and
+    /// errors come sorted as [`crate::ruleset::sort_report`] sorts them.
+    fn evaluate(&self, indexes: &[usize]) -> Report;
+}
+
+/// [`RuleBackend::prepare`]'s default: the whole evaluation once, split by document.
+struct AllAtOnce<'d> {
+    /// The backend's whole evaluation.
+    evaluate: Box<dyn Fn() -> Report + Send + Sync + 'd>,
+    docs: &'d [Document],
+    /// Each document's findings and errors, taken by the part that asks for them.
+    parts: OnceLock<Vec<Mutex<Report>>>,
+}
+
+impl Prepared for AllAtOnce<'_> {
+    fn evaluate(&self, indexes: &[usize]) -> Report {
+        let parts = self.parts.get_or_init(|| {
+            let report = (self.evaluate)();
+            // A finding names its document by source and position in it.
+            let at: HashMap<(*const crate::document::Source, u32), usize> = self
+                .docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| ((Arc::as_ptr(d.source()), d.index()), i))
+                .collect();
+            let mut parts: Vec<Report> = self.docs.iter().map(|_| Report::default()).collect();
+            for f in report.findings {
+                let i = at.get(&(Arc::as_ptr(f.source()), f.doc_index())).copied();
+                if let Some(p) = i.and_then(|i| parts.get_mut(i)) {
+                    p.findings.push(f);
+                }
+            }
+            for e in report.errors {
+                let i = at.get(&(Arc::as_ptr(e.source()), e.doc_index())).copied();
+                if let Some(p) = i.and_then(|i| parts.get_mut(i)) {
+                    p.errors.push(e);
+                }
+            }
+            parts.into_iter().map(Mutex::new).collect()
+        });
+        let mut out = Report {
+            documents: indexes.len(),
+            ..Report::default()
+        };
+        for i in indexes {
+            if let Some(Ok(mut p)) = parts.get(*i).map(Mutex::lock) {
+                out.findings.append(&mut p.findings);
+                out.errors.append(&mut p.errors);
+            }
+        }
+        crate::ruleset::sort_report(&mut out);
+        out
+    }
 }
 
 impl std::fmt::Debug for dyn RuleBackend {
@@ -134,6 +204,10 @@ impl RuleBackend for RuleSet {
 
     fn applicable(&self, doc: &Document) -> Vec<usize> {
         self.applicable_indexes(doc)
+    }
+
+    fn prepare<'d>(&'d self, docs: &'d [Document], enabled: &'d [bool]) -> Box<dyn Prepared + 'd> {
+        Box::new(self.prepared(docs, enabled))
     }
 }
 

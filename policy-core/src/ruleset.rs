@@ -7,7 +7,7 @@ pub use explain::Explanation;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::backend::PathStep;
+use crate::backend::{PathStep, Prepared as _};
 use crate::document::{Document, LineCols, ResourceId, Source};
 use crate::eval::{self, Fault, Hit, Limits, Machine, Val};
 use crate::ir::{Expr, Program, RuleMeta, Selector, SrcSpan, TextPart};
@@ -410,30 +410,18 @@ impl RuleSet {
     /// Evaluates the rules `i` for which `enabled[i]` is true (rule order, as
     /// [`RuleSet::metas`]) on every document.
     pub fn evaluate_masked(&self, docs: &[Document], enabled: &[bool]) -> Report {
-        let scan = self.scan(docs);
-        let per_doc = |i: usize| self.evaluate_doc(&scan, i, enabled);
-        // A handful of documents is evaluated on the caller's thread: handing them to the pool
-        // would cost more than it saves.
-        #[cfg(feature = "parallel")]
-        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = if docs.len() < PARALLEL_MIN_DOCS {
-            (0..docs.len()).map(per_doc).collect()
-        } else {
-            use rayon::prelude::*;
-            (0..docs.len()).into_par_iter().map(per_doc).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = (0..docs.len()).map(per_doc).collect();
-        let mut report = Report {
-            documents: docs.len(),
-            findings: Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum()),
-            errors: Vec::with_capacity(parts.iter().map(|(_, e)| e.len()).sum()),
-        };
-        for (f, e) in parts {
-            report.findings.extend(f);
-            report.errors.extend(e);
+        let all: Vec<usize> = (0..docs.len()).collect();
+        self.prepared(docs, enabled).evaluate(&all)
+    }
+
+    /// `docs` prepared for evaluation a part at a time: the cross-document indexes and views
+    /// are built once, on first use, and serve every part.
+    pub fn prepared<'d>(&'d self, docs: &'d [Document], enabled: &'d [bool]) -> PreparedDocs<'d> {
+        PreparedDocs {
+            rules: self,
+            scan: self.scan(docs),
+            enabled,
         }
-        sort_report(&mut report);
-        report
     }
 
     /// The evaluation limits for one document: the rule set's, plus an allowance linear in the
@@ -489,8 +477,8 @@ impl RuleSet {
                 errors.push(self.eval_error(meta, doc, fault));
             }
         }
-        // Every document's findings are held until the scan's report is assembled: drop the
-        // slack of the vector's growth (it was close to half of a scan's peak memory).
+        // A document's findings may be held until a whole report is assembled: drop the slack of
+        // the vector's growth (it was close to half of a scan's peak memory).
         findings.shrink_to_fit();
         (findings, errors)
     }
@@ -657,6 +645,41 @@ pub(crate) fn bound_node<'s>(
         .iter()
         .find(|s| eval::selector_matches(s, doc, scan.views()))?;
     scan.bound(i, sel)
+}
+
+/// A rule set's documents prepared for evaluation ([`RuleSet::prepared`]).
+pub struct PreparedDocs<'d> {
+    rules: &'d RuleSet,
+    scan: Scan<'d>,
+    enabled: &'d [bool],
+}
+
+impl crate::backend::Prepared for PreparedDocs<'_> {
+    fn evaluate(&self, indexes: &[usize]) -> Report {
+        let per_doc = |i: &usize| self.rules.evaluate_doc(&self.scan, *i, self.enabled);
+        // A handful of documents is evaluated on the caller's thread: handing them to the pool
+        // would cost more than it saves.
+        #[cfg(feature = "parallel")]
+        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = if indexes.len() < PARALLEL_MIN_DOCS {
+            indexes.iter().map(per_doc).collect()
+        } else {
+            use rayon::prelude::*;
+            indexes.par_iter().map(per_doc).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<(Vec<Finding>, Vec<EvalError>)> = indexes.iter().map(per_doc).collect();
+        let mut report = Report {
+            documents: indexes.len(),
+            findings: Vec::with_capacity(parts.iter().map(|(f, _)| f.len()).sum()),
+            errors: Vec::with_capacity(parts.iter().map(|(_, e)| e.len()).sum()),
+        };
+        for (f, e) in parts {
+            report.findings.extend(f);
+            report.errors.extend(e);
+        }
+        sort_report(&mut report);
+        report
+    }
 }
 
 /// Below this many documents, evaluation stays on the caller's thread.
