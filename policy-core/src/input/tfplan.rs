@@ -26,9 +26,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{Confidence, InputFormat};
-use crate::document::{Document, LoadOptions, Loaded, ResourceId, Source, number_nodes};
-use crate::value::{List, MapBuilder, Node, Span, Str, Value};
-use crate::yaml;
+use crate::document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
+use crate::value::{List, MapBuilder, Node, NodeId, Span, Str, Value};
+use crate::yaml::{self, Pick};
 
 /// The format name of Terraform plans.
 pub const TERRAFORM_PLAN: &str = "terraform-plan";
@@ -63,38 +63,96 @@ impl InputFormat for TerraformPlan {
     }
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
-        let plan = yaml::load_str(source, opts);
-        let mut out = Loaded {
-            documents: Vec::new(),
-            errors: plan.errors,
-            skipped: Vec::new(),
+        let mut out = Loaded::default();
+        let root = match yaml::read_picked(source, opts, &PLAN) {
+            Ok(root) => root,
+            Err(e) => {
+                out.errors.push(e);
+                return out;
+            }
         };
-        for p in &plan.documents {
-            let root = p.root();
-            let mut unknown: HashMap<&str, &Node> = HashMap::new();
-            if let Some(Value::List(changes)) = root.get("resource_changes").map(|c| &c.value) {
-                for c in changes.iter() {
-                    if let (Some(a), Some(u)) = (
-                        c.get("address").and_then(Node::as_str),
-                        c.get_path(&["change", "after_unknown"]),
-                    ) {
-                        unknown.insert(a, u);
-                    }
+        if !matches!(root.value, Value::Map(_)) {
+            let (line, col) = source.line_col(root.span.start());
+            let mut e = LoadError::new(source.name(), line, col, "a plan is a JSON object");
+            e.path = source.path_arc().cloned();
+            out.errors.push(e);
+            return out;
+        }
+        let mut unknown: HashMap<Str, Node> = HashMap::new();
+        if let Some(Value::List(changes)) = root.get("resource_changes").map(|c| &c.value) {
+            for c in changes.iter() {
+                if let (Some(a), Some(u)) = (
+                    c.get("address").and_then(Node::as_str),
+                    c.get_path(&["change", "after_unknown"]),
+                ) {
+                    unknown.insert(Str::from(a), u.clone());
                 }
             }
-            let values = root.get("planned_values").or_else(|| root.get("values"));
-            if let Some(m) = values.and_then(|v| v.get("root_module")) {
-                let blocks =
-                    configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
-                let plan = Plan {
-                    source,
-                    unknown: &unknown,
-                    blocks: &blocks,
-                };
-                plan.module(m, opts.max_depth, &mut out);
-            }
+        }
+        let values = root.get("planned_values").or_else(|| root.get("values"));
+        let Some(module) = values.and_then(|v| v.get("root_module")).cloned() else {
+            return out;
+        };
+        // The picked tree is taken apart as its resources become documents: each resource's
+        // `values` is shared with its document (or copied where it changes, then dropped), so
+        // the plan's tree and the documents are never both whole in memory.
+        drop(root);
+        let mut resources = Vec::new();
+        collect_resources(&module, opts.max_depth, &mut resources);
+        drop(module);
+        let blocks = configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
+        let plan = Plan {
+            source,
+            unknown: &unknown,
+            blocks: &blocks,
+        };
+        for (scope, depth, r) in resources {
+            plan.resource(scope.as_deref(), depth, r, &mut out);
         }
         out
+    }
+}
+
+/// What a plan is read for: the resources of `planned_values` (or a state's `values`), child
+/// modules included, with their address, type, name and values; and each resource change's
+/// `after_unknown`. `prior_state`, `configuration`, the `before` and `after` of each change
+/// and everything else is checked as JSON and passed over.
+static PLAN: Pick = Pick::Keys(&[
+    ("planned_values", &VALUES),
+    ("values", &VALUES),
+    ("resource_changes", &CHANGE),
+]);
+static VALUES: Pick = Pick::Keys(&[("root_module", &MODULE)]);
+static MODULE: Pick = Pick::Keys(&[
+    ("address", &Pick::All),
+    ("resources", &RESOURCE),
+    ("child_modules", &MODULE),
+]);
+static RESOURCE: Pick = Pick::Keys(&[
+    ("address", &Pick::All),
+    ("type", &Pick::All),
+    ("name", &Pick::All),
+    ("values", &Pick::Doc(&Pick::All)),
+]);
+static CHANGE: Pick = Pick::Keys(&[("address", &Pick::All), ("change", &AFTER_UNKNOWN)]);
+static AFTER_UNKNOWN: Pick = Pick::Keys(&[("after_unknown", &Pick::All)]);
+
+/// The resources of a module and its child modules, in order, each with its module's address
+/// and the depth left for its values.
+fn collect_resources(m: &Node, depth: usize, out: &mut Vec<(Option<Str>, usize, Node)>) {
+    if depth == 0 {
+        return;
+    }
+    let scope = m.get("address").and_then(Node::as_str).map(Str::from);
+    if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
+        for r in rs.iter() {
+            out.push((scope.clone(), depth, r.clone()));
+        }
+    }
+    if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
+        for c in children.iter() {
+            collect_resources(c, depth - 1, out);
+        }
     }
 }
 
@@ -104,56 +162,43 @@ type Blocks = HashMap<String, (Arc<Source>, Node)>;
 /// What the resources of one plan are read with.
 struct Plan<'a> {
     source: &'a Arc<Source>,
-    unknown: &'a HashMap<&'a str, &'a Node>,
+    unknown: &'a HashMap<Str, Node>,
     blocks: &'a Blocks,
 }
 
 impl Plan<'_> {
-    /// The resources of a module and its child modules.
-    fn module(&self, m: &Node, depth: usize, out: &mut Loaded) {
-        if depth == 0 {
+    /// One resource of a module as a document.
+    fn resource(&self, scope: Option<&str>, depth: usize, r: Node, out: &mut Loaded) {
+        let (Some(ty), Some(address)) = (
+            r.get("type").and_then(Node::as_str),
+            r.get("address").and_then(Node::as_str),
+        ) else {
             return;
+        };
+        let values = match r.get("values") {
+            Some(v) => v.clone(),
+            None => Node::new(Value::Map(MapBuilder::new().finish()), r.span),
+        };
+        let values = match self.unknown.get(address) {
+            Some(u) => with_unknown(values, u, depth),
+            None => values,
+        };
+        let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
+        if let Some(n) = r.get("name").and_then(Node::as_str) {
+            id = id.with_name(n);
         }
-        let scope = m.get("address").and_then(Node::as_str);
-        if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
-            for r in rs.iter() {
-                let (Some(ty), Some(address)) = (
-                    r.get("type").and_then(Node::as_str),
-                    r.get("address").and_then(Node::as_str),
-                ) else {
-                    continue;
-                };
-                let empty = Node::new(Value::Map(MapBuilder::new().finish()), r.span);
-                let values = r.get("values").unwrap_or(&empty);
-                let values = match self.unknown.get(address) {
-                    Some(u) => merge_unknown(values, u, depth),
-                    None => values.clone(),
-                };
-                let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
-                if let Some(n) = r.get("name").and_then(Node::as_str) {
-                    id = id.with_name(n);
-                }
-                if let Some(s) = scope {
-                    id = id.with_scope(s);
-                }
-                let (src, values) = match self.blocks.get(&without_keys(address)) {
-                    Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
-                    None => (self.source.clone(), values),
-                };
-                let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
-                out.documents.push(Document::with_identity(
-                    src,
-                    index,
-                    number_nodes(values),
-                    id,
-                ));
-            }
+        if let Some(s) = scope {
+            id = id.with_scope(s);
         }
-        if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
-            for c in children.iter() {
-                self.module(c, depth - 1, out);
-            }
-        }
+        let (src, values) = match self.blocks.get(&without_keys(address)) {
+            Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
+            None => (self.source.clone(), values),
+        };
+        let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
+        // A root numbered as the plan was read is kept as it is; one that changed is numbered
+        // again.
+        out.documents
+            .push(Document::with_identity(src, index, values, id));
     }
 }
 
@@ -275,6 +320,87 @@ fn marker(span: Span) -> Node {
         Node::new(Value::string(AFTER_APPLY), span),
     );
     Node::new(Value::Map(m.finish()), span)
+}
+
+/// `values` with an unknown marker wherever `after_unknown` says `true`. The usual case, where
+/// only top-level attributes the plan leaves out are unknown (`id`, `arn`), appends their
+/// markers after the last node, so the rest of the tree keeps its numbering and is shared;
+/// anything else is merged into a new tree (numbered again as a document).
+fn with_unknown(values: Node, unk: &Node, depth: usize) -> Node {
+    if !has_unknown(unk, depth) {
+        return values;
+    }
+    if let (Value::Map(vm), Value::Map(um)) = (&values.value, &unk.value)
+        && values.id.is_document()
+        && depth > 0
+    {
+        let appended_only = um.iter().all(|(k, u)| match vm.get(k) {
+            Some(_) => !has_unknown(u, depth - 1),
+            None => true,
+        });
+        if appended_only {
+            let mut next = last_id(&values).saturating_add(1);
+            let mut entries: Vec<(Str, Node)> =
+                vm.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (k, u) in um.iter() {
+                if !vm.contains_key(k) && matches!(u.value, Value::Bool(true)) {
+                    let mut m = marker(values.span);
+                    m.id = NodeId(next);
+                    if let Value::Map(inner) = &m.value {
+                        let numbered = inner
+                            .iter()
+                            .map(|(ik, iv)| {
+                                (
+                                    ik.clone(),
+                                    Node::with_id(
+                                        iv.value.clone(),
+                                        iv.span,
+                                        NodeId(next.saturating_add(1)),
+                                    ),
+                                )
+                            })
+                            .collect();
+                        m.value = Value::Map(MapBuilder::from_distinct_entries(numbered).finish());
+                    }
+                    next = next.saturating_add(2);
+                    entries.push((k.clone(), m));
+                }
+            }
+            return Node::with_id(
+                Value::Map(MapBuilder::from_distinct_entries(entries).finish()),
+                values.span,
+                values.id,
+            );
+        }
+    }
+    merge_unknown(&values, unk, depth)
+}
+
+/// Whether `after_unknown` says `true` anywhere.
+fn has_unknown(unk: &Node, depth: usize) -> bool {
+    match &unk.value {
+        Value::Bool(true) => true,
+        _ if depth == 0 => false,
+        Value::Map(m) => m.iter().any(|(_, u)| has_unknown(u, depth - 1)),
+        Value::List(l) => l.iter().any(|u| has_unknown(u, depth - 1)),
+        _ => false,
+    }
+}
+
+/// The greatest id of a tree numbered in pre-order: its last node's.
+fn last_id(n: &Node) -> u32 {
+    let mut cur = n;
+    loop {
+        let next = match &cur.value {
+            Value::Map(m) => m.iter().last().map(|(_, v)| v),
+            Value::List(l) => l.as_slice().last(),
+            _ => None,
+        };
+        match next {
+            Some(c) => cur = c,
+            None => return cur.id.0,
+        }
+    }
 }
 
 /// `values` with an unknown marker wherever `after_unknown` says `true`.
