@@ -39,7 +39,7 @@ pub(crate) enum Pick {
 
 impl Pick {
     /// What to build of the value at `key` of a map read with this pick; `None` to pass over it.
-    fn at(&'static self, key: &str) -> Option<&'static Pick> {
+    pub(crate) fn at(&'static self, key: &str) -> Option<&'static Pick> {
         match self {
             Pick::All => Some(&Pick::All),
             Pick::Keys(keys) => keys.iter().find(|(k, _)| *k == key).map(|(_, p)| *p),
