@@ -29,7 +29,11 @@ use fourc::{LoadOptions, Source};
 
 /// The report size in bytes: 4 MB when measuring, 400 KB in the smoke run.
 fn bytes() -> usize {
-    if common::measuring() { 4_000_000 } else { 400_000 }
+    if common::measuring() {
+        4_000_000
+    } else {
+        400_000
+    }
 }
 
 /// The generated Kubernetes corpus of about `bytes` bytes.
@@ -45,7 +49,12 @@ fn load(c: &mut Criterion) {
     let opts = LoadOptions::default();
     let single = common::pool(1);
     let cases = [
-        ("trivy", "vulnerability-report", "report.json", reports::trivy_json(size)),
+        (
+            "trivy",
+            "vulnerability-report",
+            "report.json",
+            reports::trivy_json(size),
+        ),
         ("sarif", "sarif", "log.sarif", reports::sarif_json(size)),
     ];
     let yaml = corpus_of(size);

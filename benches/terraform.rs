@@ -64,7 +64,11 @@ fn folder(c: &mut Criterion) {
 fn plan(c: &mut Criterion) {
     let engine = common::engine(true, &[]);
     let single = common::pool(1);
-    let bytes = if common::measuring() { 10_000_000 } else { 500_000 };
+    let bytes = if common::measuring() {
+        10_000_000
+    } else {
+        500_000
+    };
     let text = terraform::plan_json(bytes);
     let formats = fourc::input::Formats::standard();
     let format = formats.get("terraform-plan").unwrap();

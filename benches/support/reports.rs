@@ -11,8 +11,18 @@ const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 /// A sentence-like text of about `len` bytes, varying with `i`.
 fn prose(i: usize, len: usize) -> String {
     const WORDS: [&str; 12] = [
-        "a", "crafted", "request", "allows", "remote", "attackers", "to", "cause", "denial",
-        "of", "service", "via",
+        "a",
+        "crafted",
+        "request",
+        "allows",
+        "remote",
+        "attackers",
+        "to",
+        "cause",
+        "denial",
+        "of",
+        "service",
+        "via",
     ];
     let mut out = String::with_capacity(len + 16);
     let mut k = i;
@@ -77,7 +87,11 @@ pub fn trivy_json(target_bytes: usize) -> String {
             v = i % 9,
             uid = i.wrapping_mul(0x9e37_79b9),
             diff = i.wrapping_mul(0x85eb_ca6b),
-            status = if fixed.is_empty() { "affected" } else { "fixed" },
+            status = if fixed.is_empty() {
+                "affected"
+            } else {
+                "fixed"
+            },
             lower = id.to_ascii_lowercase(),
             title = prose(i, 60),
             desc = prose(i.wrapping_add(1), 400 + i % 300),
@@ -135,7 +149,7 @@ pub fn sarif_json(target_bytes: usize) -> String {
     let rules: Vec<String> = (0..200)
         .map(|r| {
             format!(
-                r#"{{"id": "rule/{r}", "name": "Rule{r}", "shortDescription": {{"text": "{short}"}}, "fullDescription": {{"text": "{full}"}}, "help": {{"text": "{help}", "markdown": "# Rule {r}\n\n{help}"}}, "defaultConfiguration": {{"level": "{level}"}}, "properties": {{"tags": ["security", "external/cwe/cwe-{cwe}"], "precision": "high", "security-severity": "{sev}"}}}}"#,
+                r##"{{"id": "rule/{r}", "name": "Rule{r}", "shortDescription": {{"text": "{short}"}}, "fullDescription": {{"text": "{full}"}}, "help": {{"text": "{help}", "markdown": "# Rule {r}\n\n{help}"}}, "defaultConfiguration": {{"level": "{level}"}}, "properties": {{"tags": ["security", "external/cwe/cwe-{cwe}"], "precision": "high", "security-severity": "{sev}"}}}}"##,
                 short = prose(r, 50),
                 full = prose(r + 1, 300),
                 help = prose(r + 2, 600),

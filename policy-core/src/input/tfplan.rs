@@ -103,11 +103,12 @@ impl InputFormat for TerraformPlan {
         let blocks = configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
         let plan = Plan {
             source,
-            unknown: &unknown,
             blocks: &blocks,
+            format: Str::from(TERRAFORM_PLAN),
         };
+        out.documents.reserve_exact(resources.len());
         for (scope, depth, r) in resources {
-            plan.resource(scope.as_deref(), depth, r, &mut out);
+            plan.resource(scope.as_ref(), depth, r, &mut unknown, &mut out);
         }
         out
     }
@@ -162,13 +163,21 @@ type Blocks = HashMap<String, (Arc<Source>, Node)>;
 /// What the resources of one plan are read with.
 struct Plan<'a> {
     source: &'a Arc<Source>,
-    unknown: &'a HashMap<Str, Node>,
     blocks: &'a Blocks,
+    /// The format name, shared by every document's identity.
+    format: Str,
 }
 
 impl Plan<'_> {
     /// One resource of a module as a document.
-    fn resource(&self, scope: Option<&str>, depth: usize, r: Node, out: &mut Loaded) {
+    fn resource(
+        &self,
+        scope: Option<&Str>,
+        depth: usize,
+        r: Node,
+        unknown: &mut HashMap<Str, Node>,
+        out: &mut Loaded,
+    ) {
         let (Some(ty), Some(address)) = (
             r.get("type").and_then(Node::as_str),
             r.get("address").and_then(Node::as_str),
@@ -179,17 +188,23 @@ impl Plan<'_> {
             Some(v) => v.clone(),
             None => Node::new(Value::Map(MapBuilder::new().finish()), r.span),
         };
-        let values = match self.unknown.get(address) {
-            Some(u) => with_unknown(values, u, depth),
+        // Each change is used once: dropped as its resource becomes a document.
+        let values = match unknown.remove(address) {
+            Some(u) => with_unknown(values, &u, depth),
             None => values,
         };
-        let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
-        if let Some(n) = r.get("name").and_then(Node::as_str) {
-            id = id.with_name(n);
-        }
-        if let Some(s) = scope {
-            id = id.with_scope(s);
-        }
+        // The identity shares the strings the plan was read with (a 50 MB plan has some 50,000
+        // resources).
+        let text = |n: Option<&Node>| match n.map(|n| &n.value) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let mut id = ResourceId::new(TERRAFORM_PLAN, ty);
+        id.format = self.format.clone();
+        id.kind = text(r.get("type"));
+        id.address = text(r.get("address"));
+        id.name = text(r.get("name"));
+        id.namespace = scope.cloned();
         let (src, values) = match self.blocks.get(&without_keys(address)) {
             Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
             None => (self.source.clone(), values),
@@ -313,11 +328,20 @@ pub(crate) fn respan(n: &Node, span: Span) -> Node {
     Node::new(value, span)
 }
 
+/// The key and text of the unknown marker, shared by every marker (a plan has one or two a
+/// resource).
+static MARKER: std::sync::LazyLock<(Str, Str)> = std::sync::LazyLock::new(|| {
+    (
+        Str::from(super::cloudformation::UNKNOWN),
+        Str::from(AFTER_APPLY),
+    )
+});
+
 fn marker(span: Span) -> Node {
     let mut m = MapBuilder::with_capacity(1);
     m.insert(
-        Str::from(super::cloudformation::UNKNOWN),
-        Node::new(Value::string(AFTER_APPLY), span),
+        MARKER.0.clone(),
+        Node::new(Value::String(MARKER.1.clone()), span),
     );
     Node::new(Value::Map(m.finish()), span)
 }

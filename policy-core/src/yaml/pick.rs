@@ -107,7 +107,10 @@ enum Kind {
     /// Items are `items[start..]`.
     List(usize),
     /// Entries are `entries[start..]`; `key` waits for its value.
-    Map { start: usize, key: Option<(Str, u32)> },
+    Map {
+        start: usize,
+        key: Option<(Str, u32)>,
+    },
 }
 
 struct Frame {
@@ -363,7 +366,8 @@ impl<'a> Reader<'a> {
                 return Ok(None);
             };
             let is_map = matches!(frame.kind, Kind::Map { .. });
-            let (close, pick, members) = (if is_map { b'}' } else { b']' }, frame.pick, frame.members);
+            let (close, pick, members) =
+                (if is_map { b'}' } else { b']' }, frame.pick, frame.members);
             self.ws();
             if members == 0 {
                 if self.peek() == Some(close) {
@@ -551,7 +555,9 @@ impl<'a> Reader<'a> {
         match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
-                Ok(Cow::Borrowed(self.text.get(start..self.pos - 1).unwrap_or_default()))
+                Ok(Cow::Borrowed(
+                    self.text.get(start..self.pos - 1).unwrap_or_default(),
+                ))
             }
             Some(b'\\') => {
                 let mut out = String::from(self.text.get(start..self.pos).unwrap_or_default());
@@ -608,12 +614,16 @@ impl<'a> Reader<'a> {
             Some(b'r') => '\r',
             Some(b't') => '\t',
             Some(b'u') => {
-                let high = self.hex4(self.pos + 2).ok_or_else(|| self.fail_at(at, "bad `\\u` escape"))?;
+                let high = self
+                    .hex4(self.pos + 2)
+                    .ok_or_else(|| self.fail_at(at, "bad `\\u` escape"))?;
                 self.pos += 6;
                 if (0xD800..0xDC00).contains(&high)
                     && self.bytes.get(self.pos) == Some(&b'\\')
                     && self.bytes.get(self.pos + 1) == Some(&b'u')
-                    && let Some(low) = self.hex4(self.pos + 2).filter(|l| (0xDC00..0xE000).contains(l))
+                    && let Some(low) = self
+                        .hex4(self.pos + 2)
+                        .filter(|l| (0xDC00..0xE000).contains(l))
                 {
                     self.pos += 6;
                     out.push(
@@ -774,7 +784,10 @@ mod tests {
 
     /// Every node with its span's text and its id, in pre-order.
     fn walk(n: &Node, text: &str, out: &mut Vec<(u32, String)>) {
-        out.push((n.id.0, text[n.span.start() as usize..n.span.end() as usize].to_string()));
+        out.push((
+            n.id.0,
+            text[n.span.start() as usize..n.span.end() as usize].to_string(),
+        ));
         match &n.value {
             Value::Map(m) => m.iter().for_each(|(_, v)| walk(v, text, out)),
             Value::List(l) => l.iter().for_each(|v| walk(v, text, out)),
@@ -804,24 +817,42 @@ mod tests {
         let text = r#"{"drop": {"x": [1, {"y": "\u0041"}]}, "keep": {"k": [true]}, "list": [{"id": 1, "no": 2}, 3]}"#;
         let root = load(text, &KEEP).unwrap();
         let Value::Map(m) = &root.value else { panic!() };
-        assert_eq!(m.keys().map(|k| k.to_string()).collect::<Vec<_>>(), ["keep", "list"]);
+        assert_eq!(
+            m.keys().map(|k| k.to_string()).collect::<Vec<_>>(),
+            ["keep", "list"]
+        );
         let keep = root.get("keep").unwrap();
         assert_eq!(keep.id, NodeId(1));
         assert_eq!(keep.get("k").unwrap().id, NodeId(2));
         let list = root.get("list").unwrap();
-        let Value::List(items) = &list.value else { panic!() };
+        let Value::List(items) = &list.value else {
+            panic!()
+        };
         let first = items.get(0).unwrap();
         assert_eq!(first.get("id").unwrap().value, Value::Int(1));
         assert!(first.get("no").is_none());
-        assert_eq!(&text[first.span.start() as usize..first.span.end() as usize], r#"{"id": 1, "no": 2}"#);
+        assert_eq!(
+            &text[first.span.start() as usize..first.span.end() as usize],
+            r#"{"id": 1, "no": 2}"#
+        );
     }
 
     #[test]
     fn errors_name_the_place_even_in_what_is_passed_over() {
         for (text, line, col, what) in [
-            ("{\"drop\": [1,\n 2,, 3], \"keep\": {}}", 2, 4, "expected a value"),
+            (
+                "{\"drop\": [1,\n 2,, 3], \"keep\": {}}",
+                2,
+                4,
+                "expected a value",
+            ),
             ("{\"drop\": \"x\\q\"}", 1, 12, "bad escape"),
-            ("{\"keep\": {\"a\": 1, \"a\": 2}}", 1, 19, "duplicate key `a`"),
+            (
+                "{\"keep\": {\"a\": 1, \"a\": 2}}",
+                1,
+                19,
+                "duplicate key `a`",
+            ),
             ("{\"keep\": {\"a\": 1}", 1, 18, "expected `,` or `}`"),
             ("{\"keep\": {}} {}", 1, 14, "end of the input"),
             ("{\"drop\": tru}", 1, 10, "expected a value"),
