@@ -46,7 +46,7 @@ pub fn trivy_json(target_bytes: usize) -> String {
             list.push_str(",\n");
         }
         let sev = SEVERITIES[i % SEVERITIES.len()];
-        let fixed = if i % 4 == 0 {
+        let fixed = if i.is_multiple_of(4) {
             String::new()
         } else {
             format!("1.{}.{}", i % 7, i % 13 + 1)
@@ -181,7 +181,7 @@ pub fn sarif_json(target_bytes: usize) -> String {
         let rule = i.wrapping_mul(7) % 200;
         let file = format!("src/module{}/file{}.py", i % 40, i % 301);
         let line = 10 + i % 900;
-        let flow = if i % 4 == 0 {
+        let flow = if i.is_multiple_of(4) {
             format!(
                 r#", "codeFlows": [{{"threadFlows": [{{"locations": [{{"location": {{"physicalLocation": {{"artifactLocation": {{"uri": "{file}"}}, "region": {{"startLine": {a}}}}}, "message": {{"text": "source"}}}}}}, {{"location": {{"physicalLocation": {{"artifactLocation": {{"uri": "{file}"}}, "region": {{"startLine": {line}}}}}, "message": {{"text": "sink"}}}}}}]}}]}}]"#,
                 a = line.saturating_sub(5),

@@ -18,6 +18,11 @@
 //!   nearest enclosing one), so findings point at the `.tf` line. A resource with no matching
 //!   block stays at the plan's JSON lines.
 //!
+//! The plan is read in one pass by the picking JSON reader, which builds only what the documents
+//! hold (each resource's address, type, name and `values`, each change's `after_unknown`) and
+//! checks the rest as JSON without building it (`prior_state`, `configuration`, the `before` and
+//! `after` of each change); a resource's `values` becomes its document without a copy.
+//!
 //! The document types are the Terraform ones: views and rules written for Terraform source read
 //! plans too (the views list both formats).
 
@@ -470,6 +475,63 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
     use super::*;
+
+    /// Every node's id, in pre-order.
+    fn ids(n: &Node, out: &mut Vec<u32>) {
+        out.push(n.id.0);
+        match &n.value {
+            Value::Map(m) => m.iter().for_each(|(_, v)| ids(v, out)),
+            Value::List(l) => l.iter().for_each(|v| ids(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn resources_sit_at_their_values_with_unknowns_and_numbered_from_one() {
+        let text = r#"{"format_version": "1.2", "terraform_version": "1.9.5",
+ "prior_state": {"values": {"root_module": {"resources": [{"address": "aws_x.old", "type": "aws_x", "values": {}}]}}},
+ "planned_values": {"root_module": {"resources": [
+  {"address": "aws_x.a", "type": "aws_x", "name": "a", "values": {"p": true,
+    "q": [1, 2]}},
+  {"address": "aws_x.b", "type": "aws_x", "name": "b", "values": {"p": false, "n": {"m": 1}}}]}},
+ "resource_changes": [
+  {"address": "aws_x.a", "change": {"before": null, "after": {"p": "not this one"}, "after_unknown": {"id": true, "arn": true}}},
+  {"address": "aws_x.b", "change": {"after_unknown": {"n": {"k": true}}}}],
+ "configuration": {"root_module": {}}}"#;
+        let l = TerraformPlan.load(&Source::new("plan.json", text), &LoadOptions::default());
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        assert_eq!(l.documents.len(), 2, "prior_state is not read");
+        let a = &l.documents[0];
+        assert_eq!(a.id().address.as_deref(), Some("aws_x.a"));
+        assert_eq!(a.source().line_col(a.span().start()).0, 4);
+        let q = a.root().get("q").unwrap();
+        assert_eq!(
+            a.source().line_col(q.span.start()).0,
+            5,
+            "values at their JSON line"
+        );
+        assert_eq!(a.root().get("p").unwrap().value, Value::Bool(true));
+        for k in ["id", "arn"] {
+            assert_eq!(
+                a.root().get_path(&[k, "$unknown"]).and_then(Node::as_str),
+                Some(AFTER_APPLY)
+            );
+        }
+        let b = &l.documents[1];
+        assert_eq!(
+            b.root()
+                .get_path(&["n", "k", "$unknown"])
+                .and_then(Node::as_str),
+            Some(AFTER_APPLY),
+            "a nested unknown is merged"
+        );
+        for d in &l.documents {
+            let mut got = Vec::new();
+            ids(d.root(), &mut got);
+            let want: Vec<u32> = (1..=u32::try_from(got.len()).unwrap()).collect();
+            assert_eq!(got, want, "{}", d.id());
+        }
+    }
 
     #[test]
     fn instance_keys_are_dropped_from_addresses() {

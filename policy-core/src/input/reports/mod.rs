@@ -1,8 +1,10 @@
 //! Reports of security tools as policy inputs: vulnerability and dependency scanners
 //! ([`VulnerabilityReports`]), static analysers (SARIF, [`Sarif`]) and OWASP ZAP ([`Zap`]).
 //!
-//! A report is read with the JSON loader (JSON is YAML), so every node keeps its byte span, and
-//! then reshaped into small documents of one type per kind of evidence (`scan_vulnerability`,
+//! A report is read with the picking JSON reader (`yaml::read_picked`), which builds only the
+//! fields the format's documents hold, each node with its byte span, and checks the rest as JSON
+//! without building it (a Trivy vulnerability's `Description` and `References`, SARIF rule help
+//! and code flows: rules cannot read these); it is then reshaped into small documents of one type per kind of evidence (`scan_vulnerability`,
 //! `sarif_result`, `zap_alert`, ...). Each of those documents sits at its entry's own bytes in the
 //! report (the vulnerability, the result, the alert), so a finding on it lands on that line, and
 //! carries a `location` field with the entry's JSON path in the report.

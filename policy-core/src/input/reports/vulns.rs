@@ -17,6 +17,10 @@
 //! | `artifact` | what was scanned: `name`, `digests` (`sha256:...`), `references` (normalised: `docker.io/library/alpine:3.11`) |
 //! | `location` | the JSON path of the entry in the report |
 //!
+//! A vulnerability's description (Trivy `Description`; Grype's `description` is its `title`),
+//! references, data source, layer and dates are not read: of a Trivy report, only the fields
+//! above are built.
+//!
 //! Each report is also one `scan_report` document (`tool`, `scope`, `artifact`, `vulnerabilities`:
 //! a count), so rules can ask which images were scanned at all; cargo-audit's informational
 //! warnings (unmaintained, yanked, unsound, notice) are `scan_advisory` documents (`kind`,
