@@ -1,6 +1,8 @@
 //! Terraform: a generated folder of 1,000 resources from `.tf` text to sorted findings with the
 //! full standard library, on one thread, beside 1,000 Kubernetes objects from YAML text to
-//! findings in the same run (the comparison the Cloud layer's speed target is stated against).
+//! findings in the same run (the comparison the Cloud layer's speed target is stated against);
+//! and a generated plan JSON of 10 MB (5,000 resources a megabyte) loaded by the plan format,
+//! and checked end to end, on one thread.
 //!
 //! `cargo bench --bench terraform`
 
@@ -17,10 +19,6 @@
 #[allow(dead_code, reason = "shared by every bench file")]
 mod common;
 #[path = "support/terraform.rs"]
-#[allow(
-    dead_code,
-    reason = "the plan generator is for the memory check (examples/gen_terraform.rs)"
-)]
 mod terraform;
 
 use std::time::Duration;
@@ -63,5 +61,44 @@ fn folder(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, folder);
+fn plan(c: &mut Criterion) {
+    let engine = common::engine(true, &[]);
+    let single = common::pool(1);
+    let bytes = if common::measuring() {
+        10_000_000
+    } else {
+        500_000
+    };
+    let text = terraform::plan_json(bytes);
+    let formats = fourc::input::Formats::standard();
+    let format = formats.get("terraform-plan").unwrap();
+    let opts = fourc::LoadOptions::default();
+    let mut g = c.benchmark_group("terraform_plan");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .warm_up_time(Duration::from_secs(1));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    let mb = text.len() / 1_000_000;
+    g.bench_function(format!("load_{mb}mb"), |b| {
+        b.iter(|| {
+            single.install(|| {
+                let loaded = format.load(&fourc::Source::new("plan.json", text.as_str()), &opts);
+                assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+                loaded.documents.len()
+            })
+        });
+    });
+    g.bench_function(format!("check_{mb}mb"), |b| {
+        b.iter(|| {
+            single.install(|| {
+                let scan = engine.check_str("plan.json", &text);
+                assert!(scan.load_errors.is_empty(), "{:?}", scan.load_errors);
+                scan.report.findings.len()
+            })
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, folder, plan);
 criterion_main!(benches);

@@ -39,6 +39,7 @@ mod chunks;
 mod json;
 mod lists;
 mod map;
+mod pick;
 mod resolve;
 mod template;
 #[cfg(test)]
@@ -49,6 +50,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::document::{LoadError, LoadOptions, Loaded, Source};
+
+pub(crate) use pick::{Pick, read as read_picked};
 
 #[cfg(doc)]
 use crate::document::Document;

@@ -18,6 +18,11 @@
 //!   nearest enclosing one), so findings point at the `.tf` line. A resource with no matching
 //!   block stays at the plan's JSON lines.
 //!
+//! The plan is read in one pass by the picking JSON reader, which builds only what the documents
+//! hold (each resource's address, type, name and `values`, each change's `after_unknown`) and
+//! checks the rest as JSON without building it (`prior_state`, `configuration`, the `before` and
+//! `after` of each change); a resource's `values` becomes its document without a copy.
+//!
 //! The document types are the Terraform ones: views and rules written for Terraform source read
 //! plans too (the views list both formats).
 
@@ -26,9 +31,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{Confidence, InputFormat};
-use crate::document::{Document, LoadOptions, Loaded, ResourceId, Source, number_nodes};
-use crate::value::{List, MapBuilder, Node, Span, Str, Value};
-use crate::yaml;
+use crate::document::{Document, LoadError, LoadOptions, Loaded, ResourceId, Source};
+use crate::value::{List, MapBuilder, Node, NodeId, Span, Str, Value};
+use crate::yaml::{self, Pick};
 
 /// The format name of Terraform plans.
 pub const TERRAFORM_PLAN: &str = "terraform-plan";
@@ -63,38 +68,97 @@ impl InputFormat for TerraformPlan {
     }
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
-        let plan = yaml::load_str(source, opts);
-        let mut out = Loaded {
-            documents: Vec::new(),
-            errors: plan.errors,
-            skipped: Vec::new(),
+        let mut out = Loaded::default();
+        let root = match yaml::read_picked(source, opts, &PLAN) {
+            Ok(root) => root,
+            Err(e) => {
+                out.errors.push(e);
+                return out;
+            }
         };
-        for p in &plan.documents {
-            let root = p.root();
-            let mut unknown: HashMap<&str, &Node> = HashMap::new();
-            if let Some(Value::List(changes)) = root.get("resource_changes").map(|c| &c.value) {
-                for c in changes.iter() {
-                    if let (Some(a), Some(u)) = (
-                        c.get("address").and_then(Node::as_str),
-                        c.get_path(&["change", "after_unknown"]),
-                    ) {
-                        unknown.insert(a, u);
-                    }
+        if !matches!(root.value, Value::Map(_)) {
+            let (line, col) = source.line_col(root.span.start());
+            let mut e = LoadError::new(source.name(), line, col, "a plan is a JSON object");
+            e.path = source.path_arc().cloned();
+            out.errors.push(e);
+            return out;
+        }
+        let mut unknown: HashMap<Str, Node> = HashMap::new();
+        if let Some(Value::List(changes)) = root.get("resource_changes").map(|c| &c.value) {
+            for c in changes.iter() {
+                if let (Some(a), Some(u)) = (
+                    c.get("address").and_then(Node::as_str),
+                    c.get_path(&["change", "after_unknown"]),
+                ) {
+                    unknown.insert(Str::from(a), u.clone());
                 }
             }
-            let values = root.get("planned_values").or_else(|| root.get("values"));
-            if let Some(m) = values.and_then(|v| v.get("root_module")) {
-                let blocks =
-                    configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
-                let plan = Plan {
-                    source,
-                    unknown: &unknown,
-                    blocks: &blocks,
-                };
-                plan.module(m, opts.max_depth, &mut out);
-            }
+        }
+        let values = root.get("planned_values").or_else(|| root.get("values"));
+        let Some(module) = values.and_then(|v| v.get("root_module")).cloned() else {
+            return out;
+        };
+        // The picked tree is taken apart as its resources become documents: each resource's
+        // `values` is shared with its document (or copied where it changes, then dropped), so
+        // the plan's tree and the documents are never both whole in memory.
+        drop(root);
+        let mut resources = Vec::new();
+        collect_resources(&module, opts.max_depth, &mut resources);
+        drop(module);
+        let blocks = configuration_blocks(source.path().unwrap_or(Path::new(source.name())), opts);
+        let plan = Plan {
+            source,
+            blocks: &blocks,
+            format: Str::from(TERRAFORM_PLAN),
+        };
+        out.documents.reserve_exact(resources.len());
+        for (scope, depth, r) in resources {
+            plan.resource(scope.as_ref(), depth, r, &mut unknown, &mut out);
         }
         out
+    }
+}
+
+/// What a plan is read for: the resources of `planned_values` (or a state's `values`), child
+/// modules included, with their address, type, name and values; and each resource change's
+/// `after_unknown`. `prior_state`, `configuration`, the `before` and `after` of each change
+/// and everything else is checked as JSON and passed over.
+static PLAN: Pick = Pick::Keys(&[
+    ("planned_values", &VALUES),
+    ("values", &VALUES),
+    ("resource_changes", &CHANGE),
+]);
+static VALUES: Pick = Pick::Keys(&[("root_module", &MODULE)]);
+static MODULE: Pick = Pick::Keys(&[
+    ("address", &Pick::All),
+    ("resources", &RESOURCE),
+    ("child_modules", &MODULE),
+]);
+static RESOURCE: Pick = Pick::Keys(&[
+    ("address", &Pick::All),
+    ("type", &Pick::All),
+    ("name", &Pick::All),
+    ("values", &Pick::Doc(&Pick::All)),
+]);
+static CHANGE: Pick = Pick::Keys(&[("address", &Pick::All), ("change", &AFTER_UNKNOWN)]);
+static AFTER_UNKNOWN: Pick = Pick::Keys(&[("after_unknown", &Pick::All)]);
+
+/// The resources of a module and its child modules, in order, each with its module's address
+/// and the depth left for its values.
+fn collect_resources(m: &Node, depth: usize, out: &mut Vec<(Option<Str>, usize, Node)>) {
+    if depth == 0 {
+        return;
+    }
+    let scope = m.get("address").and_then(Node::as_str).map(Str::from);
+    if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
+        for r in rs.iter() {
+            out.push((scope.clone(), depth, r.clone()));
+        }
+    }
+    if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
+        for c in children.iter() {
+            collect_resources(c, depth - 1, out);
+        }
     }
 }
 
@@ -104,56 +168,57 @@ type Blocks = HashMap<String, (Arc<Source>, Node)>;
 /// What the resources of one plan are read with.
 struct Plan<'a> {
     source: &'a Arc<Source>,
-    unknown: &'a HashMap<&'a str, &'a Node>,
     blocks: &'a Blocks,
+    /// The format name, shared by every document's identity.
+    format: Str,
 }
 
 impl Plan<'_> {
-    /// The resources of a module and its child modules.
-    fn module(&self, m: &Node, depth: usize, out: &mut Loaded) {
-        if depth == 0 {
+    /// One resource of a module as a document.
+    fn resource(
+        &self,
+        scope: Option<&Str>,
+        depth: usize,
+        r: Node,
+        unknown: &mut HashMap<Str, Node>,
+        out: &mut Loaded,
+    ) {
+        let (Some(ty), Some(address)) = (
+            r.get("type").and_then(Node::as_str),
+            r.get("address").and_then(Node::as_str),
+        ) else {
             return;
-        }
-        let scope = m.get("address").and_then(Node::as_str);
-        if let Some(Value::List(rs)) = m.get("resources").map(|r| &r.value) {
-            for r in rs.iter() {
-                let (Some(ty), Some(address)) = (
-                    r.get("type").and_then(Node::as_str),
-                    r.get("address").and_then(Node::as_str),
-                ) else {
-                    continue;
-                };
-                let empty = Node::new(Value::Map(MapBuilder::new().finish()), r.span);
-                let values = r.get("values").unwrap_or(&empty);
-                let values = match self.unknown.get(address) {
-                    Some(u) => merge_unknown(values, u, depth),
-                    None => values.clone(),
-                };
-                let mut id = ResourceId::new(TERRAFORM_PLAN, ty).with_address(address);
-                if let Some(n) = r.get("name").and_then(Node::as_str) {
-                    id = id.with_name(n);
-                }
-                if let Some(s) = scope {
-                    id = id.with_scope(s);
-                }
-                let (src, values) = match self.blocks.get(&without_keys(address)) {
-                    Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
-                    None => (self.source.clone(), values),
-                };
-                let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
-                out.documents.push(Document::with_identity(
-                    src,
-                    index,
-                    number_nodes(values),
-                    id,
-                ));
-            }
-        }
-        if let Some(Value::List(children)) = m.get("child_modules").map(|c| &c.value) {
-            for c in children.iter() {
-                self.module(c, depth - 1, out);
-            }
-        }
+        };
+        let values = match r.get("values") {
+            Some(v) => v.clone(),
+            None => Node::new(Value::Map(MapBuilder::new().finish()), r.span),
+        };
+        // Each change is used once: dropped as its resource becomes a document.
+        let values = match unknown.remove(address) {
+            Some(u) => with_unknown(values, &u, depth),
+            None => values,
+        };
+        // The identity shares the strings the plan was read with (a 50 MB plan has some 50,000
+        // resources).
+        let text = |n: Option<&Node>| match n.map(|n| &n.value) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let mut id = ResourceId::new(TERRAFORM_PLAN, ty);
+        id.format = self.format.clone();
+        id.kind = text(r.get("type"));
+        id.address = text(r.get("address"));
+        id.name = text(r.get("name"));
+        id.namespace = scope.cloned();
+        let (src, values) = match self.blocks.get(&without_keys(address)) {
+            Some((src, block)) => (src.clone(), at_source(&values, block, depth)),
+            None => (self.source.clone(), values),
+        };
+        let index = u32::try_from(out.documents.len()).unwrap_or(u32::MAX);
+        // A root numbered as the plan was read is kept as it is; one that changed is numbered
+        // again.
+        out.documents
+            .push(Document::with_identity(src, index, values, id));
     }
 }
 
@@ -268,13 +333,103 @@ pub(crate) fn respan(n: &Node, span: Span) -> Node {
     Node::new(value, span)
 }
 
+/// The key and text of the unknown marker, shared by every marker (a plan has one or two a
+/// resource).
+static MARKER: std::sync::LazyLock<(Str, Str)> = std::sync::LazyLock::new(|| {
+    (
+        Str::from(super::cloudformation::UNKNOWN),
+        Str::from(AFTER_APPLY),
+    )
+});
+
 fn marker(span: Span) -> Node {
     let mut m = MapBuilder::with_capacity(1);
     m.insert(
-        Str::from(super::cloudformation::UNKNOWN),
-        Node::new(Value::string(AFTER_APPLY), span),
+        MARKER.0.clone(),
+        Node::new(Value::String(MARKER.1.clone()), span),
     );
     Node::new(Value::Map(m.finish()), span)
+}
+
+/// `values` with an unknown marker wherever `after_unknown` says `true`. The usual case, where
+/// only top-level attributes the plan leaves out are unknown (`id`, `arn`), appends their
+/// markers after the last node, so the rest of the tree keeps its numbering and is shared;
+/// anything else is merged into a new tree (numbered again as a document).
+fn with_unknown(values: Node, unk: &Node, depth: usize) -> Node {
+    if !has_unknown(unk, depth) {
+        return values;
+    }
+    if let (Value::Map(vm), Value::Map(um)) = (&values.value, &unk.value)
+        && values.id.is_document()
+        && depth > 0
+    {
+        let appended_only = um.iter().all(|(k, u)| match vm.get(k) {
+            Some(_) => !has_unknown(u, depth - 1),
+            None => true,
+        });
+        if appended_only {
+            let mut next = last_id(&values).saturating_add(1);
+            let mut entries: Vec<(Str, Node)> =
+                vm.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (k, u) in um.iter() {
+                if !vm.contains_key(k) && matches!(u.value, Value::Bool(true)) {
+                    let mut m = marker(values.span);
+                    m.id = NodeId(next);
+                    if let Value::Map(inner) = &m.value {
+                        let numbered = inner
+                            .iter()
+                            .map(|(ik, iv)| {
+                                (
+                                    ik.clone(),
+                                    Node::with_id(
+                                        iv.value.clone(),
+                                        iv.span,
+                                        NodeId(next.saturating_add(1)),
+                                    ),
+                                )
+                            })
+                            .collect();
+                        m.value = Value::Map(MapBuilder::from_distinct_entries(numbered).finish());
+                    }
+                    next = next.saturating_add(2);
+                    entries.push((k.clone(), m));
+                }
+            }
+            return Node::with_id(
+                Value::Map(MapBuilder::from_distinct_entries(entries).finish()),
+                values.span,
+                values.id,
+            );
+        }
+    }
+    merge_unknown(&values, unk, depth)
+}
+
+/// Whether `after_unknown` says `true` anywhere.
+fn has_unknown(unk: &Node, depth: usize) -> bool {
+    match &unk.value {
+        Value::Bool(true) => true,
+        _ if depth == 0 => false,
+        Value::Map(m) => m.iter().any(|(_, u)| has_unknown(u, depth - 1)),
+        Value::List(l) => l.iter().any(|u| has_unknown(u, depth - 1)),
+        _ => false,
+    }
+}
+
+/// The greatest id of a tree numbered in pre-order: its last node's.
+fn last_id(n: &Node) -> u32 {
+    let mut cur = n;
+    loop {
+        let next = match &cur.value {
+            Value::Map(m) => m.iter().last().map(|(_, v)| v),
+            Value::List(l) => l.as_slice().last(),
+            _ => None,
+        };
+        match next {
+            Some(c) => cur = c,
+            None => return cur.id.0,
+        }
+    }
 }
 
 /// `values` with an unknown marker wherever `after_unknown` says `true`.
@@ -320,6 +475,63 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
     use super::*;
+
+    /// Every node's id, in pre-order.
+    fn ids(n: &Node, out: &mut Vec<u32>) {
+        out.push(n.id.0);
+        match &n.value {
+            Value::Map(m) => m.iter().for_each(|(_, v)| ids(v, out)),
+            Value::List(l) => l.iter().for_each(|v| ids(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn resources_sit_at_their_values_with_unknowns_and_numbered_from_one() {
+        let text = r#"{"format_version": "1.2", "terraform_version": "1.9.5",
+ "prior_state": {"values": {"root_module": {"resources": [{"address": "aws_x.old", "type": "aws_x", "values": {}}]}}},
+ "planned_values": {"root_module": {"resources": [
+  {"address": "aws_x.a", "type": "aws_x", "name": "a", "values": {"p": true,
+    "q": [1, 2]}},
+  {"address": "aws_x.b", "type": "aws_x", "name": "b", "values": {"p": false, "n": {"m": 1}}}]}},
+ "resource_changes": [
+  {"address": "aws_x.a", "change": {"before": null, "after": {"p": "not this one"}, "after_unknown": {"id": true, "arn": true}}},
+  {"address": "aws_x.b", "change": {"after_unknown": {"n": {"k": true}}}}],
+ "configuration": {"root_module": {}}}"#;
+        let l = TerraformPlan.load(&Source::new("plan.json", text), &LoadOptions::default());
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        assert_eq!(l.documents.len(), 2, "prior_state is not read");
+        let a = &l.documents[0];
+        assert_eq!(a.id().address.as_deref(), Some("aws_x.a"));
+        assert_eq!(a.source().line_col(a.span().start()).0, 4);
+        let q = a.root().get("q").unwrap();
+        assert_eq!(
+            a.source().line_col(q.span.start()).0,
+            5,
+            "values at their JSON line"
+        );
+        assert_eq!(a.root().get("p").unwrap().value, Value::Bool(true));
+        for k in ["id", "arn"] {
+            assert_eq!(
+                a.root().get_path(&[k, "$unknown"]).and_then(Node::as_str),
+                Some(AFTER_APPLY)
+            );
+        }
+        let b = &l.documents[1];
+        assert_eq!(
+            b.root()
+                .get_path(&["n", "k", "$unknown"])
+                .and_then(Node::as_str),
+            Some(AFTER_APPLY),
+            "a nested unknown is merged"
+        );
+        for d in &l.documents {
+            let mut got = Vec::new();
+            ids(d.root(), &mut got);
+            let want: Vec<u32> = (1..=u32::try_from(got.len()).unwrap()).collect();
+            assert_eq!(got, want, "{}", d.id());
+        }
+    }
 
     #[test]
     fn instance_keys_are_dropped_from_addresses() {

@@ -1,8 +1,10 @@
 //! Reports of security tools as policy inputs: vulnerability and dependency scanners
 //! ([`VulnerabilityReports`]), static analysers (SARIF, [`Sarif`]) and OWASP ZAP ([`Zap`]).
 //!
-//! A report is read with the JSON loader (JSON is YAML), so every node keeps its byte span, and
-//! then reshaped into small documents of one type per kind of evidence (`scan_vulnerability`,
+//! A report is read with the picking JSON reader (`yaml::read_picked`), which builds only the
+//! fields the format's documents hold, each node with its byte span, and checks the rest as JSON
+//! without building it (a Trivy vulnerability's `Description` and `References`, SARIF rule help
+//! and code flows: rules cannot read these); it is then reshaped into small documents of one type per kind of evidence (`scan_vulnerability`,
 //! `sarif_result`, `zap_alert`, ...). Each of those documents sits at its entry's own bytes in the
 //! report (the vulnerability, the result, the alert), so a finding on it lands on that line, and
 //! carries a `location` field with the entry's JSON path in the report.
@@ -23,73 +25,57 @@ pub use zap::{ZAP, ZAP_ALERT, Zap};
 
 use crate::document::{LoadError, LoadOptions, Loaded, Source};
 use crate::value::{Node, Span, Value};
-use crate::yaml;
+use crate::yaml::{self, Pick};
 
-/// A report's JSON root, read with the YAML/JSON loader. A top-level array (Trivy's legacy
-/// output) is read wrapped in an object under `wrap_key`, with every span shifted back onto the
-/// report's own bytes by [`Json::span`].
+/// A report's JSON root, read with the picking JSON reader (only the fields the format reads
+/// are built; every node keeps its byte span). A top-level array (Trivy's legacy output) is the
+/// value of `wrap_key` in a root object at the array's bytes.
 pub(crate) struct Json {
     pub root: Node,
-    shift: u32,
+    /// The report was a top-level array.
+    pub wrapped: bool,
 }
 
 impl Json {
-    /// The span of a node in the report's own bytes.
+    /// The span of a node in the report's bytes.
     pub fn span(&self, n: &Node) -> Span {
-        if !n.span.is_known() || self.shift == 0 {
-            return n.span;
-        }
-        Span::new(
-            n.span.start().saturating_sub(self.shift),
-            n.span.end().saturating_sub(self.shift),
-        )
+        n.span
     }
 }
 
-/// Reads a report; errors (a truncated file) name the file and line.
+/// Reads a report, building what `pick` asks for (for a top-level array, what it asks for at
+/// `wrap_key`); errors (a truncated file) name the file and line.
 pub(crate) fn read_json(
     source: &Arc<Source>,
     opts: &LoadOptions,
     wrap_key: &str,
+    pick: &'static Pick,
 ) -> Result<Json, Vec<LoadError>> {
-    let text = source.text();
-    let array = text.trim_start().starts_with('[');
-    let (src, shift) = if array {
-        let prefix = format!("{{\"{wrap_key}\": ");
-        let wrapped = format!("{prefix}{text}\n}}");
-        (
-            Source::named_at(source.name_arc().clone(), source.path(), wrapped),
-            u32::try_from(prefix.len()).unwrap_or(0),
-        )
+    let array = source.text().trim_start().starts_with('[');
+    let pick = if array {
+        pick.at(wrap_key).unwrap_or(&Pick::All)
     } else {
-        (source.clone(), 0)
+        pick
     };
-    let mut loaded = yaml::load_str(&src, opts);
-    if !loaded.errors.is_empty() {
-        if shift > 0 {
-            // Lines are the report's own: the prefix holds no line break.
-            for e in &mut loaded.errors {
-                if e.line == 1 {
-                    e.col = e.col.saturating_sub(shift);
-                }
-            }
+    let root = yaml::read_picked(source, opts, pick).map_err(|e| vec![e])?;
+    match root.value {
+        Value::Map(_) => Ok(Json {
+            root,
+            wrapped: false,
+        }),
+        Value::List(_) if array => {
+            let span = root.span;
+            Ok(Json {
+                root: crate::input::tree::map(span, vec![(wrap_key, Some(root))]),
+                wrapped: true,
+            })
         }
-        return Err(loaded.errors);
-    }
-    if loaded.documents.len() != 1 {
-        return Err(vec![error(
+        _ => Err(vec![error(
             source,
-            Span::NONE,
+            root.span,
             "expected one JSON object".to_string(),
-        )]);
+        )]),
     }
-    let Some(doc) = loaded.documents.pop() else {
-        return Err(Vec::new());
-    };
-    Ok(Json {
-        root: doc.root().clone(),
-        shift,
-    })
 }
 
 /// An error at a span of a source.

@@ -16,6 +16,7 @@
 //!
 //! A log whose `version` is not `2.1.0` is refused with an error naming the file and line.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use crate::document::{Document, LoadOptions, Loaded, ResourceId, Source};
 use crate::input::tree::{boolean, int, map, string};
 use crate::input::{Confidence, InputFormat};
 use crate::value::{Node, Value};
+use crate::yaml::Pick;
 
 /// The format's name.
 pub const SARIF: &str = "sarif";
@@ -63,7 +65,7 @@ impl InputFormat for Sarif {
     }
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
-        let json = match read_json(source, opts, "runs") {
+        let json = match read_json(source, opts, "runs", &SARIF_PICK) {
             Ok(j) => j,
             Err(e) => return failed(e),
         };
@@ -81,6 +83,15 @@ impl InputFormat for Sarif {
             let driver = run.get("tool").and_then(|t| t.get("driver"));
             let tool = driver.and_then(|d| text(d, "name")).unwrap_or("");
             let rules = items(driver.and_then(|d| d.get("rules")));
+            let by_id = rules_by_id(rules);
+            let extensions: Vec<(&[Node], HashMap<&str, &Node>)> =
+                items(run.get("tool").and_then(|t| t.get("extensions")))
+                    .iter()
+                    .map(|e| {
+                        let rs = items(e.get("rules"));
+                        (rs, rules_by_id(rs))
+                    })
+                    .collect();
             let results = items(run.get("results"));
             let run_span = json.span(run);
             let run_doc = map(
@@ -120,18 +131,17 @@ impl InputFormat for Sarif {
                     .and_then(|x| x.get("toolComponent"))
                     .and_then(|t| number(t.get("index")))
                     .and_then(|i| usize::try_from(i as i64).ok())
-                    .and_then(|i| items(run.get("tool").and_then(|t| t.get("extensions"))).get(i))
-                    .map(|e| items(e.get("rules")));
-                let component_rule = component.and_then(|rs| {
+                    .and_then(|i| extensions.get(i));
+                let component_rule = component.and_then(|(rs, ids)| {
                     r.get("rule")
                         .and_then(|x| number(x.get("index")))
                         .and_then(|i| usize::try_from(i as i64).ok())
                         .and_then(|i| rs.get(i))
-                        .or_else(|| rs.iter().find(|x| text(x, "id") == Some(rule_id)))
+                        .or_else(|| ids.get(rule_id).copied())
                 });
                 let rule = component_rule
                     .or(by_index)
-                    .or_else(|| rules.iter().find(|x| text(x, "id") == Some(rule_id)));
+                    .or_else(|| by_id.get(rule_id).copied());
                 // A result of a kind other than `fail` (pass, notApplicable, review...) has level
                 // `none` unless it says otherwise.
                 let not_failure = text(r, "kind").is_some_and(|k| k != "fail");
@@ -216,6 +226,57 @@ impl InputFormat for Sarif {
         out
     }
 }
+
+/// The first rule of each id, so a result finds its rule in one look-up whatever the number of
+/// rules.
+fn rules_by_id(rules: &[Node]) -> HashMap<&str, &Node> {
+    let mut by_id = HashMap::with_capacity(rules.len());
+    for r in rules {
+        if let Some(id) = text(r, "id") {
+            by_id.entry(id).or_insert(r);
+        }
+    }
+    by_id
+}
+
+/// What a SARIF log is read for: of each run the tool's name and rules (id, default level,
+/// `security-severity`) and of each result what a `sarif_result` holds. Rule descriptions and
+/// help, code flows, related locations, fingerprints, artifacts, invocations and the rest are
+/// passed over.
+static SARIF_PICK: Pick = Pick::Keys(&[("version", &Pick::All), ("runs", &RUN)]);
+static RUN: Pick = Pick::Keys(&[("tool", &TOOL), ("results", &RESULT)]);
+static TOOL: Pick = Pick::Keys(&[("driver", &COMPONENT), ("extensions", &COMPONENT)]);
+static COMPONENT: Pick = Pick::Keys(&[("name", &Pick::All), ("rules", &RULE)]);
+static RULE: Pick = Pick::Keys(&[
+    ("id", &Pick::All),
+    ("defaultConfiguration", &LEVEL),
+    ("properties", &SEVERITY),
+]);
+static LEVEL: Pick = Pick::Keys(&[("level", &Pick::All)]);
+static SEVERITY: Pick = Pick::Keys(&[("security-severity", &Pick::All)]);
+static RESULT: Pick = Pick::Keys(&[
+    ("ruleId", &Pick::All),
+    ("ruleIndex", &Pick::All),
+    ("rule", &RULE_REF),
+    ("kind", &Pick::All),
+    ("level", &Pick::All),
+    ("message", &MESSAGE),
+    ("properties", &SEVERITY),
+    ("suppressions", &SUPPRESSION),
+    ("locations", &LOCATION),
+]);
+static RULE_REF: Pick = Pick::Keys(&[
+    ("id", &Pick::All),
+    ("index", &Pick::All),
+    ("toolComponent", &INDEX),
+]);
+static INDEX: Pick = Pick::Keys(&[("index", &Pick::All)]);
+static MESSAGE: Pick = Pick::Keys(&[("text", &Pick::All)]);
+static SUPPRESSION: Pick = Pick::Keys(&[("status", &Pick::All)]);
+static LOCATION: Pick = Pick::Keys(&[("physicalLocation", &PHYSICAL)]);
+static PHYSICAL: Pick = Pick::Keys(&[("artifactLocation", &ARTIFACT), ("region", &REGION)]);
+static ARTIFACT: Pick = Pick::Keys(&[("uri", &Pick::All)]);
+static REGION: Pick = Pick::Keys(&[("startLine", &Pick::All)]);
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,10 @@
 //! | `artifact` | what was scanned: `name`, `digests` (`sha256:...`), `references` (normalised: `docker.io/library/alpine:3.11`) |
 //! | `location` | the JSON path of the entry in the report |
 //!
+//! A vulnerability's description (Trivy `Description`; Grype's `description` is its `title`),
+//! references, data source, layer and dates are not read: of a Trivy report, only the fields
+//! above are built.
+//!
 //! Each report is also one `scan_report` document (`tool`, `scope`, `artifact`, `vulnerabilities`:
 //! a count), so rules can ask which images were scanned at all; cargo-audit's informational
 //! warnings (unmaintained, yanked, unsound, notice) are `scan_advisory` documents (`kind`,
@@ -36,6 +40,7 @@ use crate::document::{Document, LoadOptions, Loaded, ResourceId, Source};
 use crate::input::tree::{boolean, list, map, string};
 use crate::input::{Confidence, InputFormat};
 use crate::value::{Node, Span, Value};
+use crate::yaml::Pick;
 
 /// The format's name.
 pub const VULNERABILITY_REPORT: &str = "vulnerability-report";
@@ -141,7 +146,12 @@ impl InputFormat for VulnerabilityReports {
                 "not a report of a known vulnerability scanner".to_string(),
             )]);
         };
-        let json = match read_json(source, opts, "Results") {
+        let pick = match tool {
+            Tool::Trivy => &TRIVY,
+            Tool::Grype => &GRYPE,
+            Tool::Osv | Tool::CargoAudit | Tool::NpmAudit => &Pick::All,
+        };
+        let json = match read_json(source, opts, "Results", pick) {
             Ok(j) => j,
             Err(e) => return failed(e),
         };
@@ -165,6 +175,57 @@ impl InputFormat for VulnerabilityReports {
         r.finish(&root)
     }
 }
+
+/// What a Trivy report is read for: the artifact, and of each result its class and of each
+/// vulnerability what a `scan_vulnerability` holds. A vulnerability's `Description`,
+/// `References`, `DataSource`, `Layer` and dates, a result's `Packages`, `Misconfigurations`
+/// and `Secrets`, and the image's configuration are passed over.
+static TRIVY: Pick = Pick::Keys(&[
+    ("SchemaVersion", &Pick::All),
+    ("ArtifactName", &Pick::All),
+    ("ArtifactType", &Pick::All),
+    ("Metadata", &TRIVY_METADATA),
+    ("Results", &TRIVY_RESULT),
+]);
+static TRIVY_METADATA: Pick = Pick::Keys(&[
+    ("ImageID", &Pick::All),
+    ("RepoTags", &Pick::All),
+    ("RepoDigests", &Pick::All),
+]);
+static TRIVY_RESULT: Pick = Pick::Keys(&[("Class", &Pick::All), ("Vulnerabilities", &TRIVY_VULN)]);
+static TRIVY_VULN: Pick = Pick::Keys(&[
+    ("VulnerabilityID", &Pick::All),
+    ("Title", &Pick::All),
+    ("PkgName", &Pick::All),
+    ("InstalledVersion", &Pick::All),
+    ("FixedVersion", &Pick::All),
+    ("Severity", &Pick::All),
+    ("CVSS", &Pick::All),
+]);
+
+/// What a Grype report is read for: the scanned source, and of each match the vulnerability's
+/// id, description, severity and fix and the artifact's name and version (a match's
+/// `relatedVulnerabilities` and `matchDetails`, and an artifact's locations and metadata, are
+/// passed over).
+static GRYPE: Pick = Pick::Keys(&[("source", &GRYPE_SOURCE), ("matches", &GRYPE_MATCH)]);
+static GRYPE_SOURCE: Pick = Pick::Keys(&[("type", &Pick::All), ("target", &GRYPE_TARGET)]);
+static GRYPE_TARGET: Pick = Pick::Keys(&[
+    ("userInput", &Pick::All),
+    ("tags", &Pick::All),
+    ("repoDigests", &Pick::All),
+    ("manifestDigest", &Pick::All),
+]);
+static GRYPE_MATCH: Pick = Pick::Keys(&[
+    ("vulnerability", &GRYPE_VULN),
+    ("artifact", &GRYPE_ARTIFACT),
+]);
+static GRYPE_VULN: Pick = Pick::Keys(&[
+    ("id", &Pick::All),
+    ("description", &Pick::All),
+    ("severity", &Pick::All),
+    ("fix", &Pick::All),
+]);
+static GRYPE_ARTIFACT: Pick = Pick::Keys(&[("name", &Pick::All), ("version", &Pick::All)]);
 
 /// A vulnerability as read, before it becomes a document.
 #[derive(Default)]
@@ -448,7 +509,7 @@ impl<'s> Reader<'s> {
     }
 
     fn trivy(&mut self, root: &Node) {
-        let legacy = self.json.shift > 0;
+        let legacy = self.json.wrapped;
         if !legacy {
             match number(root.get("SchemaVersion")) {
                 Some(v) if (v - 2.0).abs() < f64::EPSILON => {}

@@ -13,6 +13,7 @@ use super::{failed, has_keys, items, json_name, number, read_json, text};
 use crate::document::{Document, LoadOptions, Loaded, ResourceId, Source};
 use crate::input::tree::{int, list, map, string};
 use crate::input::{Confidence, InputFormat};
+use crate::yaml::Pick;
 
 /// The format's name.
 pub const ZAP: &str = "zap";
@@ -44,7 +45,7 @@ impl InputFormat for Zap {
     }
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
-        let json = match read_json(source, opts, "site") {
+        let json = match read_json(source, opts, "site", &ZAP_PICK) {
             Ok(j) => j,
             Err(e) => return failed(e),
         };
@@ -94,3 +95,19 @@ impl InputFormat for Zap {
         out
     }
 }
+
+/// What a ZAP report is read for; an alert's `desc`, `solution`, `reference` and `otherinfo`,
+/// and each instance's evidence, are passed over.
+static ZAP_PICK: Pick = Pick::Keys(&[("site", &SITE)]);
+static SITE: Pick = Pick::Keys(&[("@name", &Pick::All), ("alerts", &ALERT)]);
+static ALERT: Pick = Pick::Keys(&[
+    ("pluginid", &Pick::All),
+    ("name", &Pick::All),
+    ("alert", &Pick::All),
+    ("riskcode", &Pick::All),
+    ("confidence", &Pick::All),
+    ("cweid", &Pick::All),
+    ("count", &Pick::All),
+    ("instances", &INSTANCE),
+]);
+static INSTANCE: Pick = Pick::Keys(&[("uri", &Pick::All)]);
