@@ -111,6 +111,22 @@ fn opt_in_turns_on_an_opt_in_rule_by_id_or_tag() {
         &[("opt_in", list(&["availability"]))],
         false,
     );
+    let node_binding = "
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-node}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: 'system:node'}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ci}
+";
+    for value in ["rbac-system-role-binding", "system-roles"] {
+        flips(
+            "rbac-system-role-binding",
+            node_binding,
+            &[("opt_in", list(&[value]))],
+            false,
+        );
+    }
 }
 
 #[test]
@@ -438,6 +454,47 @@ fn target_kubernetes_version_separates_removed_from_deprecated() {
             &[("target_kubernetes_version", Value::from("1.20"))],
         );
         assert!(before.is_empty(), "{rule}: {before:?}");
+    }
+}
+
+#[test]
+fn deprecations_follow_the_api_servers_lifecycle_releases() {
+    // The release each version's lifecycle tag names: node.k8s.io/v1beta1 RuntimeClass 1.22,
+    // extensions/v1beta1 Deployment 1.8, extensions/v1beta1 PodSecurityPolicy 1.11.
+    let cases = [
+        (
+            "apiVersion: node.k8s.io/v1beta1\nkind: RuntimeClass\nmetadata: {name: gvisor}\nhandler: runsc\n",
+            "1.21",
+            "1.22",
+        ),
+        (
+            "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: nginx:1.27}]\n",
+            "1.7",
+            "1.8",
+        ),
+        (
+            "apiVersion: extensions/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: restricted}\nspec: {privileged: false}\n",
+            "1.10",
+            "1.11",
+        ),
+    ];
+    for (doc, before, at) in cases {
+        let quiet = findings(
+            "api-version-deprecated",
+            doc,
+            &[("target_kubernetes_version", Value::from(before))],
+        );
+        assert!(quiet.is_empty(), "{before}: {quiet:?}");
+        let reported = findings(
+            "api-version-deprecated",
+            doc,
+            &[("target_kubernetes_version", Value::from(at))],
+        );
+        assert_eq!(reported.len(), 1, "{at}: {reported:?}");
+        assert!(
+            reported[0].contains(&format!("deprecated since Kubernetes {at} ")),
+            "{reported:?}"
+        );
     }
 }
 

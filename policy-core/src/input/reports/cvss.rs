@@ -1,8 +1,11 @@
-//! CVSS v3.x base scores from vectors, for tools that give a vector and no severity label.
+//! CVSS base scores and their qualitative ratings, for tools that give no severity label.
 //!
-//! Only v3.0 and v3.1 vectors are scored (the specification's formulas, with its `Roundup`);
-//! a v4.0 vector's score needs the specification's macro-vector table and is not computed
-//! here: such a vulnerability reads as severity `UNKNOWN` unless a v3 vector is also given.
+//! Scores given as numbers are used for CVSS v3.0, v3.1 and v4.0 (Trivy's `V3Score` and
+//! `V40Score`, Grype's `cvss[].metrics.baseScore` of those versions): v3 and v4 share the rating
+//! bands of [`severity_of_score`]. v2 scores, rated on other bands, are not used. Vectors are
+//! scored for v3.0 and v3.1 only (the specification's formulas, with its `Roundup`); a v4.0
+//! vector's score needs the specification's macro-vector table and is not computed here: a
+//! vulnerability with only a v4.0 vector and no score reads as severity `UNKNOWN`.
 
 /// The base score of a `CVSS:3.x/...` vector, or `None` for another version or a malformed one.
 pub fn cvss_score(vector: &str) -> Option<f64> {
@@ -73,6 +76,11 @@ pub fn cvss_score(vector: &str) -> Option<f64> {
     Some(roundup(raw))
 }
 
+/// Whether a CVSS version's base scores rate a vulnerability here (3.0, 3.1 and 4.0).
+pub fn rated_version(version: &str) -> bool {
+    matches!(version.trim(), "3" | "3.0" | "3.1" | "4" | "4.0")
+}
+
 /// CVSS v3.1's `Roundup`: the smallest one-decimal number at or above `x`.
 fn roundup(x: f64) -> f64 {
     let int = (x * 100_000.0).round() as i64;
@@ -83,7 +91,8 @@ fn roundup(x: f64) -> f64 {
     }
 }
 
-/// The qualitative severity of a score (CVSS v3 ratings).
+/// The qualitative severity of a score: the ratings of CVSS v3.x and v4.0, which are the same
+/// (0.1-3.9 low, 4.0-6.9 medium, 7.0-8.9 high, 9.0-10.0 critical, 0.0 none).
 pub fn severity_of_score(score: f64) -> &'static str {
     if score >= 9.0 {
         "CRITICAL"
@@ -117,5 +126,23 @@ mod tests {
         }
         assert_eq!(cvss_score("CVSS:4.0/AV:N/AC:L/AT:P"), None);
         assert_eq!(severity_of_score(7.5), "HIGH");
+    }
+
+    #[test]
+    fn v4_scores_share_the_v3_bands() {
+        for (score, rating) in [
+            (0.0, "NONE"),
+            (0.1, "LOW"),
+            (3.9, "LOW"),
+            (4.0, "MEDIUM"),
+            (6.9, "MEDIUM"),
+            (7.0, "HIGH"),
+            (8.9, "HIGH"),
+            (9.0, "CRITICAL"),
+            (10.0, "CRITICAL"),
+        ] {
+            assert_eq!(severity_of_score(score), rating, "{score}");
+        }
+        assert!(rated_version("4.0") && rated_version("3.1") && !rated_version("2.0"));
     }
 }

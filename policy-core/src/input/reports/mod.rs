@@ -16,7 +16,7 @@ mod zap;
 
 use std::sync::Arc;
 
-pub use cvss::{cvss_score, severity_of_score};
+pub use cvss::{cvss_score, rated_version, severity_of_score};
 pub use sarif::{SARIF, SARIF_RESULT, SARIF_RUN, Sarif};
 pub use vulns::{
     SCAN_ADVISORY, SCAN_REPORT, SCAN_VULNERABILITY, VULNERABILITY_REPORT, VulnerabilityReports,

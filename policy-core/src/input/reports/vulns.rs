@@ -11,7 +11,7 @@
 //! | `id`, `aliases`, `title` | the advisory |
 //! | `package`, `installed`, `fixed` | the package, its installed version, the fixed version(s) when the tool gives one |
 //! | `fix_available` | Trivy `FixedVersion` non-empty; Grype `fix.state` is `fixed`; an OSV range with a `fixed` event; cargo-audit `versions.patched` non-empty; npm `fixAvailable` not `false` |
-//! | `severity` | the tool's own label, upper case (`MODERATE` reads `MEDIUM`); for OSV `database_specific.severity`, else an `affected[]` entry's; only when the tool gives no label, the rating of a CVSS v3 score; else `UNKNOWN` |
+//! | `severity` | the tool's own label, upper case (`MODERATE` reads `MEDIUM`); for OSV `database_specific.severity`, else an `affected[]` entry's; only when the tool gives no label, the rating of a CVSS score (v3.x or v4.0: Trivy's highest `V3Score` or `V40Score`, Grype's highest `cvss[].metrics.baseScore` of those versions, OSV's and cargo-audit's v3 vectors, OSV-Scanner's group `max_severity`); else `UNKNOWN` |
 //! | `cvss` | the CVSS score used, when one was |
 //! | `malicious` | a malicious-package advisory (OSV `MAL-*`) |
 //! | `artifact` | what was scanned: `name`, `digests` (`sha256:...`), `references` (normalised: `docker.io/library/alpine:3.11`) |
@@ -630,9 +630,14 @@ impl<'s> Reader<'s> {
                 .iter()
                 .filter_map(Node::as_str)
                 .collect();
-            let severity = match v.get("severity").and_then(|s| s.as_str().map(|t| (t, s))) {
+            let labelled = v.get("severity").and_then(|s| s.as_str().map(|t| (t, s)));
+            let score = match labelled {
+                Some((t, _)) if !t.is_empty() => None,
+                _ => grype_cvss(v),
+            };
+            let severity = match labelled {
                 Some((t, s)) if !t.is_empty() => Some((label(t), self.span(s))),
-                _ => None,
+                _ => score.map(|c| (super::severity_of_score(c).to_string(), self.span(v))),
             };
             let fixed = (state == "fixed" && !versions.is_empty())
                 .then(|| string(&versions.join(", "), self.span(fix.unwrap_or(v))));
@@ -646,6 +651,7 @@ impl<'s> Reader<'s> {
                 fixed,
                 fix_available: state == "fixed",
                 severity,
+                cvss: score,
                 ..Vuln::default()
             });
         }
@@ -983,13 +989,26 @@ impl<'s> Reader<'s> {
     }
 }
 
-/// Trivy's highest CVSS v3 score over its sources, when it gives no severity label.
+/// Trivy's highest CVSS v3 or v4.0 score over its sources, when it gives no severity label.
 fn trivy_cvss(v: &Node) -> Option<f64> {
     let Some(Value::Map(m)) = v.get("CVSS").map(|c| &c.value) else {
         return None;
     };
     m.iter()
-        .filter_map(|(_, s)| number(s.get("V3Score")))
+        .flat_map(|(_, s)| [number(s.get("V3Score")), number(s.get("V40Score"))])
+        .flatten()
+        .fold(None, |acc: Option<f64>, x| {
+            Some(acc.map_or(x, |a| a.max(x)))
+        })
+}
+
+/// Grype's highest CVSS v3 or v4.0 base score (`cvss[]`, by `version`), when it gives no
+/// severity label.
+fn grype_cvss(v: &Node) -> Option<f64> {
+    items(v.get("cvss"))
+        .iter()
+        .filter(|c| text(c, "version").is_some_and(super::rated_version))
+        .filter_map(|c| number(c.get("metrics").and_then(|m| m.get("baseScore"))))
         .fold(None, |acc: Option<f64>, x| {
             Some(acc.map_or(x, |a| a.max(x)))
         })
@@ -1070,6 +1089,24 @@ mod tests {
             l.documents[1].root().get("fix_available").unwrap().value,
             Value::Bool(false)
         ));
+    }
+
+    #[test]
+    fn cvss_v4_scores_rate_unlabelled_vulnerabilities() {
+        let trivy = load(
+            "{\"SchemaVersion\": 2, \"ArtifactName\": \"alpine:3.9\", \"ArtifactType\": \"container_image\", \"Results\": [{\"Class\": \"os-pkgs\", \"Vulnerabilities\": [{\"VulnerabilityID\": \"CVE-4\", \"PkgName\": \"musl\", \"FixedVersion\": \"2\", \"CVSS\": {\"ghsa\": {\"V40Vector\": \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\", \"V40Score\": 9.3}, \"nvd\": {\"V3Score\": 7.5}}}]}]}",
+        );
+        assert!(trivy.errors.is_empty(), "{:?}", trivy.errors);
+        let d = &trivy.documents[0];
+        assert_eq!(d.root().get("severity").unwrap().as_str(), Some("CRITICAL"));
+        assert_eq!(number(d.root().get("cvss")), Some(9.3));
+        let grype = load(
+            "{\"matches\": [{\"vulnerability\": {\"id\": \"CVE-5\", \"severity\": \"\", \"cvss\": [{\"version\": \"2.0\", \"metrics\": {\"baseScore\": 9.9}}, {\"version\": \"4.0\", \"vector\": \"CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N\", \"metrics\": {\"baseScore\": 6.8}}], \"fix\": {\"state\": \"fixed\", \"versions\": [\"2\"]}}, \"artifact\": {\"name\": \"openssl\", \"version\": \"1\"}}], \"source\": {\"type\": \"image\", \"target\": {\"userInput\": \"busybox:1.36\"}}}",
+        );
+        assert!(grype.errors.is_empty(), "{:?}", grype.errors);
+        let d = &grype.documents[0];
+        assert_eq!(d.root().get("severity").unwrap().as_str(), Some("MEDIUM"));
+        assert_eq!(number(d.root().get("cvss")), Some(6.8));
     }
 
     #[test]
