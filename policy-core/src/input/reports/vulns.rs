@@ -204,7 +204,7 @@ static TRIVY_VULN: Pick = Pick::Keys(&[
 ]);
 
 /// What a Grype report is read for: the scanned source, and of each match the vulnerability's
-/// id, description, severity and fix and the artifact's name and version (a match's
+/// id, description, severity, CVSS scores and fix and the artifact's name and version (a match's
 /// `relatedVulnerabilities` and `matchDetails`, and an artifact's locations and metadata, are
 /// passed over).
 static GRYPE: Pick = Pick::Keys(&[("source", &GRYPE_SOURCE), ("matches", &GRYPE_MATCH)]);
@@ -223,6 +223,7 @@ static GRYPE_VULN: Pick = Pick::Keys(&[
     ("id", &Pick::All),
     ("description", &Pick::All),
     ("severity", &Pick::All),
+    ("cvss", &Pick::All),
     ("fix", &Pick::All),
 ]);
 static GRYPE_ARTIFACT: Pick = Pick::Keys(&[("name", &Pick::All), ("version", &Pick::All)]);
