@@ -84,6 +84,21 @@ impl InputFormat for Terraform {
             return json::load(source, opts);
         }
         let mut out = Loaded::default();
+        if path.extension().is_some_and(|e| e == "tf")
+            && path.is_file()
+            && let Some((call, caller)) = module::caller_of(path, opts)
+        {
+            // A module of a configuration above: read by its call, with the call's values, not
+            // a second time here with the module's defaults.
+            let msg = format!(
+                "module folder: read as module \"{}\" of {}:{} with the call's values when that configuration is scanned, not again on its own",
+                call.name,
+                caller.display(),
+                call.line
+            );
+            out.skipped.push(LoadError::new(source.name(), 1, 1, msg));
+            return out;
+        }
         let body = match parse(source) {
             Ok(b) => b,
             Err(e) => {
@@ -295,6 +310,8 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         if *len > opts.max_bytes || name.starts_with('\0') {
             continue;
         }
+        #[cfg(test)]
+        module::reads::count(&dir.join(name));
         let Ok(t) = std::fs::read_to_string(dir.join(name)) else {
             continue;
         };
