@@ -215,3 +215,174 @@ fn deep_terraform_nesting_is_an_error_not_a_crash() {
         s.load_errors[0]
     );
 }
+
+const MAIN_TF_JSON: &str = r#"{
+  "//": "an EKS cluster and a node security group, in Terraform's JSON syntax",
+  "locals": {
+    "name": "shop-${var.env}"
+  },
+  "resource": {
+    "aws_eks_cluster": {
+      "main": {
+        "name": "${local.name}",
+        "role_arn": "${aws_iam_role.cluster.arn}",
+        "vpc_config": {
+          "endpoint_public_access": true,
+          "public_access_cidrs": "${var.admin_cidrs}"
+        },
+        "tags": {"team": "shop"}
+      }
+    },
+    "aws_security_group": {
+      "nodes": {
+        "ingress": [
+          {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]},
+          {"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"]}
+        ]
+      }
+    }
+  }
+}
+"#;
+
+/// The same configuration in native syntax.
+const SAME_TF: &str = r#"locals {
+  name = "shop-${var.env}"
+}
+resource "aws_eks_cluster" "main" {
+  name     = local.name
+  role_arn = aws_iam_role.cluster.arn
+  vpc_config {
+    endpoint_public_access = true
+    public_access_cidrs    = var.admin_cidrs
+  }
+  tags = { team = "shop" }
+}
+resource "aws_security_group" "nodes" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+}
+"#;
+
+/// `main.tf.json`'s variables, in JSON too; `terraform.tfvars.json` sets one of them.
+const VARIABLES_TF_JSON: &str =
+    r#"{"variable": {"admin_cidrs": {"default": ["10.0.0.0/8"]}, "env": {}}}"#;
+
+#[test]
+fn terraform_json_reads_as_tf_source_at_the_json_lines() {
+    let json = folder(
+        "tfjson",
+        &[
+            ("main.tf.json", MAIN_TF_JSON),
+            ("variables.tf.json", VARIABLES_TF_JSON),
+            (
+                "terraform.tfvars.json",
+                r#"{"admin_cidrs": ["0.0.0.0/0"], "env": "prod"}"#,
+            ),
+        ],
+    );
+    let tf = folder(
+        "tfnative",
+        &[
+            ("main.tf", SAME_TF),
+            (
+                "variables.tf",
+                "variable \"admin_cidrs\" {\n  default = [\"10.0.0.0/8\"]\n}\nvariable \"env\" {}\n",
+            ),
+            (
+                "terraform.tfvars",
+                "admin_cidrs = [\"0.0.0.0/0\"]\nenv = \"prod\"\n",
+            ),
+        ],
+    );
+    let s = ENGINE.check_paths(&[&json]);
+    assert!(s.load_errors.is_empty(), "{:?}", s.load_errors);
+    let lines: Vec<(String, String, u32)> = findings(&s)
+        .into_iter()
+        .map(|(r, a, l, _)| (r, a, l))
+        .collect();
+    let expect = |v: &[(&str, &str, u32)]| -> Vec<(String, String, u32)> {
+        v.iter()
+            .map(|(r, a, l)| (r.to_string(), a.to_string(), *l))
+            .collect()
+    };
+    // The variable's value from terraform.tfvars.json, at the JSON line that uses it; the
+    // single vpc_config object is a nested block, the ingress array a list of blocks.
+    assert_eq!(
+        lines,
+        expect(&[
+            ("cloud-api-endpoint-open", "aws_eks_cluster.main", 13),
+            (
+                "cloud-node-admin-ports-open",
+                "aws_security_group.nodes",
+                21
+            ),
+            ("cloud-secrets-encryption", "aws_eks_cluster.main", 8),
+        ])
+    );
+    // The same documents as the native syntax gives (values, not spans).
+    let (jd, je) = ENGINE.load_inputs(&[&json]);
+    let (td, te) = ENGINE.load_inputs(&[&tf]);
+    assert!(je.is_empty() && te.is_empty(), "{je:?} {te:?}");
+    let roots = |d: &[fourc::Document]| -> Vec<(String, serde_json::Value)> {
+        d.iter()
+            .map(|d| {
+                (
+                    d.id().address.as_deref().unwrap_or_default().to_string(),
+                    d.root().value.to_json(),
+                )
+            })
+            .collect()
+    };
+    let (j, t) = (roots(&jd), roots(&td));
+    assert_eq!(j.len(), 2, "{j:?}");
+    assert_eq!(j, t);
+    // The unknown role ARN is the unknown marker in both.
+    assert!(j[0].1["role_arn"].get("$unknown").is_some(), "{j:?}");
+    let _ = std::fs::remove_dir_all(&json);
+    let _ = std::fs::remove_dir_all(&tf);
+}
+
+#[test]
+fn malformed_terraform_json_is_an_error_at_its_line() {
+    let dir = folder(
+        "tfjson-bad",
+        &[
+            (
+                "bad.tf.json",
+                "{\n  \"resource\": {\n    \"aws_eks_cluster\": {,}\n  }\n}\n",
+            ),
+            (
+                "good.tf.json",
+                r#"{"resource": {"aws_eks_cluster": {"ok": {}}}}"#,
+            ),
+            (
+                "calls.tf.json",
+                r#"{"module": {"eks": {"source": "./eks"}}}"#,
+            ),
+        ],
+    );
+    let s = ENGINE.check_paths(&[&dir]);
+    assert_eq!(s.load_errors.len(), 1, "{:?}", s.load_errors);
+    assert!(s.load_errors[0].source_name().ends_with("bad.tf.json"));
+    assert_eq!(s.load_errors[0].line(), 3, "{}", s.load_errors[0]);
+    // The other file is still scanned; a JSON module call is said to be not followed.
+    assert!(findings(&s).iter().any(|f| f.1 == "aws_eks_cluster.ok"));
+    assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
+    assert!(
+        s.skipped[0].reason.contains("not followed"),
+        "{:?}",
+        s.skipped
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

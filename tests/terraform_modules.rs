@@ -257,3 +257,44 @@ fn fourc_yaml_names_var_files_relative_to_itself() {
         "{err}"
     );
 }
+
+#[test]
+fn a_module_folder_inside_the_scanned_folder_gives_each_finding_once() {
+    let dir = std::env::temp_dir().join(format!("fourc-tfmod-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("modules/eks")).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "module \"eks\" {\n  source = \"./modules/eks\"\n  public = true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules/eks/main.tf"),
+        "variable \"public\" {\n  default = false\n}\nresource \"aws_eks_cluster\" \"this\" {\n  vpc_config {\n    endpoint_public_access = var.public\n  }\n  encryption_config {\n    resources = [\"secrets\"]\n    provider {\n      key_arn = \"arn:aws:kms:eu-west-1:1:key/k\"\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let s = ENGINE.check_paths(&[&dir]);
+    assert!(s.load_errors.is_empty(), "{:?}", s.load_errors);
+    let found: Vec<(String, String, u32)> = findings(&s)
+        .into_iter()
+        .map(|(r, a, _, l)| (r, a, l))
+        .collect();
+    // Once, from the call (public = true), at the module's vpc_config block (which omits the
+    // allowlist); not a second time unprefixed with the module's default.
+    assert_eq!(
+        found,
+        [(
+            "cloud-api-endpoint-open".to_string(),
+            "module.eks.aws_eks_cluster.this".to_string(),
+            5
+        )]
+    );
+    assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
+    assert!(
+        s.skipped[0].path.ends_with("modules/eks/main.tf:1"),
+        "{:?}",
+        s.skipped
+    );
+    assert!(s.skipped[0].reason.contains("main.tf:1"), "{:?}", s.skipped);
+    let _ = std::fs::remove_dir_all(&dir);
+}

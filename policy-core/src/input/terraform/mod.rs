@@ -28,6 +28,7 @@
 //!   `module::MAX_MODULE_DEPTH` (16) deep, and a module that calls itself (directly or not) is skipped.
 
 mod expr;
+mod json;
 mod module;
 
 use std::collections::HashMap;
@@ -60,6 +61,12 @@ impl InputFormat for Terraform {
     }
 
     fn sniff(&self, path: Option<&Path>, head: &[u8]) -> Confidence {
+        let file = path.and_then(Path::file_name).and_then(|n| n.to_str());
+        if file.is_some_and(|n| json::is_config(n) || json::is_vars(n)) {
+            // The name decides: a `.tf.json` file is Terraform whatever JSON format its
+            // content also resembles.
+            return Confidence::Content;
+        }
         let ext = crate::input::extension(path);
         match ext.as_deref() {
             Some("tf" | "tfvars") => Confidence::Name,
@@ -71,7 +78,27 @@ impl InputFormat for Terraform {
     }
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
+        let path = source.path().unwrap_or(Path::new(source.name()));
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if json::is_config(file) || json::is_vars(file) {
+            return json::load(source, opts);
+        }
         let mut out = Loaded::default();
+        if path.extension().is_some_and(|e| e == "tf")
+            && path.is_file()
+            && let Some((call, caller)) = module::caller_of(path, opts)
+        {
+            // A module of a configuration above: read by its call, with the call's values, not
+            // a second time here with the module's defaults.
+            let msg = format!(
+                "module folder: read as module \"{}\" of {}:{} with the call's values when that configuration is scanned, not again on its own",
+                call.name,
+                caller.display(),
+                call.line
+            );
+            out.skipped.push(LoadError::new(source.name(), 1, 1, msg));
+            return out;
+        }
         let body = match parse(source) {
             Ok(b) => b,
             Err(e) => {
@@ -79,7 +106,6 @@ impl InputFormat for Terraform {
                 return out;
             }
         };
-        let path = source.path().unwrap_or(Path::new(source.name()));
         if path.extension().is_some_and(|e| e == "tfvars") {
             // Read for the `.tf` files beside it; it holds no resource.
             return out;
@@ -254,7 +280,9 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
             let name = e.file_name().to_str()?.to_string();
             let wanted = name.ends_with(".tf")
                 || name == "terraform.tfvars"
-                || name.ends_with(".auto.tfvars");
+                || name.ends_with(".auto.tfvars")
+                || json::is_config(&name)
+                || json::is_auto_vars(&name);
             let meta = e.metadata().ok().filter(|m| m.is_file())?;
             wanted.then(|| (name, meta.modified().ok(), meta.len()))
         })
@@ -277,15 +305,28 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         return Some(defs.clone());
     }
     let mut defs = Defs::default();
-    let mut tfvars: Vec<(&str, Body, Arc<str>)> = Vec::new();
+    let mut tfvars: Vec<(&str, Vec<(String, Def)>)> = Vec::new();
     for (name, _, len) in &listing {
         if *len > opts.max_bytes || name.starts_with('\0') {
             continue;
         }
+        #[cfg(test)]
+        module::reads::count(&dir.join(name));
         let Ok(t) = std::fs::read_to_string(dir.join(name)) else {
             continue;
         };
         // A file that does not parse is reported when it is read itself.
+        if json::is_config(name) || json::is_auto_vars(name) {
+            let Ok(j) = serde_json::from_str::<serde_json::Value>(&t) else {
+                continue;
+            };
+            if json::is_config(name) {
+                json::add_defs(&mut defs, &j);
+            } else {
+                tfvars.push((name, json::var_values(&j)));
+            }
+            continue;
+        }
         let Ok(b) = hcl_edit::parser::parse_body(&t) else {
             continue;
         };
@@ -293,28 +334,23 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         if name.ends_with(".tf") {
             add_defs(&mut defs, &b, &t);
         } else {
-            tfvars.push((name, b, t));
+            tfvars.push((name, hcl_values(&b, &t)));
         }
     }
-    // `terraform.tfvars` first, then `*.auto.tfvars` in name order, later ones winning.
-    tfvars.sort_by_key(|(n, _, _)| (*n != "terraform.tfvars", n.to_string()));
+    // `terraform.tfvars` and `terraform.tfvars.json` first, then `*.auto.tfvars` and
+    // `*.auto.tfvars.json` in name order, later ones winning.
+    tfvars.sort_by_key(|(n, _)| (!n.starts_with("terraform.tfvars"), n.to_string()));
     // Then the caller's var files, in the order given; one that cannot be read is reported
     // once per scan (see `var_file_errors`).
     let named = opts
         .tf_var_files
         .iter()
         .filter_map(|f| read_var_file(f, opts).ok())
-        .map(|(s, b)| (Arc::<str>::from(s.text()), b));
-    let tfvars = tfvars.into_iter().map(|(_, b, t)| (t, b)).chain(named);
-    for (t, b) in tfvars {
-        for a in b.attributes() {
-            defs.tfvars.insert(
-                a.key.value().as_str().to_string(),
-                Def {
-                    expr: a.value.clone(),
-                    text: t.clone(),
-                },
-            );
+        .map(|(s, b)| hcl_values(&b, &Arc::<str>::from(s.text())));
+    let tfvars = tfvars.into_iter().map(|(_, v)| v).chain(named);
+    for values in tfvars {
+        for (k, d) in values {
+            defs.tfvars.insert(k, d);
         }
     }
     let defs = Arc::new(defs);
@@ -325,6 +361,21 @@ fn folder_defs(path: &Path, opts: &LoadOptions) -> Option<Arc<Defs>> {
         cache.insert(key, (listing, defs.clone()));
     }
     Some(defs)
+}
+
+/// The values of a `.tfvars` body, in file order.
+fn hcl_values(body: &Body, text: &Arc<str>) -> Vec<(String, Def)> {
+    body.attributes()
+        .map(|a| {
+            (
+                a.key.value().as_str().to_string(),
+                Def {
+                    expr: a.value.clone(),
+                    text: text.clone(),
+                },
+            )
+        })
+        .collect()
 }
 
 /// A variable file named by the caller, parsed, or why it cannot be.

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
 
 use hcl_edit::Span as _;
 use hcl_edit::structure::{Block, Body};
@@ -167,6 +168,8 @@ impl Walk<'_> {
         paths.sort();
         let mut files = Vec::new();
         for p in paths {
+            #[cfg(test)]
+            reads::count(&p);
             match crate::yaml::read_path(&p, self.opts) {
                 Ok(s) => match parse(&s) {
                     Ok(b) => files.push((s, b)),
@@ -176,6 +179,153 @@ impl Walk<'_> {
             }
         }
         files
+    }
+}
+
+/// A local module call of a configuration: where it is and what it calls.
+#[derive(Clone, Debug)]
+pub(super) struct Call {
+    /// The called folder, canonical.
+    target: PathBuf,
+    /// The call's name (`module "eks"`).
+    pub(super) name: String,
+    /// The file holding the call (canonical), and the call's line.
+    file: PathBuf,
+    pub(super) line: u32,
+}
+
+/// A folder's modification time and its `.tf` files as (name, modified, length).
+type CallListing = (Option<SystemTime>, Vec<(String, Option<SystemTime>, u64)>);
+
+/// The local module calls of a folder's `.tf` files, cached while the folder and its files are
+/// unchanged (every file of a folder below asks about the same ancestors).
+static CALLS: LazyLock<Mutex<HashMap<PathBuf, (CallListing, Arc<Vec<Call>>)>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// How many folders the call cache keeps.
+const CACHED_CALL_FOLDERS: usize = 1024;
+
+fn tf_files(dir: &Path) -> Option<CallListing> {
+    let modified = std::fs::metadata(dir).ok()?.modified().ok();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            name.ends_with(".tf")
+                .then(|| (name, meta.modified().ok(), meta.len()))
+        })
+        .collect();
+    files.sort();
+    Some((modified, files))
+}
+
+/// The local module calls written in the `.tf` files of `dir` (literal `./` and `../` sources).
+fn calls_of(dir: &Path, opts: &LoadOptions) -> Arc<Vec<Call>> {
+    let Some(listing) = tf_files(dir) else {
+        return Arc::default();
+    };
+    if let Ok(cache) = CALLS.lock()
+        && let Some((l, calls)) = cache.get(dir)
+        && *l == listing
+    {
+        return calls.clone();
+    }
+    let mut calls = Vec::new();
+    for (name, _, len) in &listing.1 {
+        if *len > opts.max_bytes {
+            continue;
+        }
+        let file = dir.join(name);
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(body) = hcl_edit::parser::parse_body(&text) else {
+            continue;
+        };
+        for b in body
+            .blocks()
+            .filter(|b| b.ident.value().as_str() == "module")
+        {
+            let Some(call) = b.labels.first() else {
+                continue;
+            };
+            let src = match b.body.get_attribute("source").map(|a| &a.value) {
+                Some(hcl_edit::expr::Expression::String(s)) => s.value().to_string(),
+                _ => continue,
+            };
+            if !(src.starts_with("./") || src.starts_with("../")) {
+                continue;
+            }
+            let Ok(target) = normalize(&dir.join(&src)).canonicalize() else {
+                continue;
+            };
+            calls.push(Call {
+                target,
+                name: call.as_str().to_string(),
+                file: file.clone(),
+                line: line_of(&text, span_of(b.span()).start()),
+            });
+        }
+    }
+    let calls = Arc::new(calls);
+    if let Ok(mut cache) = CALLS.lock() {
+        if cache.len() >= CACHED_CALL_FOLDERS {
+            cache.clear();
+        }
+        cache.insert(dir.to_path_buf(), (listing, calls.clone()));
+    }
+    calls
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: u32) -> u32 {
+    let before = text.get(..offset as usize).unwrap_or(text);
+    u32::try_from(before.matches('\n').count())
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
+}
+
+/// The call that reads the folder of `file` as a local module, when a configuration in a folder
+/// above it (up to [`MAX_MODULE_DEPTH`] levels) makes one: the module's files are then read by
+/// that call, with its values, and not again on their own.
+/// The call comes with the caller's file named as `file` is (relative when it is).
+pub(super) fn caller_of(file: &Path, opts: &LoadOptions) -> Option<(Call, PathBuf)> {
+    let parent = file.parent()?;
+    let dir = parent.canonicalize().ok()?;
+    let mut above = dir.parent();
+    let mut up = PathBuf::from(parent);
+    for _ in 0..MAX_MODULE_DEPTH {
+        let a = above?;
+        up.push("..");
+        if let Some(c) = calls_of(a, opts).iter().find(|c| c.target == dir) {
+            let name = c.file.file_name().map(|n| normalize(&up.join(n)));
+            return Some((c.clone(), name.unwrap_or_else(|| c.file.clone())));
+        }
+        above = a.parent();
+    }
+    None
+}
+
+/// Counts the module files the loader reads, per thread, so that tests can see each file is
+/// read once.
+#[cfg(test)]
+pub(super) mod reads {
+    use std::cell::RefCell;
+    use std::path::{Path, PathBuf};
+
+    thread_local! {
+        static READS: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(in super::super) fn count(p: &Path) {
+        READS.with(|r| r.borrow_mut().push(p.to_path_buf()));
+    }
+
+    /// How many times `p` was read on this thread.
+    pub(in super::super) fn of(p: &Path) -> usize {
+        READS.with(|r| r.borrow().iter().filter(|x| x.as_path() == p).count())
     }
 }
 
@@ -225,6 +375,51 @@ mod tests {
         let out = super::super::Terraform.load(&source, &LoadOptions::default());
         let _ = std::fs::remove_dir_all(&dir);
         out
+    }
+
+    #[test]
+    fn a_module_folder_below_its_caller_is_read_once_by_the_call() {
+        let dir = std::env::temp_dir().join(format!("fourc-tfmodule-once-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("modules/eks")).unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "module \"eks\" {\n  source = \"./modules/eks\"\n  name   = \"prod\"\n}\n",
+        )
+        .unwrap();
+        let module = dir.join("modules/eks/main.tf");
+        std::fs::write(
+            &module,
+            "variable \"name\" {}\nresource \"t\" \"r\" {\n  n = var.name\n}\n",
+        )
+        .unwrap();
+        // Load every file as a scan of the folder does.
+        let opts = LoadOptions::default();
+        let mut docs = Vec::new();
+        let mut skipped = Vec::new();
+        for f in [dir.join("main.tf"), module.clone()] {
+            let source = crate::yaml::read_path(&f, &opts).unwrap();
+            let out = super::super::Terraform.load(&source, &opts);
+            assert!(out.errors.is_empty(), "{:?}", out.errors);
+            docs.extend(out.documents);
+            skipped.extend(out.skipped);
+        }
+        let addresses: Vec<_> = docs.iter().map(|d| d.id().address.clone()).collect();
+        assert_eq!(addresses, [Some("module.eks.t.r".into())], "{addresses:?}");
+        assert_eq!(
+            docs[0].root().get("n").unwrap().value,
+            Value::string("prod")
+        );
+        // The module file says where it is read, and the loader read it once (by the call).
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!(skipped[0].line(), 1);
+        assert!(
+            skipped[0].message().contains("module \"eks\" of"),
+            "{}",
+            skipped[0]
+        );
+        assert_eq!(reads::of(&module), 1);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
