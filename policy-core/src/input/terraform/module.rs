@@ -197,10 +197,12 @@ pub(super) struct Call {
 /// A folder's modification time and its `.tf` files as (name, modified, length).
 type CallListing = (Option<SystemTime>, Vec<(String, Option<SystemTime>, u64)>);
 
+/// The cache behind [`CALLS`].
+type CallCache = HashMap<PathBuf, (CallListing, Arc<Vec<Call>>)>;
+
 /// The local module calls of a folder's `.tf` files, cached while the folder and its files are
 /// unchanged (every file of a folder below asks about the same ancestors).
-static CALLS: LazyLock<Mutex<HashMap<PathBuf, (CallListing, Arc<Vec<Call>>)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static CALLS: LazyLock<Mutex<CallCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// How many folders the call cache keeps.
 const CACHED_CALL_FOLDERS: usize = 1024;
