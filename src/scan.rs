@@ -101,12 +101,14 @@ impl ScanSink for Tee<'_> {
     }
 }
 
-/// Gathers a streamed scan into a [`Scan`] (its rules, profiles, load errors and skipped inputs
-/// are the caller's to fill).
+/// Gathers a streamed scan into a [`Scan`] (its load errors and skipped inputs, which the caller
+/// owns already, are the caller's to fill).
 struct Collect<'s>(&'s mut Scan);
 
 impl ScanSink for Collect<'_> {
-    fn start(&mut self, _: &ScanStart<'_>) -> std::io::Result<()> {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.0.rules = start.rules.to_vec();
+        self.0.profiles = start.profiles.to_vec();
         Ok(())
     }
     fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
@@ -307,8 +309,6 @@ impl Engine {
                 ..Report::default()
             },
             checked: Vec::with_capacity(docs.len()),
-            rules: self.catalog.rules().cloned().collect(),
-            profiles: self.profiles.clone(),
             ..Scan::default()
         };
         let mut collect = Collect(&mut scan);

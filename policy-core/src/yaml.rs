@@ -41,6 +41,7 @@ mod lists;
 mod map;
 mod pick;
 mod resolve;
+mod strings;
 mod template;
 #[cfg(test)]
 mod tests;

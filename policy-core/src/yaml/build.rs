@@ -1,13 +1,14 @@
 //! Builds [`Node`] trees straight from saphyr-parser events, with an explicit stack.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span as YSpan, Tag};
 
 use super::map::{Entries, MapFrame, PendingKey};
 use super::resolve::{self, CoreTag, Scalar};
+use super::strings::Strings;
 use crate::document::{Document, LoadError, LoadOptions, Loaded, Source, YamlCompat};
 use crate::value::{List, Node, NodeId, Span, Str, Value};
 
@@ -94,22 +95,6 @@ struct Anchored {
     size: usize,
 }
 
-/// Slots of the direct-mapped cache in front of the key interner (a power of two).
-const KEY_CACHE: usize = 256;
-/// Slots of the cache of recent short string values (a power of two).
-const VALUE_CACHE: usize = 1024;
-/// The longest string value the cache shares.
-const VALUE_CACHE_MAX_LEN: usize = 40;
-
-/// FNV-1a: a cheap hash to pick a cache slot (a collision only costs an allocation).
-fn fnv(s: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h as usize
-}
-
 struct Builder<'a> {
     source: &'a Arc<Source>,
     opts: &'a LoadOptions,
@@ -124,12 +109,8 @@ struct Builder<'a> {
     /// Where a quoted scalar starts (1-based line and column of the parsed text) whose
     /// continuation lines saphyr found indented too little.
     bad_quoted: Option<(u32, u32)>,
-    keys: HashSet<Str>,
-    /// Recently interned keys, indexed by a cheap hash: most keys hit here and skip SipHash.
-    /// A miss (or a crafted collision) only falls back to `keys`.
-    key_cache: Vec<Option<Str>>,
-    /// Recent short string values (see [`Builder::string`]).
-    value_cache: Vec<Option<Str>>,
+    /// Interned keys and shared short values.
+    strings: Strings,
     /// The items of every open sequence, innermost last (see [`Kind::Seq`]).
     items: Vec<Node>,
     /// The entries of every open mapping, innermost last (see [`MapFrame`]).
@@ -407,9 +388,7 @@ fn parse(
         tabs,
         tabs_inside: Vec::new(),
         bad_quoted: None,
-        keys: HashSet::new(),
-        key_cache: vec![None; KEY_CACHE],
-        value_cache: vec![None; VALUE_CACHE],
+        strings: Strings::new(),
         items: Vec::new(),
         entries: Vec::new(),
         anchors: HashMap::new(),
@@ -583,24 +562,7 @@ impl Builder<'_> {
     }
 
     fn intern(&mut self, s: &str) -> Str {
-        let slot = fnv(s) & (KEY_CACHE - 1);
-        if let Some(Some(k)) = self.key_cache.get(slot)
-            && **k == *s
-        {
-            return k.clone();
-        }
-        let k = match self.keys.get(s) {
-            Some(k) => k.clone(),
-            None => {
-                let k: Str = Arc::from(s);
-                self.keys.insert(k.clone());
-                k
-            }
-        };
-        if let Some(c) = self.key_cache.get_mut(slot) {
-            *c = Some(k.clone());
-        }
-        k
+        self.strings.key(s)
     }
 
     fn scalar(
@@ -732,20 +694,7 @@ impl Builder<'_> {
     /// A string value. Short values repeat a lot (`TCP`, `http`, label values): a recent equal
     /// one is shared instead of allocating again.
     fn string(&mut self, text: &str) -> Str {
-        if text.len() > VALUE_CACHE_MAX_LEN {
-            return Arc::from(text);
-        }
-        let slot = fnv(text) & (VALUE_CACHE - 1);
-        if let Some(Some(v)) = self.value_cache.get(slot)
-            && **v == *text
-        {
-            return v.clone();
-        }
-        let v: Str = Arc::from(text);
-        if let Some(c) = self.value_cache.get_mut(slot) {
-            *c = Some(v.clone());
-        }
-        v
+        self.strings.value(text)
     }
 
     /// The string a scalar key stands for.

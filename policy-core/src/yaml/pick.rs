@@ -18,10 +18,10 @@
 //! (only built nodes count).
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::resolve::{self, Scalar};
+use super::strings::Strings;
 use crate::document::{LoadError, LoadOptions, Source};
 use crate::value::{List, Map, Node, NodeId, Span, Str, Value};
 
@@ -87,22 +87,6 @@ struct Fail {
     message: String,
 }
 
-/// Slots of the direct-mapped cache in front of the key interner (a power of two).
-const KEY_CACHE: usize = 256;
-/// Slots of the cache of recent short string values (a power of two).
-const VALUE_CACHE: usize = 1024;
-/// The longest string value the cache shares.
-const VALUE_CACHE_MAX_LEN: usize = 40;
-
-/// FNV-1a, to pick a cache slot (a collision only costs an allocation).
-fn fnv(s: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h as usize
-}
-
 enum Kind {
     /// Items are `items[start..]`.
     List(usize),
@@ -136,9 +120,8 @@ struct Reader<'a> {
     entries: Vec<(Str, Node)>,
     /// Closing brackets of the containers being passed over.
     skipping: Vec<u8>,
-    keys: HashSet<Str>,
-    key_cache: Vec<Option<Str>>,
-    value_cache: Vec<Option<Str>>,
+    /// Interned keys and shared short values.
+    strings: Strings,
     nodes: usize,
     next_id: u32,
 }
@@ -158,9 +141,7 @@ impl<'a> Reader<'a> {
             items: Vec::new(),
             entries: Vec::new(),
             skipping: Vec::new(),
-            keys: HashSet::new(),
-            key_cache: vec![None; KEY_CACHE],
-            value_cache: vec![None; VALUE_CACHE],
+            strings: Strings::new(),
             nodes: 0,
             next_id: 1,
         }
@@ -235,42 +216,12 @@ impl<'a> Reader<'a> {
     }
 
     fn intern(&mut self, s: &str) -> Str {
-        let slot = fnv(s) & (KEY_CACHE - 1);
-        if let Some(Some(k)) = self.key_cache.get(slot)
-            && **k == *s
-        {
-            return k.clone();
-        }
-        let k = match self.keys.get(s) {
-            Some(k) => k.clone(),
-            None => {
-                let k: Str = Arc::from(s);
-                self.keys.insert(k.clone());
-                k
-            }
-        };
-        if let Some(c) = self.key_cache.get_mut(slot) {
-            *c = Some(k.clone());
-        }
-        k
+        self.strings.key(s)
     }
 
     /// A string value; a recent equal short one is shared.
     fn string(&mut self, text: &str) -> Str {
-        if text.len() > VALUE_CACHE_MAX_LEN {
-            return Arc::from(text);
-        }
-        let slot = fnv(text) & (VALUE_CACHE - 1);
-        if let Some(Some(v)) = self.value_cache.get(slot)
-            && **v == *text
-        {
-            return v.clone();
-        }
-        let v: Str = Arc::from(text);
-        if let Some(c) = self.value_cache.get_mut(slot) {
-            *c = Some(v.clone());
-        }
-        v
+        self.strings.value(text)
     }
 
     /// Builds the value at the current position (after blanks) as `pick` asks.
