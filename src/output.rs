@@ -14,13 +14,14 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod stream;
 pub mod text;
 
-pub use html::{html, write_html};
-pub use json::{JSON_SCHEMA_VERSION, json, write_json};
-pub use junit::{junit, write_junit};
-pub use sarif::{sarif, write_sarif};
-pub use text::{TextOptions, text, text_with, write_text};
+pub use html::{HtmlSink, html, write_html};
+pub use json::{JSON_SCHEMA_VERSION, JsonSink, json, write_json};
+pub use junit::{JunitSink, junit, write_junit};
+pub use sarif::{SarifSink, sarif, write_sarif};
+pub use text::{TextOptions, TextSink, text, text_with, write_text};
 
 use crate::waiver::Suppressed;
 use crate::{Finding, Layer, Scan, Severity};
@@ -127,12 +128,18 @@ pub(crate) fn shown_path(f: &Finding) -> &str {
 /// Standing findings (without a waiver) and waived ones (with theirs) together, sorted by file,
 /// line, column, rule id and field path: the order of the reports that list both.
 pub(crate) fn all_findings(scan: &Scan) -> Vec<(&Finding, Option<&Suppressed>)> {
-    let mut all: Vec<(&Finding, Option<&Suppressed>)> = scan
-        .report
-        .findings
+    merged(&scan.report.findings, &scan.suppressed)
+}
+
+/// [`all_findings`] of one part.
+pub(crate) fn merged<'a>(
+    findings: &'a [Finding],
+    suppressed: &'a [Suppressed],
+) -> Vec<(&'a Finding, Option<&'a Suppressed>)> {
+    let mut all: Vec<(&Finding, Option<&Suppressed>)> = findings
         .iter()
         .map(|f| (f, None))
-        .chain(scan.suppressed.iter().map(|s| (&s.finding, Some(s))))
+        .chain(suppressed.iter().map(|s| (&s.finding, Some(s))))
         .collect();
     all.sort_by(|(a, _), (b, _)| {
         (a.source().key(), a.line(), a.col(), &a.rule().id, &a.path()).cmp(&(

@@ -130,3 +130,81 @@ fn parts_give_the_collected_scan() {
         .all(|w| (&w[0].0, w[0].2, w[0].3) <= (&w[1].0, w[1].2, w[1].3));
     assert!(sorted, "findings across parts are in report order");
 }
+
+/// Every report written while scanning (a part at a time, a file's findings spread over
+/// parts) is byte for byte the report of the collected scan, evaluation errors included.
+#[test]
+fn reports_written_while_scanning_are_the_reports_of_the_collected_scan() {
+    use fourc::output::{
+        HtmlSink, JsonSink, JunitSink, SarifSink, TextOptions, TextSink, write_html, write_json,
+        write_junit, write_sarif, write_text,
+    };
+    let dir = std::env::temp_dir().join(format!("fourc-streamed-reports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Dir(dir);
+    std::fs::write(dir.0.join("a.yaml"), pods(1100, 9)).unwrap();
+    std::fs::write(dir.0.join("b.yaml"), pods(30, 4)).unwrap();
+    let engine = Engine::builder()
+        .rule_source(
+            "broken.fourc",
+            "rule broken-on-two {\n  title \"broken on two pods\"\n  controls [cluster.pod-security]\n  severity low\n  on Pod as p\n  deny (p.metadata.name == \"p3\" or p.metadata.name == \"p650\") and p.metadata.name.x\n}\n",
+        )
+        .build()
+        .unwrap();
+    let paths = [dir.0.join("b.yaml"), dir.0.join("a.yaml")];
+    let whole = engine.check_paths(&paths);
+    assert_eq!(whole.report.errors.len(), 3, "{:?}", whole.report.errors);
+    let full = TextOptions::default().show_suppressed(true);
+    let compact = TextOptions::default().compact(true);
+    let mut text = TextSink::new(Vec::new(), full);
+    let mut lines = TextSink::new(Vec::new(), compact);
+    let mut json = JsonSink::new(Vec::new());
+    let mut sarif = SarifSink::new(Vec::new());
+    let mut junit = JunitSink::new(Vec::new());
+    let mut html = HtmlSink::new(Vec::new());
+    let mut rec = Record::default();
+    engine
+        .check_paths_into(
+            &paths,
+            &mut |_| {},
+            &mut fourc::Tee(vec![
+                &mut text, &mut lines, &mut json, &mut sarif, &mut junit, &mut html, &mut rec,
+            ]),
+        )
+        .unwrap();
+    assert!(rec.parts >= 3, "{} parts", rec.parts);
+    let expect = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    };
+    let got = |v: Vec<u8>| String::from_utf8(v).unwrap();
+    let text_whole = expect(&|o| write_text(&whole, &full, o).unwrap());
+    assert!(text_whole.contains("evaluation errors (3;"), "{text_whole}");
+    assert_eq!(
+        text_whole.matches("a.yaml\n").count(),
+        1,
+        "one heading for a file spread over parts"
+    );
+    assert_eq!(got(text.into_inner()), text_whole);
+    assert_eq!(
+        got(lines.into_inner()),
+        expect(&|o| write_text(&whole, &compact, o).unwrap())
+    );
+    assert_eq!(
+        got(json.into_inner()),
+        expect(&|o| write_json(&whole, o).unwrap())
+    );
+    assert_eq!(
+        got(sarif.into_inner()),
+        expect(&|o| write_sarif(&whole, o).unwrap())
+    );
+    assert_eq!(
+        got(junit.into_inner()),
+        expect(&|o| write_junit(&whole, o).unwrap())
+    );
+    assert_eq!(
+        got(html.into_inner()),
+        expect(&|o| write_html(&whole, o).unwrap())
+    );
+}

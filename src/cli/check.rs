@@ -1,11 +1,14 @@
 //! `fourc check`: scan, render every requested format, and choose the exit code.
 
 use std::fs::File;
-use std::io::{IsTerminal as _, Write};
+use std::io::{BufWriter, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
-use fourc::output::{Format, TextOptions};
-use fourc::{Config, Scan, Severity};
+#[cfg(feature = "rego")]
+use fourc::Scan;
+use fourc::output::{Format, HtmlSink, JsonSink, JunitSink, SarifSink, TextOptions, TextSink};
+use fourc::waiver::Notice;
+use fourc::{Config, ScanPart, ScanSink, ScanStart, Severity, Tee};
 
 use super::progress::Progress;
 use crate::{
@@ -164,56 +167,181 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
             },
         }
     }
-    let mut progress = Progress::new();
-    let scan = engine.check_paths_with(o.paths, &mut |p| progress.update(p));
-    progress.finish();
-    if scan.checked.is_empty() && scan.load_errors.is_empty() {
-        let skipped = match scan.skipped.len() {
-            0 => String::new(),
-            1 => " (1 input was skipped: the report says why)".to_string(),
-            n => format!(" ({n} inputs were skipped: the report says why)"),
-        };
-        eprintln!(
-            "warning: no documents found in {}{skipped}",
-            o.paths
-                .iter()
-                .map(|p| format!("`{}`", p.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
     #[cfg(feature = "rego")]
     if let Some(dir) = o.compare_rego {
+        let mut progress = Progress::new();
+        let scan = engine.check_paths_with(o.paths, &mut |p| progress.update(p));
+        progress.finish();
+        no_documents_warning(
+            o.paths,
+            scan.checked.len(),
+            &scan.load_errors,
+            scan.skipped.len(),
+        );
         return compare(&scan, dir, &targets, files);
     }
-    let mut write_failed = false;
+    // Every report is written while the scan runs, a part at a time.
+    let mut reports: Vec<Report<'_>> = Vec::new();
     for (t, file) in targets.iter().zip(files) {
-        let res = match file {
-            Some(f) => write_format(t.format, &scan, o, false, std::io::BufWriter::new(f)),
+        let sink: Box<dyn ScanSink> = match file {
+            Some(f) => sink_for(t.format, o, false, BufWriter::new(f)),
             None => {
-                let color = std::io::stdout().is_terminal();
-                write_format(
+                let terminal = std::io::stdout().is_terminal();
+                sink_for(
                     t.format,
-                    &scan,
                     o,
-                    color,
-                    std::io::BufWriter::new(std::io::stdout().lock()),
+                    terminal,
+                    BufWriter::new(std::io::stdout().lock()),
                 )
             }
         };
-        if let Err(e) = res {
-            // A reader that stopped early (`fourc check . | head`) is not an error to report.
-            if t.file.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
-                continue;
-            }
-            let dest = t.file.as_ref().map_or("standard output".to_string(), |f| {
+        reports.push(Report {
+            target: t,
+            sink: Some(sink),
+            error: None,
+        });
+    }
+    let mut outcome = Outcome {
+        threshold: threshold(o.fail_on),
+        ..Outcome::default()
+    };
+    let mut progress = Progress::new();
+    {
+        let mut sinks: Vec<&mut dyn ScanSink> =
+            reports.iter_mut().map(|r| r as &mut dyn ScanSink).collect();
+        sinks.push(&mut outcome);
+        // Each report keeps its own write error (below); the others go on.
+        let _ = engine.check_paths_into(o.paths, &mut |p| progress.update(p), &mut Tee(sinks));
+    }
+    progress.finish();
+    no_documents_warning(
+        o.paths,
+        outcome.checked,
+        &outcome.load_errors,
+        outcome.skipped,
+    );
+    let mut write_failed = false;
+    for r in &reports {
+        let Some(e) = &r.error else {
+            continue;
+        };
+        // A reader that stopped early (`fourc check . | head`) is not an error to report.
+        if r.target.file.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe {
+            continue;
+        }
+        let dest = r
+            .target
+            .file
+            .as_ref()
+            .map_or("standard output".to_string(), |f| {
                 format!("`{}`", f.display())
             });
-            eprintln!("error: cannot write {dest}: {e}");
-            write_failed = true;
+        eprintln!("error: cannot write {dest}: {e}");
+        write_failed = true;
+    }
+    if write_failed || outcome.incomplete() {
+        EXIT_INCOMPLETE
+    } else if outcome.failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Warns when a scan found nothing to check.
+fn no_documents_warning(
+    paths: &[PathBuf],
+    checked: usize,
+    load_errors: &[fourc::LoadError],
+    skipped: usize,
+) {
+    if checked > 0 || !load_errors.is_empty() {
+        return;
+    }
+    let skipped = match skipped {
+        0 => String::new(),
+        1 => " (1 input was skipped: the report says why)".to_string(),
+        n => format!(" ({n} inputs were skipped: the report says why)"),
+    };
+    eprintln!(
+        "warning: no documents found in {}{skipped}",
+        paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+/// One report of the run: its sink until the sink fails, then the error, so one report that
+/// cannot be written does not stop the others.
+struct Report<'t> {
+    target: &'t Target,
+    sink: Option<Box<dyn ScanSink + 't>>,
+    error: Option<std::io::Error>,
+}
+
+impl Report<'_> {
+    fn guard(&mut self, f: impl FnOnce(&mut dyn ScanSink) -> std::io::Result<()>) {
+        if let Some(s) = &mut self.sink
+            && let Err(e) = f(s.as_mut())
+        {
+            self.error = Some(e);
+            self.sink = None;
         }
     }
-    exit_code(&scan, threshold(o.fail_on), write_failed)
+}
+
+impl ScanSink for Report<'_> {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.guard(|s| s.start(start));
+        Ok(())
+    }
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        self.guard(|s| s.part(part));
+        Ok(())
+    }
+    fn finish(&mut self, notices: &[Notice]) -> std::io::Result<()> {
+        self.guard(|s| s.finish(notices));
+        Ok(())
+    }
+}
+
+/// What decides the exit code, taken as the scan goes.
+#[derive(Default)]
+struct Outcome {
+    threshold: Option<Severity>,
+    load_errors: Vec<fourc::LoadError>,
+    skipped: usize,
+    eval_errors: usize,
+    checked: usize,
+    /// A standing finding at or above the threshold.
+    failing: bool,
+}
+
+impl Outcome {
+    fn incomplete(&self) -> bool {
+        !self.load_errors.is_empty() || self.eval_errors > 0
+    }
+}
+
+impl ScanSink for Outcome {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.load_errors = start.load_errors.to_vec();
+        self.skipped = start.skipped.len();
+        Ok(())
+    }
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        self.eval_errors += part.errors.len();
+        self.checked += part.checked.len();
+        self.failing |= self
+            .threshold
+            .is_some_and(|t| part.findings.iter().any(|f| f.rule().severity <= t));
+        Ok(())
+    }
+    fn finish(&mut self, _notices: &[Notice]) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Differential mode's report in each target format; exit 1 when the two sides disagree, 3 when
@@ -262,46 +390,31 @@ fn compare(scan: &Scan, dir: &Path, targets: &[Target], files: Vec<Option<File>>
     }
 }
 
-fn exit_code(scan: &Scan, threshold: Option<Severity>, write_failed: bool) -> u8 {
-    if write_failed || !scan.load_errors.is_empty() || !scan.report.errors.is_empty() {
-        EXIT_INCOMPLETE
-    } else if threshold.is_some_and(|t| scan.report.findings.iter().any(|f| f.rule().severity <= t))
-    {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
-}
-
-/// Writes one format. Every format streams finding by finding (JUnit testcase by testcase), so a
-/// large scan never holds its whole report in memory.
-fn write_format(
+/// The sink that writes one format.
+fn sink_for<'w>(
     format: Format,
-    scan: &Scan,
     o: &Options<'_>,
     terminal: bool,
-    mut w: impl Write,
-) -> std::io::Result<()> {
+    w: impl Write + 'w,
+) -> Box<dyn ScanSink + 'w> {
     match format {
-        Format::Json => fourc::output::write_json(scan, &mut w)?,
-        Format::Sarif => fourc::output::write_sarif(scan, &mut w)?,
-        Format::Html => fourc::output::write_html(scan, &mut w)?,
-        Format::Junit => fourc::output::write_junit(scan, &mut w)?,
+        Format::Json => Box::new(JsonSink::new(w)),
+        Format::Sarif => Box::new(SarifSink::new(w)),
+        Format::Html => Box::new(HtmlSink::new(w)),
+        Format::Junit => Box::new(JunitSink::new(w)),
         Format::Text => {
             let color = match o.color {
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => terminal && !no_color(),
             };
-            fourc::output::write_text(
-                scan,
-                &TextOptions::default()
+            Box::new(TextSink::new(
+                w,
+                TextOptions::default()
                     .color(color)
                     .show_suppressed(o.show_suppressed)
                     .compact(o.compact),
-                &mut w,
-            )?;
+            ))
         }
     }
-    w.flush()
 }

@@ -81,6 +81,52 @@ pub fn write_html(scan: &Scan, mut w: impl Write) -> io::Result<()> {
     w.flush()
 }
 
+/// The posture page as a [`ScanSink`]. The page opens with the posture of every layer and
+/// control, which links to findings further down, so it holds the scan's findings until the
+/// end and writes the page then.
+pub struct HtmlSink<W: Write> {
+    w: W,
+    scan: Scan,
+}
+
+impl<W: Write> HtmlSink<W> {
+    /// A page written to `w`.
+    pub fn new(w: W) -> Self {
+        HtmlSink {
+            w,
+            scan: Scan::default(),
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.w
+    }
+}
+
+impl<W: Write> crate::ScanSink for HtmlSink<W> {
+    fn start(&mut self, start: &crate::ScanStart<'_>) -> io::Result<()> {
+        self.scan.rules = start.rules.to_vec();
+        self.scan.profiles = start.profiles.to_vec();
+        self.scan.load_errors = start.load_errors.to_vec();
+        self.scan.skipped = start.skipped.to_vec();
+        self.scan.report.documents = start.documents;
+        Ok(())
+    }
+    fn part(&mut self, part: &crate::ScanPart<'_>) -> io::Result<()> {
+        let s = &mut self.scan;
+        s.report.findings.extend_from_slice(part.findings);
+        s.report.errors.extend_from_slice(part.errors);
+        s.suppressed.extend_from_slice(part.suppressed);
+        s.checked.extend_from_slice(part.checked);
+        Ok(())
+    }
+    fn finish(&mut self, notices: &[crate::waiver::Notice]) -> io::Result<()> {
+        self.scan.notices = notices.to_vec();
+        write_html(&self.scan, &mut self.w)
+    }
+}
+
 /// Text escaped for HTML content and attribute values; control characters other than tab and
 /// line feed are replaced by visible symbols.
 pub(crate) struct Esc<'a>(pub(crate) &'a str);

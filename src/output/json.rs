@@ -6,10 +6,6 @@
 //! {
 //!   "version": 1,
 //!   "tool": {"name": "fourc", "version": "0.1.0"},
-//!   "summary": {"documents": 12, "findings": 3, "errors": 0, "suppressed": 1, "notices": 1,
-//!               "skipped": 0,
-//!               "by_severity": {"critical": 0, "high": 2, "medium": 1, "low": 0, "info": 0},
-//!               "by_layer": {"cloud": 0, "cluster": 3, "container": 0, "code": 0}},
 //!   "findings": [{
 //!     "rule_id": "pss-baseline-privileged", "title": "...", "severity": "high",
 //!     "layer": "cluster", "controls": ["cluster.pod-security"], "message": "...",
@@ -30,7 +26,11 @@
 //!   "errors": [{"kind": "load", "file": "bad.yaml", "line": 3, "column": 7, "message": "..."},
 //!              {"kind": "eval", "file": "x.yaml", "line": 1, "column": 1, "rule_id": "...",
 //!               "rule_location": "rules/x.fourc:9:11", "message": "..."}],
-//!   "skipped": [{"file": "plan.json", "reason": "no input format recognises its content ..."}]
+//!   "skipped": [{"file": "plan.json", "reason": "no input format recognises its content ..."}],
+//!   "summary": {"documents": 12, "findings": 3, "errors": 0, "suppressed": 1, "notices": 1,
+//!               "skipped": 0,
+//!               "by_severity": {"critical": 0, "high": 2, "medium": 1, "low": 0, "info": 0},
+//!               "by_layer": {"cloud": 0, "cluster": 3, "container": 0, "code": 0}}
 //! }
 //! ```
 //!
@@ -54,18 +54,18 @@
 //!   `all-waived` (see docs/cli.md, "Waivers").
 //!
 //! Fields are only added in later versions, never renamed or removed; absent values are `null`.
-//! Findings are sorted by file, line, column and rule id.
+//! Findings are sorted by file, line, column and rule id. The report is written while the scan
+//! runs ([`JsonSink`]), so `summary`, which counts everything, comes last.
 
+use std::io::{self, Write};
 use std::path::Path;
 
-use serde::Serialize;
-use serde::ser::SerializeMap;
 use serde_json::{Map, Value as Json, json};
 
-use super::{by_layer, by_severity};
+use super::stream::{Array, Tally, pretty_at};
 use crate::config::Location;
-use crate::waiver::{Suppressed, SuppressionKind};
-use crate::{Finding, Scan};
+use crate::waiver::{Notice, Suppressed, SuppressionKind};
+use crate::{Finding, Scan, ScanPart, ScanSink, ScanStart};
 
 /// The version of the JSON output schema.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -160,70 +160,147 @@ fn suppressed_json(s: &Suppressed) -> Json {
     Json::Object(m)
 }
 
-fn error_jsons(scan: &Scan) -> Vec<Json> {
-    let mut errors: Vec<Json> = scan
-        .load_errors
-        .iter()
-        .map(|e| {
-            let rest = json!({
-                "line": e.line(),
-                "column": e.col(),
-                "message": e.message(),
-            });
-            let mut m = Map::new();
-            m.insert("kind".to_string(), json!("load"));
-            if let Json::Object(r) = located(e.source_name(), e.path(), rest) {
-                m.extend(r);
-            }
-            Json::Object(m)
-        })
-        .collect();
-    errors.extend(scan.report.errors.iter().map(|e| {
-        let rest = json!({
-            "line": e.line(),
-            "column": e.col(),
-            "rule_id": &*e.rule().id,
-            "rule_location": e.rule_location(),
-            "message": e.message(),
-        });
-        let mut m = Map::new();
-        m.insert("kind".to_string(), json!("eval"));
-        if let Json::Object(r) = located(e.source().name(), e.source().path(), rest) {
-            m.extend(r);
-        }
-        Json::Object(m)
-    }));
-    errors
+fn load_error_json(e: &crate::LoadError) -> Json {
+    let rest = json!({
+        "line": e.line(),
+        "column": e.col(),
+        "message": e.message(),
+    });
+    let mut m = Map::new();
+    m.insert("kind".to_string(), json!("load"));
+    if let Json::Object(r) = located(e.source_name(), e.path(), rest) {
+        m.extend(r);
+    }
+    Json::Object(m)
 }
 
-/// Serializes a slice lazily, one element at a time, so a report of many findings never holds
-/// them all as JSON values at once.
-struct Lazy<'a, T>(&'a [T], fn(&T) -> Json);
+fn eval_error_json(e: &crate::EvalError) -> Json {
+    let rest = json!({
+        "line": e.line(),
+        "column": e.col(),
+        "rule_id": &*e.rule().id,
+        "rule_location": e.rule_location(),
+        "message": e.message(),
+    });
+    let mut m = Map::new();
+    m.insert("kind".to_string(), json!("eval"));
+    if let Json::Object(r) = located(e.source().name(), e.source().path(), rest) {
+        m.extend(r);
+    }
+    Json::Object(m)
+}
 
-impl<T> Serialize for Lazy<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(self.1))
+/// The JSON report written while a scan runs ([`ScanSink`]): each part's findings as they come,
+/// the arrays that follow them (`suppressed`, `notices`, `errors`, `skipped`) and the `summary`
+/// that counts them at the end. Waived findings and evaluation errors are held (as JSON text)
+/// until the findings are written; standing findings never are.
+pub struct JsonSink<W: Write> {
+    w: W,
+    buf: Vec<u8>,
+    findings: Option<Array>,
+    tally: Tally,
+    documents: usize,
+    /// `suppressed` elements, then `errors` elements, rendered.
+    suppressed: Vec<Vec<u8>>,
+    errors: Vec<Vec<u8>>,
+    load_errors: usize,
+    skipped: Vec<Json>,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// A report written to `w`.
+    pub fn new(w: W) -> Self {
+        JsonSink {
+            w,
+            buf: Vec::new(),
+            findings: None,
+            tally: Tally::default(),
+            documents: 0,
+            suppressed: Vec::new(),
+            errors: Vec::new(),
+            load_errors: 0,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.w
     }
 }
 
-/// The whole report, serialized in schema order.
-struct Report<'a>(&'a Scan);
+/// One element rendered as it will stand in an array two levels deep.
+fn rendered(value: &Json) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    pretty_at(&mut out, &mut buf, 2, value)?;
+    Ok(out)
+}
 
-impl Serialize for Report<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let scan = self.0;
-        let errors = error_jsons(scan);
-        let findings = &scan.report.findings;
-        let sev: Map<String, Json> = by_severity(findings)
-            .into_iter()
-            .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+/// Writes an array of already rendered elements one level deep in the report.
+fn rendered_array(w: &mut dyn Write, items: &[Vec<u8>]) -> io::Result<()> {
+    if items.is_empty() {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    for (i, item) in items.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        w.write_all(item)?;
+    }
+    w.write_all(b"\n  ]")
+}
+
+impl<W: Write> ScanSink for JsonSink<W> {
+    fn start(&mut self, start: &ScanStart<'_>) -> io::Result<()> {
+        self.documents = start.documents;
+        self.load_errors = start.load_errors.len();
+        for e in start.load_errors {
+            self.errors.push(rendered(&load_error_json(e))?);
+        }
+        self.skipped = start
+            .skipped
+            .iter()
+            .map(|k| json!({"file": k.path, "reason": k.reason}))
             .collect();
-        let layer: Map<String, Json> = by_layer(findings)
-            .into_iter()
-            .map(|(l, n)| (l.as_str().to_string(), json!(n)))
-            .collect();
-        let notices: Vec<Json> = scan
-            .notices
+        let w: &mut dyn Write = &mut self.w;
+        write!(w, "{{\n  \"version\": {JSON_SCHEMA_VERSION},\n  \"tool\": ")?;
+        pretty_at(
+            w,
+            &mut self.buf,
+            1,
+            &json!({"name": "fourc", "version": env!("CARGO_PKG_VERSION")}),
+        )?;
+        w.write_all(b",\n  \"findings\": ")?;
+        self.findings = Some(Array::open(w, 1)?);
+        Ok(())
+    }
+
+    fn part(&mut self, part: &ScanPart<'_>) -> io::Result<()> {
+        self.tally.add(part.findings);
+        if let Some(a) = &mut self.findings {
+            for f in part.findings {
+                a.push(&mut self.w, &mut self.buf, &Json::Object(finding_json(f)))?;
+            }
+        }
+        for s in part.suppressed {
+            self.suppressed.push(rendered(&suppressed_json(s))?);
+        }
+        self.tally.suppressed += part.suppressed.len();
+        self.tally.eval_errors += part.errors.len();
+        for e in part.errors {
+            self.errors.push(rendered(&eval_error_json(e))?);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, notices: &[Notice]) -> io::Result<()> {
+        let w: &mut dyn Write = &mut self.w;
+        if let Some(a) = self.findings.take() {
+            a.close(w)?;
+        }
+        w.write_all(b",\n  \"suppressed\": ")?;
+        rendered_array(w, &self.suppressed)?;
+        let notices: Vec<Json> = notices
             .iter()
             .map(|n| {
                 json!({
@@ -233,46 +310,45 @@ impl Serialize for Report<'_> {
                 })
             })
             .collect();
-        let skipped: Vec<Json> = scan
-            .skipped
-            .iter()
-            .map(|k| json!({"file": k.path, "reason": k.reason}))
+        w.write_all(b",\n  \"notices\": ")?;
+        pretty_at(w, &mut self.buf, 1, &notices)?;
+        w.write_all(b",\n  \"errors\": ")?;
+        rendered_array(w, &self.errors)?;
+        w.write_all(b",\n  \"skipped\": ")?;
+        pretty_at(w, &mut self.buf, 1, &self.skipped)?;
+        let t = &self.tally;
+        let sev: Map<String, Json> = t
+            .severities()
+            .map(|(s, n)| (s.as_str().to_string(), json!(n)))
             .collect();
-        let mut m = s.serialize_map(Some(8))?;
-        m.serialize_entry("version", &JSON_SCHEMA_VERSION)?;
-        m.serialize_entry(
-            "tool",
-            &json!({"name": "fourc", "version": env!("CARGO_PKG_VERSION")}),
-        )?;
-        m.serialize_entry(
-            "summary",
+        let layer: Map<String, Json> = t
+            .layers()
+            .map(|(l, n)| (l.as_str().to_string(), json!(n)))
+            .collect();
+        w.write_all(b",\n  \"summary\": ")?;
+        pretty_at(
+            w,
+            &mut self.buf,
+            1,
             &json!({
-                "documents": scan.report.documents,
-                "findings": findings.len(),
-                "errors": errors.len(),
-                "suppressed": scan.suppressed.len(),
+                "documents": self.documents,
+                "findings": t.findings,
+                "errors": self.load_errors + t.eval_errors,
+                "suppressed": t.suppressed,
                 "notices": notices.len(),
-                "skipped": skipped.len(),
+                "skipped": self.skipped.len(),
                 "by_severity": sev,
                 "by_layer": layer,
             }),
         )?;
-        m.serialize_entry(
-            "findings",
-            &Lazy(findings, |f| Json::Object(finding_json(f))),
-        )?;
-        m.serialize_entry("suppressed", &Lazy(&scan.suppressed, suppressed_json))?;
-        m.serialize_entry("notices", &notices)?;
-        m.serialize_entry("errors", &errors)?;
-        m.serialize_entry("skipped", &skipped)?;
-        m.end()
+        w.write_all(b"\n}\n")?;
+        w.flush()
     }
 }
 
 /// Writes a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]) to `w`, one finding at a time.
-pub fn write_json(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut w, &Report(scan)).map_err(std::io::Error::from)?;
-    w.write_all(b"\n")
+pub fn write_json(scan: &Scan, w: impl Write) -> io::Result<()> {
+    scan.replay(&mut JsonSink::new(w))
 }
 
 /// Renders a scan as JSON (schema version [`JSON_SCHEMA_VERSION`]).

@@ -7,14 +7,17 @@
 //! suite named `fourc`, with one erroring testcase per input. No timing is written, so the
 //! output is reproducible.
 //!
-//! [`write_junit`] streams: the counts of every suite are taken first, then each testcase is
-//! written as it is reached, so only the text of the current one is ever held.
+//! The report is rendered while the scan runs ([`JunitSink`]): each testcase as its part comes,
+//! into a spool that moves to a temporary file when it grows past 16 MiB, and the suites, which
+//! open with their counts, are written from it at the end.
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::{EvalError, Finding, Scan};
+use super::stream::Spool;
+use crate::waiver::Notice;
+use crate::{EvalError, Finding, Scan, ScanPart, ScanSink, ScanStart};
 
 /// What happened to one (rule, resource) pair.
 #[derive(Default)]
@@ -110,147 +113,232 @@ pub fn junit(scan: &Scan) -> String {
 }
 
 /// Writes a scan as JUnit XML to `w`, one testcase at a time.
-pub fn write_junit<'s>(scan: &'s Scan, mut w: impl Write) -> std::io::Result<()> {
-    let mut cases: HashMap<Key<'s>, Case<'s>> = HashMap::new();
-    for f in &scan.report.findings {
-        let k = (&*f.rule().id, f.source().key(), f.doc_index());
-        cases.entry(k).or_default().findings.push(f);
-    }
-    for s in &scan.suppressed {
-        let f = &s.finding;
-        let k = (&*f.rule().id, f.source().key(), f.doc_index());
-        cases
-            .entry(k)
-            .or_default()
-            .waived
-            .push((f, &s.suppression.reason));
-    }
-    for e in &scan.report.errors {
-        let k = (&*e.rule().id, e.source().key(), e.doc_index());
-        cases.entry(k).or_default().errors.push(e);
-    }
-    // The documents each rule checked, in input order: one lookup per rule instead of a pass
-    // over every document's rules per rule.
-    let mut checked_by: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in scan.checked.iter().enumerate() {
-        for r in c.rules.iter() {
-            let v = checked_by.entry(&*r.id).or_default();
-            if v.last() != Some(&i) {
-                v.push(i);
-            }
+pub fn write_junit(scan: &Scan, w: impl Write) -> std::io::Result<()> {
+    scan.replay(&mut JunitSink::new(w))
+}
+
+/// One suite while the scan runs: its totals and where its testcases lie in the spool.
+#[derive(Default)]
+struct Suite {
+    counts: Counts,
+    cases: Vec<(u64, u32)>,
+    /// The number of the last document given a testcase, so a rule listed twice for one
+    /// document gives it one.
+    last: Option<usize>,
+}
+
+/// The JUnit report written while a scan runs ([`ScanSink`]). A suite (one per rule) lists every
+/// document the rule checked and opens with its counts, which are known only at the end: each
+/// testcase is rendered as its part comes, into a spool (in memory while small, then a
+/// temporary file), and the suites are written from it at the end. What stays in memory is
+/// 16 bytes a testcase.
+pub struct JunitSink<W: Write> {
+    w: W,
+    rules: Vec<std::sync::Arc<crate::RuleMeta>>,
+    index: HashMap<String, usize>,
+    suites: Vec<Suite>,
+    spool: Spool,
+    documents: usize,
+    loads: Vec<(String, String, String)>,
+    text: String,
+}
+
+impl<W: Write> JunitSink<W> {
+    /// A report written to `w`.
+    pub fn new(w: W) -> Self {
+        JunitSink {
+            w,
+            rules: Vec::new(),
+            index: HashMap::new(),
+            suites: Vec::new(),
+            spool: Spool::new(),
+            documents: 0,
+            loads: Vec::new(),
+            text: String::new(),
         }
     }
-    let docs_of = |id: &str| checked_by.get(id).map_or(&[][..], Vec::as_slice);
-    let case_of = |rule: &'s str, i: usize| {
-        let c = scan.checked.get(i)?;
-        cases.get(&(rule, c.source.key(), c.doc_index))
-    };
-    // Every count is written before the testcases it counts: take them all first.
-    let mut total = Counts::default();
-    let suites: Vec<Counts> = scan
-        .rules
-        .iter()
-        .map(|rule| {
-            let mut n = Counts::default();
-            for &i in docs_of(&rule.id) {
-                n.add(case_of(&rule.id, i).map(Case::outcome));
-            }
-            n
-        })
-        .collect();
-    for n in &suites {
-        total.tests += n.tests;
-        total.failures += n.failures;
-        total.errors += n.errors;
-        total.skipped += n.skipped;
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.w
     }
-    let loads = scan.load_errors.len();
-    total.tests += loads;
-    total.errors += loads;
-    w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
-    writeln!(
-        w,
-        "<testsuites name=\"fourc\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        total.tests, total.failures, total.errors, total.skipped
-    )?;
-    let mut text = String::new();
-    for (rule, n) in scan.rules.iter().zip(&suites) {
-        if n.tests == 0 {
-            continue;
+}
+
+impl<W: Write> ScanSink for JunitSink<W> {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.rules = start.rules.to_vec();
+        self.index = start
+            .rules
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, m)| (m.id.to_string(), i))
+            .collect();
+        self.suites = start.rules.iter().map(|_| Suite::default()).collect();
+        self.loads = start
+            .load_errors
+            .iter()
+            .map(|e| {
+                (
+                    e.source_name().to_string(),
+                    e.message().to_string(),
+                    e.to_string(),
+                )
+            })
+            .collect();
+        Ok(())
+    }
+
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        let mut cases: HashMap<Key<'_>, Case<'_>> = HashMap::new();
+        for f in part.findings {
+            let k = (&*f.rule().id, f.source().key(), f.doc_index());
+            cases.entry(k).or_default().findings.push(f);
         }
-        writeln!(
-            w,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-            Esc(&rule.id),
-            n.tests,
-            n.failures,
-            n.errors,
-            n.skipped
-        )?;
-        writeln!(
-            w,
-            "    <properties>\n      <property name=\"title\" value=\"{}\"/>\n      <property name=\"severity\" value=\"{}\"/>\n      <property name=\"controls\" value=\"{}\"/>\n    </properties>",
-            Esc(&rule.title),
-            rule.severity,
-            Esc(&rule.controls.join(","))
-        )?;
-        for &i in docs_of(&rule.id) {
-            let Some(c) = scan.checked.get(i) else {
-                continue;
-            };
-            write!(
-                w,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
-                Esc(&c.resource.to_string()),
-                Esc(&rule.id),
-                Esc(c.source.name()),
-                c.source.line_col(c.span.start()).0
-            )?;
-            let Some(case) = case_of(&rule.id, i) else {
-                w.write_all(b"/>\n")?;
-                continue;
-            };
-            w.write_all(b">\n")?;
-            match case.outcome() {
-                Outcome::Errored => {
-                    for e in &case.errors {
-                        writeln!(
-                            w,
-                            "      <error message=\"{}\" type=\"evaluation\">rule at {}</error>",
-                            Esc(e.message()),
-                            Esc(e.rule_location())
-                        )?;
-                    }
+        for s in part.suppressed {
+            let f = &s.finding;
+            let k = (&*f.rule().id, f.source().key(), f.doc_index());
+            cases
+                .entry(k)
+                .or_default()
+                .waived
+                .push((f, &s.suppression.reason));
+        }
+        for e in part.errors {
+            let k = (&*e.rule().id, e.source().key(), e.doc_index());
+            cases.entry(k).or_default().errors.push(e);
+        }
+        for c in part.checked {
+            let doc = self.documents;
+            self.documents += 1;
+            let line = c.source.line_col(c.span.start()).0;
+            for r in c.rules.iter() {
+                let Some(&ri) = self.index.get(&*r.id) else {
+                    continue;
+                };
+                let Some(suite) = self.suites.get_mut(ri) else {
+                    continue;
+                };
+                if suite.last == Some(doc) {
+                    continue;
                 }
-                Outcome::Failed => failure(&mut w, &mut text, &case.findings)?,
-                Outcome::Skipped => {
-                    if let Some((_, reason)) = case.waived.first() {
-                        writeln!(w, "      <skipped message=\"waived: {}\"/>", Esc(reason))?;
-                    }
-                }
-                Outcome::Empty => {}
+                suite.last = Some(doc);
+                let case = cases.get(&(&*r.id, c.source.key(), c.doc_index));
+                suite.counts.add(case.map(Case::outcome));
+                let at = self.spool.len();
+                testcase(&mut self.spool, &mut self.text, c, &r.id, line, case)?;
+                let len = u32::try_from(self.spool.len() - at).unwrap_or(u32::MAX);
+                suite.cases.push((at, len));
             }
-            w.write_all(b"    </testcase>\n")?;
         }
-        w.write_all(b"  </testsuite>\n")?;
+        Ok(())
     }
-    if loads > 0 {
+
+    fn finish(&mut self, _notices: &[Notice]) -> std::io::Result<()> {
+        let mut total = Counts::default();
+        for s in &self.suites {
+            total.tests += s.counts.tests;
+            total.failures += s.counts.failures;
+            total.errors += s.counts.errors;
+            total.skipped += s.counts.skipped;
+        }
+        let loads = self.loads.len();
+        total.tests += loads;
+        total.errors += loads;
+        let w = &mut self.w;
+        w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
         writeln!(
             w,
-            "  <testsuite name=\"fourc\" tests=\"{loads}\" failures=\"0\" errors=\"{loads}\" skipped=\"0\">"
+            "<testsuites name=\"fourc\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            total.tests, total.failures, total.errors, total.skipped
         )?;
-        for e in &scan.load_errors {
+        for (rule, suite) in self.rules.iter().zip(&self.suites) {
+            let n = suite.counts;
+            if n.tests == 0 {
+                continue;
+            }
             writeln!(
                 w,
-                "    <testcase name=\"load\" classname=\"fourc\" file=\"{}\">\n      <error message=\"{}\" type=\"load\">{}</error>\n    </testcase>",
-                Esc(e.source_name()),
-                Esc(e.message()),
-                Esc(&e.to_string())
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+                Esc(&rule.id),
+                n.tests,
+                n.failures,
+                n.errors,
+                n.skipped
             )?;
+            writeln!(
+                w,
+                "    <properties>\n      <property name=\"title\" value=\"{}\"/>\n      <property name=\"severity\" value=\"{}\"/>\n      <property name=\"controls\" value=\"{}\"/>\n    </properties>",
+                Esc(&rule.title),
+                rule.severity,
+                Esc(&rule.controls.join(","))
+            )?;
+            for &(at, len) in &suite.cases {
+                self.spool.copy_range(at, at + u64::from(len), w)?;
+            }
+            w.write_all(b"  </testsuite>\n")?;
         }
-        w.write_all(b"  </testsuite>\n")?;
+        if loads > 0 {
+            writeln!(
+                w,
+                "  <testsuite name=\"fourc\" tests=\"{loads}\" failures=\"0\" errors=\"{loads}\" skipped=\"0\">"
+            )?;
+            for (name, message, whole) in &self.loads {
+                writeln!(
+                    w,
+                    "    <testcase name=\"load\" classname=\"fourc\" file=\"{}\">\n      <error message=\"{}\" type=\"load\">{}</error>\n    </testcase>",
+                    Esc(name),
+                    Esc(message),
+                    Esc(whole)
+                )?;
+            }
+            w.write_all(b"  </testsuite>\n")?;
+        }
+        w.write_all(b"</testsuites>\n")?;
+        w.flush()
     }
-    w.write_all(b"</testsuites>\n")
+}
+
+/// Writes the testcase of one rule on one document.
+fn testcase(
+    w: &mut impl Write,
+    text: &mut String,
+    c: &crate::Checked,
+    rule: &str,
+    line: u32,
+    case: Option<&Case<'_>>,
+) -> std::io::Result<()> {
+    write!(
+        w,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"",
+        Esc(&c.resource.to_string()),
+        Esc(rule),
+        Esc(c.source.name()),
+    )?;
+    let Some(case) = case else {
+        return w.write_all(b"/>\n");
+    };
+    w.write_all(b">\n")?;
+    match case.outcome() {
+        Outcome::Errored => {
+            for e in &case.errors {
+                writeln!(
+                    w,
+                    "      <error message=\"{}\" type=\"evaluation\">rule at {}</error>",
+                    Esc(e.message()),
+                    Esc(e.rule_location())
+                )?;
+            }
+        }
+        Outcome::Failed => failure(w, text, &case.findings)?,
+        Outcome::Skipped => {
+            if let Some((_, reason)) = case.waived.first() {
+                writeln!(w, "      <skipped message=\"waived: {}\"/>", Esc(reason))?;
+            }
+        }
+        Outcome::Empty => {}
+    }
+    w.write_all(b"    </testcase>\n")
 }
 
 /// Writes the `<failure>` of a case; `text` is reused from case to case.

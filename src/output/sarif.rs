@@ -17,51 +17,27 @@
 //!   `fourc.yaml`, `inSource` for an annotation) with the reason as `justification`.
 //! - `invocations[0]`: `executionSuccessful` is false when an input could not be read or a rule
 //!   could not be evaluated; those errors and the warnings (waivers, settings) are notifications.
+//!
+//! The log is written while the scan runs ([`SarifSink`]): `invocations` follows `results`, as
+//! its notifications are complete only at the end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
 
+use super::stream::{Array, pretty_at};
 use crate::config::Location as ConfigLocation;
-use crate::waiver::{Suppressed, SuppressionKind};
-use crate::{Finding, LineCols, RuleMeta, Scan, Severity, Source};
+use crate::waiver::{Notice, Suppressed, SuppressionKind};
+use crate::{Finding, LineCols, RuleMeta, Scan, ScanPart, ScanSink, ScanStart, Severity, Source};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// The key of fourc's fingerprint in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "fourc/v1";
 const SRCROOT: &str = "%SRCROOT%";
-
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: Vec<Run<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
-    tool: Tool<'a>,
-    invocations: Vec<Invocation>,
-    results: Results<'a>,
-    column_kind: &'static str,
-}
-
-/// The results, built one at a time while serializing, so a large scan never holds them all.
-struct Results<'a> {
-    scan: &'a Scan,
-    all: Vec<(&'a Finding, Option<&'a Suppressed>)>,
-}
-
-impl Serialize for Results<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.all.iter().map(|(f, sup)| result(self.scan, f, *sup)))
-    }
-}
 
 #[derive(Serialize)]
 struct Tool<'a> {
@@ -421,7 +397,11 @@ pub fn fingerprint(f: &Finding) -> String {
     format!("{h:016x}")
 }
 
-fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifResult<'a> {
+fn result<'a>(
+    rule_index: Option<usize>,
+    f: &'a Finding,
+    sup: Option<&Suppressed>,
+) -> SarifResult<'a> {
     let r = &f.resource();
     let logical = LogicalLocation {
         name: r.name.as_deref().unwrap_or("<no name>").to_string(),
@@ -453,7 +433,7 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
         .collect();
     SarifResult {
         rule_id: &f.rule().id,
-        rule_index: scan.rules.iter().position(|m| m.id == f.rule().id),
+        rule_index,
         level: level(f.rule().severity),
         message: Message {
             text: f.message().to_string(),
@@ -477,48 +457,139 @@ fn result<'a>(scan: &Scan, f: &'a Finding, sup: Option<&Suppressed>) -> SarifRes
     }
 }
 
-fn notifications(scan: &Scan) -> Vec<Notification> {
-    let mut out = Vec::new();
-    for e in &scan.load_errors {
-        let span = point(e.line(), e.col());
-        out.push(Notification {
-            level: "error",
-            message: Message {
-                text: e.message().to_string(),
-            },
-            locations: vec![Location {
-                physical_location: physical((e.source_name(), e.path()), span),
-                logical_locations: Vec::new(),
-            }],
-        });
+fn load_notification(e: &crate::LoadError) -> Notification {
+    Notification {
+        level: "error",
+        message: Message {
+            text: e.message().to_string(),
+        },
+        locations: vec![Location {
+            physical_location: physical((e.source_name(), e.path()), point(e.line(), e.col())),
+            logical_locations: Vec::new(),
+        }],
     }
-    for e in &scan.report.errors {
-        out.push(Notification {
-            level: "error",
-            message: Message {
-                text: format!(
-                    "rule `{}` could not be evaluated: {} (rule at {})",
-                    e.rule().id,
-                    e.message(),
-                    e.rule_location()
-                ),
-            },
-            locations: vec![Location {
-                physical_location: physical(file_of(e.source()), e.source().lines_of(e.span())),
-                logical_locations: Vec::new(),
-            }],
-        });
+}
+
+fn eval_notification(e: &crate::EvalError) -> Notification {
+    Notification {
+        level: "error",
+        message: Message {
+            text: format!(
+                "rule `{}` could not be evaluated: {} (rule at {})",
+                e.rule().id,
+                e.message(),
+                e.rule_location()
+            ),
+        },
+        locations: vec![Location {
+            physical_location: physical(file_of(e.source()), e.source().lines_of(e.span())),
+            logical_locations: Vec::new(),
+        }],
     }
-    for n in &scan.notices {
-        out.push(Notification {
-            level: "warning",
-            message: Message {
-                text: n.message.clone(),
-            },
-            locations: n.location.iter().map(config_location).collect(),
-        });
+}
+
+fn notice_notification(n: &Notice) -> Notification {
+    Notification {
+        level: "warning",
+        message: Message {
+            text: n.message.clone(),
+        },
+        locations: n.location.iter().map(config_location).collect(),
     }
-    out
+}
+
+/// The SARIF log written while a scan runs ([`ScanSink`]): the tool and its rules first, then
+/// each part's results (standing and waived findings, in file order) as they come, then
+/// `invocations`, whose notifications (load and evaluation errors, warnings) and success flag
+/// are known at the end. Only the evaluation errors are held until then.
+pub struct SarifSink<W: Write> {
+    w: W,
+    buf: Vec<u8>,
+    results: Option<Array>,
+    rule_index: HashMap<String, usize>,
+    notifications: Vec<Notification>,
+    errors: bool,
+}
+
+impl<W: Write> SarifSink<W> {
+    /// A log written to `w`.
+    pub fn new(w: W) -> Self {
+        SarifSink {
+            w,
+            buf: Vec::new(),
+            results: None,
+            rule_index: HashMap::new(),
+            notifications: Vec::new(),
+            errors: false,
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.w
+    }
+}
+
+impl<W: Write> ScanSink for SarifSink<W> {
+    fn start(&mut self, start: &ScanStart<'_>) -> io::Result<()> {
+        self.rule_index = start
+            .rules
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, m)| (m.id.to_string(), i))
+            .collect();
+        self.notifications = start.load_errors.iter().map(load_notification).collect();
+        self.errors = !start.load_errors.is_empty();
+        let tool = Tool {
+            driver: Driver {
+                name: "fourc",
+                version: env!("CARGO_PKG_VERSION"),
+                semantic_version: env!("CARGO_PKG_VERSION"),
+                information_uri: env!("CARGO_PKG_REPOSITORY"),
+                rules: start.rules.iter().map(|m| rule(m)).collect(),
+            },
+        };
+        let w: &mut dyn Write = &mut self.w;
+        write!(
+            w,
+            "{{\n  \"$schema\": \"{SCHEMA}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": "
+        )?;
+        pretty_at(w, &mut self.buf, 3, &tool)?;
+        w.write_all(b",\n      \"results\": ")?;
+        self.results = Some(Array::open(w, 3)?);
+        Ok(())
+    }
+
+    fn part(&mut self, part: &ScanPart<'_>) -> io::Result<()> {
+        if let Some(a) = &mut self.results {
+            for (f, sup) in super::merged(part.findings, part.suppressed) {
+                let index = self.rule_index.get(&*f.rule().id).copied();
+                a.push(&mut self.w, &mut self.buf, &result(index, f, sup))?;
+            }
+        }
+        self.errors |= !part.errors.is_empty();
+        self.notifications
+            .extend(part.errors.iter().map(eval_notification));
+        Ok(())
+    }
+
+    fn finish(&mut self, notices: &[Notice]) -> io::Result<()> {
+        let w: &mut dyn Write = &mut self.w;
+        if let Some(a) = self.results.take() {
+            a.close(w)?;
+        }
+        self.notifications
+            .extend(notices.iter().map(notice_notification));
+        let invocations = [Invocation {
+            execution_successful: !self.errors,
+            tool_execution_notifications: std::mem::take(&mut self.notifications),
+        }];
+        w.write_all(b",\n      \"invocations\": ")?;
+        pretty_at(w, &mut self.buf, 3, &invocations)?;
+        w.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\"\n    }\n  ]\n}\n")?;
+        w.flush()
+    }
 }
 
 /// Renders a scan as a SARIF 2.1.0 log with one run.
@@ -530,31 +601,8 @@ pub fn sarif(scan: &Scan) -> String {
 }
 
 /// Writes a scan as a SARIF 2.1.0 log with one run to `w`, result by result.
-pub fn write_sarif(scan: &Scan, mut w: impl std::io::Write) -> std::io::Result<()> {
-    let all = super::all_findings(scan);
-    let log = Log {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "fourc",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: scan.rules.iter().map(|m| rule(m)).collect(),
-                },
-            },
-            invocations: vec![Invocation {
-                execution_successful: scan.load_errors.is_empty() && scan.report.errors.is_empty(),
-                tool_execution_notifications: notifications(scan),
-            }],
-            results: Results { scan, all },
-            column_kind: "unicodeCodePoints",
-        }],
-    };
-    serde_json::to_writer_pretty(&mut w, &log).map_err(std::io::Error::from)?;
-    w.write_all(b"\n")
+pub fn write_sarif(scan: &Scan, w: impl Write) -> io::Result<()> {
+    scan.replay(&mut SarifSink::new(w))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The text report, for people: errors first, then the findings grouped by file and by resource,
-//! each place in the source shown once with every finding there under it, then waived findings,
-//! warnings (waivers, settings), skipped inputs and a summary.
+//! The text report, for people: load errors first, then the findings grouped by file and by
+//! resource, each place in the source shown once with every finding there under it, then
+//! evaluation errors, waived findings, warnings (waivers, settings), skipped inputs and a
+//! summary. It is written while the scan runs ([`TextSink`]).
 //!
 //! ```text
 //! examples/manifests/deployment.yaml
@@ -34,14 +35,14 @@
 //! is listed under the namespace, not the workload. `compact` prints one line per finding
 //! instead (`file:line:col: severity [rule] message`), as grep and editors read them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use policy_core::snippet::escape_controls;
 
-use super::{by_layer, by_severity};
-use crate::waiver::SuppressionKind;
-use crate::{Finding, Scan, Severity, Source, Span};
+use super::stream::Tally;
+use crate::waiver::{Notice, Suppressed, SuppressionKind};
+use crate::{Finding, Scan, ScanPart, ScanSink, ScanStart, Severity, Source, Span};
 use policy_core::profile::Profile;
 
 /// How to render text.
@@ -156,84 +157,200 @@ pub fn write_text(
     opts: &TextOptions,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let mut out = Sink {
-        w,
-        empty: true,
-        err: None,
-    };
-    render(&mut out, scan, opts);
-    match out.err {
-        Some(e) => Err(e),
-        None => Ok(()),
+    scan.replay(&mut TextSink::new(w, *opts))
+}
+
+/// The text report written while a scan runs ([`ScanSink`]): load errors first, then each
+/// part's findings as they come (a file's findings stay under one heading when the file spans
+/// parts), then evaluation errors, waived findings, warnings, skipped inputs and the summary.
+/// Evaluation errors and (with `show_suppressed`) waived findings are held, as lines, until the
+/// findings are written; the summary keeps counts and one entry per file and per resource with
+/// findings.
+pub struct TextSink<W: std::io::Write> {
+    w: W,
+    empty: bool,
+    st: State,
+}
+
+/// What the text report knows between parts.
+#[derive(Default)]
+struct State {
+    opts: TextOptions,
+    profiles: Vec<Profile>,
+    documents: usize,
+    load_errors: usize,
+    skipped: Vec<crate::Skipped>,
+    /// The last file whose findings were written.
+    last_file: Option<Vec<u8>>,
+    /// Files with findings.
+    files_with: usize,
+    /// (file number among those with findings, document) of every resource with findings.
+    resources: HashSet<(usize, u32)>,
+    /// Files that were checked or failed to load.
+    files: HashSet<Vec<u8>>,
+    folded: usize,
+    tally: Tally,
+    eval_errors: Vec<String>,
+    waived: Vec<String>,
+}
+
+impl<W: std::io::Write> TextSink<W> {
+    /// A report written to `w`.
+    pub fn new(w: W, opts: TextOptions) -> Self {
+        TextSink {
+            w,
+            empty: true,
+            st: State {
+                opts,
+                ..State::default()
+            },
+        }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.w
+    }
+
+    /// Runs `f` on a [`Sink`] over the writer; the first write error is returned.
+    fn with(&mut self, f: impl FnOnce(&mut Sink<'_>, &Paint, &mut State)) -> std::io::Result<()> {
+        let mut out = Sink {
+            w: &mut self.w,
+            empty: self.empty,
+            err: None,
+        };
+        let p = Paint(self.st.opts.color);
+        f(&mut out, &p, &mut self.st);
+        self.empty = out.empty;
+        out.err.map_or(Ok(()), Err)
     }
 }
 
-fn render(out: &mut Sink<'_>, scan: &Scan, opts: &TextOptions) {
-    let p = Paint(opts.color);
-    errors(out, &p, scan);
-    let mut folded = 0;
-    if opts.compact {
-        for f in &scan.report.findings {
-            compact(out, &p, f);
-        }
-    } else {
-        for file in group_files(scan) {
-            folded += file
-                .resources
-                .iter()
-                .flat_map(|g| &g.places)
-                .flat_map(|pl| &pl.entries)
-                .map(|e| e.len().saturating_sub(1))
-                .sum::<usize>();
-            render_file(out, &p, &file, &scan.profiles);
-        }
+impl<W: std::io::Write> ScanSink for TextSink<W> {
+    fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
+        self.st.profiles = start.profiles.to_vec();
+        self.st.documents = start.documents;
+        self.st.load_errors = start.load_errors.len();
+        self.st.skipped = start.skipped.to_vec();
+        self.st
+            .files
+            .extend(start.load_errors.iter().map(|e| e.key().to_vec()));
+        self.with(|out, p, _| load_errors(out, p, start.load_errors))
     }
-    if opts.show_suppressed && !scan.suppressed.is_empty() {
-        section(out, "waived");
-        for s in &scan.suppressed {
-            let f = &s.finding;
-            let sup = &s.suppression;
-            let mut why = format!("waived: {}", sup.reason);
-            if sup.kind == SuppressionKind::Inline {
-                why.push_str("; inline");
+
+    fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
+        self.with(|out, p, st| {
+            for c in part.checked {
+                if !st.files.contains(c.source.key()) {
+                    st.files.insert(c.source.key().to_vec());
+                }
             }
-            if let Some(o) = &sup.owner {
-                let _ = write!(why, "; owner {o}");
+            st.tally.add(part.findings);
+            st.tally.suppressed += part.suppressed.len();
+            let mut last = st.last_file.clone();
+            for f in part.findings {
+                if st.last_file.as_deref() != Some(f.source().key()) {
+                    st.files_with += 1;
+                    st.last_file = Some(f.source().key().to_vec());
+                }
+                st.resources.insert((st.files_with, f.doc_index()));
             }
-            if let Some(d) = sup.expires {
-                let _ = write!(why, "; until {d}");
+            if st.opts.compact {
+                for f in part.findings {
+                    compact(out, p, f);
+                }
+            } else {
+                for file in group_files(part.findings, &st.profiles) {
+                    st.folded += file
+                        .resources
+                        .iter()
+                        .flat_map(|g| &g.places)
+                        .flat_map(|pl| &pl.entries)
+                        .map(|e| e.len().saturating_sub(1))
+                        .sum::<usize>();
+                    let continued = last.as_deref() == Some(file.key);
+                    render_file(out, p, &file, &st.profiles, continued);
+                    last = Some(file.key.to_vec());
+                }
             }
-            let _ = writeln!(
-                out,
-                "  {}:{}:{}: {} [{}] {} ({})",
-                escape_controls(f.source().name()),
-                f.line(),
-                f.col(),
-                p.paint("2", f.rule().severity.as_str()),
-                f.rule().id,
-                escape_controls(f.message()),
-                p.paint("2", &escape_controls(&why))
-            );
-        }
+            for e in part.errors {
+                st.eval_errors.push(eval_error_line(p, e));
+            }
+            if st.opts.show_suppressed {
+                st.waived
+                    .extend(part.suppressed.iter().map(|s| waived_line(p, s)));
+            }
+        })
     }
-    if !scan.notices.is_empty() {
-        section(out, "warnings");
-        for n in &scan.notices {
-            let at = n
-                .location
-                .as_ref()
-                .map(|l| escape_controls(&format!("{l}: ")))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {at}{}: {}",
-                p.paint("33", "warning"),
-                escape_controls(&n.message)
-            );
-        }
+
+    fn finish(&mut self, notices: &[Notice]) -> std::io::Result<()> {
+        self.with(|out, p, st| {
+            if !st.eval_errors.is_empty() {
+                section(
+                    out,
+                    &format!(
+                        "{} ({}; the other rules and documents were still evaluated)",
+                        p.paint("1;31", "evaluation errors"),
+                        st.eval_errors.len()
+                    ),
+                );
+                for l in &st.eval_errors {
+                    out.push_str(l);
+                }
+            }
+            if !st.waived.is_empty() {
+                section(out, "waived");
+                for l in &st.waived {
+                    out.push_str(l);
+                }
+            }
+            if !notices.is_empty() {
+                section(out, "warnings");
+                for n in notices {
+                    let at = n
+                        .location
+                        .as_ref()
+                        .map(|l| escape_controls(&format!("{l}: ")))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "  {at}{}: {}",
+                        p.paint("33", "warning"),
+                        escape_controls(&n.message)
+                    );
+                }
+            }
+            skipped(out, p, &st.skipped);
+            summary(out, p, st, notices.len());
+        })?;
+        self.w.flush()
     }
-    skipped(out, &p, scan);
-    summary(out, &p, scan, folded);
+}
+
+/// A waived finding on one line (with its waiver).
+fn waived_line(p: &Paint, s: &Suppressed) -> String {
+    let f = &s.finding;
+    let sup = &s.suppression;
+    let mut why = format!("waived: {}", sup.reason);
+    if sup.kind == SuppressionKind::Inline {
+        why.push_str("; inline");
+    }
+    if let Some(o) = &sup.owner {
+        let _ = write!(why, "; owner {o}");
+    }
+    if let Some(d) = sup.expires {
+        let _ = write!(why, "; until {d}");
+    }
+    format!(
+        "  {}:{}:{}: {} [{}] {} ({})\n",
+        escape_controls(f.source().name()),
+        f.line(),
+        f.col(),
+        p.paint("2", f.rule().severity.as_str()),
+        f.rule().id,
+        escape_controls(f.message()),
+        p.paint("2", &escape_controls(&why))
+    )
 }
 
 fn section(out: &mut Sink<'_>, title: &str) {
@@ -297,11 +414,11 @@ fn key<'f>(e: &[&'f Finding]) -> (Severity, &'f str) {
         .map_or((Severity::Info, ""), |f| (f.rule().severity, &*f.rule().id))
 }
 
-fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
+fn group_files<'s>(findings: &'s [Finding], profiles: &[Profile]) -> Vec<FileGroup<'s>> {
     let mut files: Vec<FileGroup<'_>> = Vec::new();
     // Per file: (document, namespace-wide) to its group.
     let mut index: HashMap<(u32, bool), usize> = HashMap::new();
-    for f in &scan.report.findings {
+    for f in findings {
         let name = f.source().name();
         // Files are told apart by their exact paths: two names that are not UTF-8 can look alike.
         if files.last().is_none_or(|g| g.key != f.source().key()) {
@@ -350,7 +467,7 @@ fn group_files(scan: &Scan) -> Vec<FileGroup<'_>> {
         for group in &mut file.resources {
             for place in &mut group.places {
                 place.entries.sort_by(|a, b| key(a).cmp(&key(b)));
-                merge_levels(&mut place.entries, &scan.profiles);
+                merge_levels(&mut place.entries, profiles);
             }
         }
     }
@@ -414,11 +531,21 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn render_file(out: &mut Sink<'_>, p: &Paint, file: &FileGroup<'_>, profiles: &[Profile]) {
+/// The findings of one file; `continued` when the file's heading and first resources were
+/// written with the previous part.
+fn render_file(
+    out: &mut Sink<'_>,
+    p: &Paint,
+    file: &FileGroup<'_>,
+    profiles: &[Profile],
+    continued: bool,
+) {
     if !out.is_empty() {
         out.push('\n');
     }
-    let _ = writeln!(out, "{}", p.paint("1", &escape_controls(file.name)));
+    if !continued {
+        let _ = writeln!(out, "{}", p.paint("1", &escape_controls(file.name)));
+    }
     for (i, group) in file.resources.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -577,13 +704,13 @@ fn snippet(out: &mut Sink<'_>, p: &Paint, source: &Source, span: Span, sev: Seve
     let _ = writeln!(out, "{:>8} {gutter} {pad}{}", "", p.paint(code, &caret));
 }
 
-fn skipped(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
-    if scan.skipped.is_empty() {
+fn skipped(out: &mut Sink<'_>, p: &Paint, list: &[crate::Skipped]) {
+    if list.is_empty() {
         return;
     }
     section(out, "skipped");
     let word = p.paint("33", "skipped");
-    for s in &scan.skipped {
+    for s in list {
         let _ = writeln!(
             out,
             "  {}: {word}: {}",
@@ -593,9 +720,9 @@ fn skipped(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
     }
 }
 
-/// Load and evaluation errors, first: a report with errors is incomplete.
-fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
-    let n = scan.load_errors.len() + scan.report.errors.len();
+/// Load errors, first: a report with errors is incomplete.
+fn load_errors(out: &mut Sink<'_>, p: &Paint, errors: &[crate::LoadError]) {
+    let n = errors.len();
     if n == 0 {
         return;
     }
@@ -605,7 +732,7 @@ fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
         p.paint("1;31", "errors")
     );
     let error = p.paint("31", "error");
-    for e in &scan.load_errors {
+    for e in errors {
         if e.line() > 0 {
             let _ = writeln!(
                 out,
@@ -624,39 +751,39 @@ fn errors(out: &mut Sink<'_>, p: &Paint, scan: &Scan) {
             );
         }
     }
-    for e in &scan.report.errors {
-        let _ = writeln!(
-            out,
-            "  {}:{}:{}: {error} [{}] {} (rule at {}, resource {})",
-            escape_controls(e.source().name()),
-            e.line(),
-            e.col(),
-            e.rule().id,
-            escape_controls(e.message()),
-            e.rule_location(),
-            escape_controls(&e.resource().to_string())
-        );
-    }
+}
+
+/// An evaluation error on one line.
+fn eval_error_line(p: &Paint, e: &crate::EvalError) -> String {
+    format!(
+        "  {}:{}:{}: {} [{}] {} (rule at {}, resource {})\n",
+        escape_controls(e.source().name()),
+        e.line(),
+        e.col(),
+        p.paint("31", "error"),
+        e.rule().id,
+        escape_controls(e.message()),
+        e.rule_location(),
+        escape_controls(&e.resource().to_string())
+    )
 }
 
 /// The summary: inputs, findings by severity and layer, the rules that fired most, waivers.
 /// `folded` findings were shown on the line of another level's finding.
-fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
-    let findings = &scan.report.findings;
+fn summary(out: &mut Sink<'_>, p: &Paint, st: &State, notices: usize) {
+    let t = &st.tally;
     section(out, "summary");
-    let mut files: HashSet<&[u8]> = scan.checked.iter().map(|c| c.source.key()).collect();
-    files.extend(scan.load_errors.iter().map(|e| e.key()));
-    let docs = scan.report.documents;
+    let docs = st.documents;
+    let files = st.files.len();
     let mut inputs = format!(
-        "{} file{}, {docs} document{}",
-        files.len(),
-        plural(files.len()),
+        "{files} file{}, {docs} document{}",
+        plural(files),
         plural(docs)
     );
-    if !scan.skipped.is_empty() {
-        let _ = write!(inputs, "; {} skipped", scan.skipped.len());
+    if !st.skipped.is_empty() {
+        let _ = write!(inputs, "; {} skipped", st.skipped.len());
     }
-    let errs = scan.load_errors.len() + scan.report.errors.len();
+    let errs = st.load_errors + t.eval_errors;
     if errs > 0 {
         let _ = write!(
             inputs,
@@ -665,47 +792,39 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
         );
     }
     row(out, "inputs", &inputs);
-    let n = findings.len();
-    let with: HashSet<&[u8]> = findings.iter().map(|f| f.source().key()).collect();
-    let resources: HashSet<(&[u8], u32)> = findings
-        .iter()
-        .map(|f| (f.source().key(), f.doc_index()))
-        .collect();
+    let n = t.findings;
+    let resources = st.resources.len();
     let mut line = format!(
-        "{n} on {} resource{} in {} file{}",
-        resources.len(),
-        plural(resources.len()),
-        with.len(),
-        plural(with.len())
+        "{n} on {resources} resource{} in {} file{}",
+        plural(resources),
+        st.files_with,
+        plural(st.files_with)
     );
-    let sev: Vec<String> = by_severity(findings)
-        .into_iter()
+    let sev: Vec<String> = t
+        .severities()
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {}", p.severity(s)))
         .collect();
     if !sev.is_empty() {
         let _ = write!(line, ": {}", sev.join(", "));
     }
-    if folded > 0 {
+    if st.folded > 0 {
         let _ = write!(
             line,
-            " ({folded} shown on the line of another profile level's finding)"
+            " ({} shown on the line of another profile level's finding)",
+            st.folded
         );
     }
     row(out, "findings", &line);
-    let layers: Vec<String> = by_layer(findings)
-        .into_iter()
+    let layers: Vec<String> = t
+        .layers()
         .filter(|(_, n)| *n > 0)
         .map(|(l, n)| format!("{n} {l}"))
         .collect();
     if !layers.is_empty() {
         row(out, "by layer", &layers.join(", "));
     }
-    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings {
-        *per_rule.entry(&f.rule().id).or_default() += 1;
-    }
-    let mut top: Vec<(&str, usize)> = per_rule.into_iter().collect();
+    let mut top: Vec<(&str, usize)> = t.per_rule.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     if !top.is_empty() {
         let shown: Vec<String> = top
@@ -721,13 +840,12 @@ fn summary(out: &mut Sink<'_>, p: &Paint, scan: &Scan, folded: usize) {
         };
         row(out, "top rules", &format!("{}{tail}", shown.join(", ")));
     }
-    row(out, "waived", &scan.suppressed.len().to_string());
-    if !scan.notices.is_empty() {
-        let k = scan.notices.len();
+    row(out, "waived", &t.suppressed.to_string());
+    if notices > 0 {
         row(
             out,
             "warnings",
-            &p.paint("33", &format!("{k} (listed above under warnings)")),
+            &p.paint("33", &format!("{notices} (listed above under warnings)")),
         );
     }
 }
