@@ -634,6 +634,7 @@ impl EngineBuilder {
             review: plan.review,
             not_inputs: self.not_inputs,
             profiles: self.profiles,
+            keep_text: true,
         })
     }
 }
@@ -723,12 +724,24 @@ pub struct Engine {
     not_inputs: Vec<PathBuf>,
     /// The profiles rule packs declare.
     profiles: Vec<policy_core::profile::Profile>,
+    /// Whether sources keep their text once loaded (for reports that show source lines).
+    keep_text: bool,
 }
 
 impl Engine {
     /// A builder with the standard library on.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
+    }
+
+    /// Whether the files a scan reads keep their text once loaded (on by default). The text
+    /// report and the HTML page show the source line of each finding and need it; JSON, SARIF
+    /// and JUnit do not, and a scan for them alone can free each file's text when its documents
+    /// are built (a text that is not all ASCII is kept: its columns count characters). Lines
+    /// and columns are exact either way.
+    pub fn keep_source_text(mut self, on: bool) -> Self {
+        self.keep_text = on;
+        self
     }
 
     /// The profiles the rule packs declare (the standard library's Pod Security profile, and

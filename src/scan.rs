@@ -256,7 +256,10 @@ impl Engine {
 
     fn load_file(&self, path: &Path) -> Result<Loaded, Skipped> {
         match yaml::read_path(path, &self.load) {
-            Ok(source) => self.load_source(&source, Some(path)),
+            Ok(source) if self.keep_text => self.load_source(&source, Some(path)),
+            Ok(source) => self
+                .load_source(&source, Some(path))
+                .map(Loaded::without_text),
             Err(e) => Ok(Loaded {
                 documents: Vec::new(),
                 errors: vec![e],
@@ -522,7 +525,8 @@ impl Engine {
         progress(Progress::Loading { done: total, total });
         if stdin {
             match yaml::read_source("-", std::io::stdin().lock(), &self.load, 0) {
-                Ok(source) => out.add(self.load_source(&source, None)),
+                Ok(source) if self.keep_text => out.add(self.load_source(&source, None)),
+                Ok(source) => out.add(self.load_source(&source, None).map(Loaded::without_text)),
                 Err(e) => out.errors.push(e),
             }
         }

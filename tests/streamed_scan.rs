@@ -208,3 +208,53 @@ fn reports_written_while_scanning_are_the_reports_of_the_collected_scan() {
         expect(&|o| write_html(&whole, o).unwrap())
     );
 }
+
+/// A scan for reports that show no source lines frees each file's text once its documents are
+/// built; every location stays exact. A text that is not all ASCII keeps its text (its columns
+/// count characters).
+#[test]
+fn released_source_text_keeps_every_location() {
+    use fourc::output::write_json;
+    let dir = std::env::temp_dir().join(format!("fourc-released-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Dir(dir);
+    std::fs::write(dir.0.join("a.yaml"), pods(40, 3)).unwrap();
+    // Non-ASCII before the findings' columns on the same lines.
+    std::fs::write(
+        dir.0.join("u.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"ü\", namespace: shop}\nspec: {containers: [{name: \"é\", image: nginx, securityContext: {privileged: true}}]}\n",
+    )
+    .unwrap();
+    let paths = [dir.0.join("a.yaml"), dir.0.join("u.yaml")];
+    let kept = Engine::builder().build().unwrap().check_paths(&paths);
+    let released = Engine::builder()
+        .build()
+        .unwrap()
+        .keep_source_text(false)
+        .check_paths(&paths);
+    let json = |s: &fourc::Scan| {
+        let mut out = Vec::new();
+        write_json(s, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(!kept.report.findings.is_empty());
+    assert_eq!(json(&released), json(&kept));
+    let source_of = |name: &str| {
+        released
+            .report
+            .findings
+            .iter()
+            .find(|f| f.source().name().ends_with(name))
+            .map(|f| f.source().clone())
+            .unwrap()
+    };
+    assert!(source_of("a.yaml").text_released());
+    assert!(source_of("a.yaml").text().is_empty());
+    assert!(!source_of("u.yaml").text_released());
+    assert!(
+        kept.report
+            .findings
+            .iter()
+            .all(|f| !f.source().text_released())
+    );
+}

@@ -16,6 +16,8 @@ pub struct Source {
     /// display form, which loses bytes that are not UTF-8.
     path: Option<Arc<Path>>,
     text: Str,
+    /// The text's length in bytes (kept when the text is released).
+    len: usize,
     line_starts: LineStarts,
     /// Whether the text is all ASCII, so that a column is a byte count.
     ascii: bool,
@@ -23,7 +25,7 @@ pub struct Source {
 
 /// The byte offset where each line starts: 4 bytes a line while the text is under 4 GiB (a
 /// 10k-object stream has a million lines).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum LineStarts {
     Narrow(Vec<u32>),
     Wide(Vec<usize>),
@@ -115,6 +117,7 @@ impl Source {
         Arc::new(Source {
             name: name.into(),
             path: None,
+            len: text.len(),
             text,
             line_starts,
             ascii,
@@ -172,16 +175,39 @@ impl Source {
         &self.name
     }
 
-    /// The whole text.
+    /// The whole text (empty once released: [`Source::without_text`]).
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Whether the text was released ([`Source::without_text`]): lines and columns are still
+    /// known, the lines' text is not.
+    pub fn text_released(&self) -> bool {
+        self.text.len() != self.len
+    }
+
+    /// The same source without its text, for reports that show no source lines: names, lines and
+    /// columns stay exact. A text that is not all ASCII is kept, as its columns count
+    /// characters.
+    pub fn without_text(self: &Arc<Self>) -> Arc<Self> {
+        if !self.ascii || self.text.is_empty() {
+            return self.clone();
+        }
+        Arc::new(Source {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            text: Str::from(""),
+            len: self.len,
+            line_starts: self.line_starts.clone(),
+            ascii: self.ascii,
+        })
     }
 
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = self.line_starts.get(i)?;
-        let end = self.line_starts.get(i + 1).unwrap_or(self.text.len());
+        let end = self.line_starts.get(i + 1).unwrap_or(self.len);
         let s = self.text.get(start..end)?;
         Some(s.trim_end_matches(['\n', '\r']))
     }
@@ -202,7 +228,7 @@ impl Source {
         if offset == u32::MAX {
             return (0, 0);
         }
-        let offset = (offset as usize).min(self.text.len());
+        let offset = (offset as usize).min(self.len);
         let line = self.line_starts.line_of(offset);
         let start = self.line_starts.get(line).unwrap_or(0);
         let col = if self.ascii {
@@ -236,7 +262,7 @@ impl Source {
         let start = self.line_starts.get(i)?;
         let skip = usize::try_from(col).ok()?.saturating_sub(1);
         if self.ascii {
-            return Some(start.saturating_add(skip).min(self.text.len()));
+            return Some(start.saturating_add(skip).min(self.len));
         }
         let rest = self.text.get(start..)?;
         let within = rest
@@ -590,6 +616,28 @@ pub struct Loaded {
     /// Parts of the input deliberately not read (a Terraform registry module, which fourc does
     /// not fetch), each at the place that names it: said so, not an error.
     pub skipped: Vec<LoadError>,
+}
+
+impl Loaded {
+    /// The documents with their sources' text released ([`Source::without_text`]), for a scan
+    /// whose reports show no source lines: the text is then freed as soon as the loader lets it
+    /// go, instead of living as long as the documents.
+    pub fn without_text(mut self) -> Self {
+        let mut done: Vec<(*const Source, Arc<Source>)> = Vec::new();
+        for d in &mut self.documents {
+            let at = Arc::as_ptr(&d.source);
+            let stripped = match done.iter().find(|(p, _)| *p == at) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s = d.source.without_text();
+                    done.push((at, s.clone()));
+                    s
+                }
+            };
+            d.source = stripped;
+        }
+        self
+    }
 }
 
 #[cfg(test)]

@@ -153,6 +153,12 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
         Ok(e) => e,
         Err(code) => return code,
     };
+    // Only the text report and the HTML page show source lines.
+    let engine = engine.keep_source_text(
+        targets
+            .iter()
+            .any(|t| matches!(t.format, Format::Text | Format::Html)),
+    );
     // Files are created before the scan, so a path that cannot be written fails fast.
     let mut files: Vec<Option<File>> = Vec::new();
     for t in &targets {

@@ -8,7 +8,7 @@
 //! output is reproducible.
 //!
 //! The report is rendered while the scan runs ([`JunitSink`]): each testcase as its part comes,
-//! into a spool that moves to a temporary file when it grows past 16 MiB, and the suites, which
+//! into a spool that moves to a temporary file when it grows past 4 MiB, and the suites, which
 //! open with their counts, are written from it at the end.
 
 use std::collections::HashMap;

@@ -136,7 +136,7 @@ impl Array {
 }
 
 /// Bytes kept in memory before a spool moves to a file.
-const SPOOL_MEMORY: usize = 16 << 20;
+const SPOOL_MEMORY: usize = 4 << 20;
 
 static SPOOLS: AtomicU64 = AtomicU64::new(0);
 
@@ -199,11 +199,6 @@ impl Spool {
                 Ok(())
             }
         }
-    }
-
-    /// Copies everything written to `w`.
-    pub(crate) fn copy_all(&mut self, w: &mut dyn Write) -> io::Result<()> {
-        self.copy_range(0, self.len, w)
     }
 }
 
@@ -284,7 +279,7 @@ mod tests {
         assert_eq!(&out[..8], b"00000017");
         assert_eq!(out.len(), 1008);
         let mut all = Vec::new();
-        s.copy_all(&mut all).unwrap();
+        s.copy_range(0, s.len(), &mut all).unwrap();
         assert_eq!(all.len() as u64, s.len());
         drop(s);
         assert!(!path.exists(), "the spool file was left behind");
