@@ -105,6 +105,10 @@ impl ConftestBackend {
                 line,
                 message: format!("the Rego policy does not compile: {e}"),
             };
+            // The arguments of negated calls bound first, as OPA's compiler binds them (exact;
+            // see `compat`).
+            let text =
+                &super::compat::hoist_negated_call_args(text).unwrap_or_else(|| text.clone());
             engine.set_rego_v0(false);
             if let Err(v1) = engine.add_policy(file.clone(), text.clone()) {
                 engine.set_rego_v0(true);
@@ -160,6 +164,11 @@ impl ConftestBackend {
                 queries.push(query);
             }
         }
+        super::cache_regex_match(&mut engine).map_err(|message| RegoError {
+            file: String::new(),
+            line: 0,
+            message,
+        })?;
         Ok(ConftestBackend {
             engine,
             queries,

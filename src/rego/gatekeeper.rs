@@ -372,16 +372,18 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
             format!("the Rego of template {kind} has no `package`"),
         )
     })?;
-    // Chained bodies rewritten as OPA reads them (exact; see `compat`).
-    let v0_fix = |r: String| {
-        if v1 {
+    // Chained bodies (Rego v0) and the arguments of negated calls rewritten as OPA reads them
+    // (exact; see `compat`).
+    let fix = |r: String| {
+        let r = if v1 {
             r
         } else {
             super::compat::split_chained_bodies(&r).unwrap_or(r)
-        }
+        };
+        super::compat::hoist_negated_call_args(&r).unwrap_or(r)
     };
-    let rego = v0_fix(rego);
-    let libs: Vec<String> = libs.into_iter().map(v0_fix).collect();
+    let rego = fix(rego);
+    let libs: Vec<String> = libs.into_iter().map(fix).collect();
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(!v1);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
@@ -401,6 +403,7 @@ fn template(file: &str, d: &Doc) -> Result<Template, RegoError> {
         .clone()
         .compile_with_entrypoint(&entry)
         .map_err(|e| compile_error(file, line, &kind, e))?;
+    super::cache_regex_match(&mut engine).map_err(|e| compile_error(file, line, &kind, e))?;
     let annotations = d.json.pointer("/metadata/annotations");
     let title = annotations
         .and_then(|a| a.get("metadata.gatekeeper.sh/title"))

@@ -65,8 +65,12 @@
 //!
 //! # Evaluation
 //!
-//! Documents are converted to Rego values once per scan; each worker thread clones the prepared
-//! engines (policies compiled, inventory added) once and evaluates its share of documents.
+//! Each template is compiled once, when the backend is loaded. Documents are converted to Rego
+//! values once per scan, and the inventory is built from those values once per scan and added to
+//! each template's engine once; each worker thread takes one copy of the prepared engines
+//! (policies compiled, inventory added: a copy shares the inventory, it does not copy it) and
+//! evaluates its share of documents, one `input` per document and Constraint. `regex.match`
+//! keeps the patterns it compiled (regorus 0.14.1 compiles them on every call).
 //! Runtime errors, and policies that run past the time budget ([`TIME_LIMIT`]), are evaluation
 //! errors of that rule and document; everything else is still reported.
 //!
@@ -79,13 +83,21 @@
 //! - a rule with chained bodies (`deny[msg] { a } { b }`) is read as `else`: fourc rewrites
 //!   Rego v0 policies so that each body has its head (`deny[msg] { a } deny[msg] { b }`), which
 //!   both engines read as OPA reads the original, on the same lines;
-//! - a call with an undefined argument for a `_` parameter is undefined;
+//! - a negated call evaluates its arguments inside the negation: OPA's compiler binds each
+//!   reference or call passed as an argument to a variable before the expression, outside the
+//!   negation, so `not f(x, params.ranges)` with `params.ranges` undefined fails the rule body
+//!   in OPA, and holds in regorus. fourc writes those bindings out as OPA's compiler does
+//!   (`__fourc_arg0__ = params.ranges; not f(x, __fourc_arg0__)`, on the same line) for every
+//!   statement `not name(args)` whose arguments are literals, local variables, references and
+//!   calls (no `with`, wildcard, comprehension, collection literal or line break in them, and no
+//!   bare rule name as an argument: such a statement is left as it is);
 //! - `sprintf` with fewer arguments than verbs is undefined, where OPA prints `%!v(MISSING)`.
 //!
-//! Apart from the chained bodies, no policy is rewritten: a template that hits one of the other
-//! differences fails to compile or evaluate with regorus' message, which names the file and the
-//! Rego line, and a hint that says which difference it is. The undefined argument gives no error:
-//! it is found by `tests/gatekeeper_suites.rs`, where the library case it breaks is named.
+//! A call outside a negation behaves alike in both (`f("a", input.missing)` is undefined in
+//! OPA too: the binding of `input.missing` fails). Apart from the chained bodies and the
+//! negated calls, no policy is rewritten: a template that hits one of the other differences
+//! fails to compile or evaluate with regorus' message, which names the file and the Rego line,
+//! and a hint that says which difference it is.
 
 /// Differential mode: Rego rules beside the fourc rules that check the same thing.
 pub mod compare;
@@ -116,20 +128,29 @@ pub fn is_policy_yaml(text: &str) -> bool {
     })
 }
 
-/// Runs `f` on every document, in chunks that each get their own copy of `prepared` (regorus
-/// evaluates through `&mut self`): in parallel, a few chunks per worker thread, with
-/// `parallel`. The findings and errors of every chunk, in document order.
+/// Runs `f` on every document, in chunks (in parallel, a few per worker thread, with
+/// `parallel`). regorus evaluates through `&mut self`: a chunk takes a copy of `prepared` from a
+/// pool and gives it back when done, so that no more copies are made than chunks run at once,
+/// one per worker thread. The findings and errors of every chunk, in document order.
 fn in_chunks<T, E, F>(docs: &[T], prepared: &E, f: F) -> Report
 where
     T: Sync,
     E: Clone + Send + Sync,
     F: Fn(&mut E, &T, &mut Report) + Send + Sync,
 {
+    let pool: std::sync::Mutex<Vec<E>> = std::sync::Mutex::new(Vec::new());
     let run = |chunk: &[T]| {
-        let mut engine = prepared.clone();
+        let mut engine = pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| prepared.clone());
         let mut out = Report::default();
         for d in chunk {
             f(&mut engine, d, &mut out);
+        }
+        if let Ok(mut p) = pool.lock() {
+            p.push(engine);
         }
         out
     };
@@ -165,6 +186,64 @@ fn to_rego(docs: &[Document]) -> Vec<regorus::Value> {
     {
         docs.iter().map(one).collect()
     }
+}
+
+/// The message of a `regex.match` call that cannot be answered.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct RegexMatchError(String);
+
+/// How many compiled patterns one engine keeps (the least used are not tracked: the cache is
+/// emptied when full).
+const REGEX_CACHE: usize = 256;
+
+/// Gives `engine` a `regex.match` that keeps the patterns it compiled. regorus 0.14.1 (without
+/// its `cache` feature) compiles the pattern on every call, which dominated the time of a
+/// template matching every inventory object against a literal pattern. An extension of the
+/// builtin's name is looked up before the builtin; it answers as the builtin does: the same
+/// `regex` crate, size limit and `is_match`, an error for an argument that is not a string or a
+/// pattern that does not compile (regorus' builtin errors are errors: strict mode), and an
+/// undefined argument makes the call undefined before either is called.
+fn cache_regex_match(engine: &mut regorus::Engine) -> Result<(), String> {
+    fn extension<F: regorus::Extension + 'static>(f: F) -> Box<dyn regorus::Extension> {
+        Box::new(f)
+    }
+    let mut compiled: std::collections::HashMap<String, regex::Regex> =
+        std::collections::HashMap::new();
+    let f = extension(move |args: Vec<regorus::Value>| {
+        let text = |v: Option<&regorus::Value>| match v.map(regorus::Value::as_string) {
+            Some(Ok(s)) => Ok(s.clone()),
+            Some(Err(_)) | None => Err(RegexMatchError(format!(
+                "`regex.match` expects string argument. Got `{}` instead",
+                v.map(ToString::to_string).unwrap_or_default()
+            ))),
+        };
+        let pattern = text(args.first())?;
+        let value = text(args.get(1))?;
+        if !compiled.contains_key(&*pattern) {
+            let re = regex::RegexBuilder::new(&pattern)
+                .size_limit(100 * 1024)
+                .build()
+                .map_err(|e| match e {
+                    regex::Error::CompiledTooBig(limit) => {
+                        RegexMatchError(format!("regex size limit exceeded: {limit}"))
+                    }
+                    _ => RegexMatchError("invalid regex".to_string()),
+                })?;
+            if compiled.len() >= REGEX_CACHE {
+                compiled.clear();
+            }
+            compiled.insert(pattern.to_string(), re);
+        }
+        Ok(regorus::Value::Bool(
+            compiled
+                .get(&*pattern)
+                .is_some_and(|re| re.is_match(&value)),
+        ))
+    });
+    engine
+        .add_extension("regex.match".to_string(), 2, f)
+        .map_err(|e| e.to_string())
 }
 
 /// Evaluates `query` with the engine's input set, and records its violations as findings of
