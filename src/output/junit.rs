@@ -117,11 +117,12 @@ pub fn write_junit(scan: &Scan, w: impl Write) -> std::io::Result<()> {
     scan.replay(&mut JunitSink::new(w))
 }
 
-/// One suite while the scan runs: its totals and where its testcases lie in the spool.
+/// One suite while the scan runs: its totals and where its testcases lie in the spool (one
+/// stretch per part).
 #[derive(Default)]
 struct Suite {
     counts: Counts,
-    cases: Vec<(u64, u32)>,
+    cases: Vec<(u64, u64)>,
     /// The number of the last document given a testcase, so a rule listed twice for one
     /// document gives it one.
     last: Option<usize>,
@@ -130,8 +131,8 @@ struct Suite {
 /// The JUnit report written while a scan runs ([`ScanSink`]). A suite (one per rule) lists every
 /// document the rule checked and opens with its counts, which are known only at the end: each
 /// testcase is rendered as its part comes, into a spool (in memory while small, then a
-/// temporary file), and the suites are written from it at the end. What stays in memory is
-/// 16 bytes a testcase.
+/// temporary file), a suite's testcases of one part together, and the suites are written from it
+/// at the end. What stays in memory is 16 bytes per suite and part.
 pub struct JunitSink<W: Write> {
     w: W,
     rules: Vec<std::sync::Arc<crate::RuleMeta>>,
@@ -208,10 +209,12 @@ impl<W: Write> ScanSink for JunitSink<W> {
             let k = (&*e.rule().id, e.source().key(), e.doc_index());
             cases.entry(k).or_default().errors.push(e);
         }
-        for c in part.checked {
+        // The part's documents by rule, so that each suite's testcases of the part are
+        // written together: one stretch of the spool per suite and part.
+        let mut by_rule: Vec<Vec<usize>> = Vec::new();
+        for (i, c) in part.checked.iter().enumerate() {
             let doc = self.documents;
             self.documents += 1;
-            let line = c.source.line_col(c.span.start()).0;
             for r in c.rules.iter() {
                 let Some(&ri) = self.index.get(&*r.id) else {
                     continue;
@@ -223,13 +226,29 @@ impl<W: Write> ScanSink for JunitSink<W> {
                     continue;
                 }
                 suite.last = Some(doc);
-                let case = cases.get(&(&*r.id, c.source.key(), c.doc_index));
-                suite.counts.add(case.map(Case::outcome));
-                let at = self.spool.len();
-                testcase(&mut self.spool, &mut self.text, c, &r.id, line, case)?;
-                let len = u32::try_from(self.spool.len() - at).unwrap_or(u32::MAX);
-                suite.cases.push((at, len));
+                if by_rule.len() <= ri {
+                    by_rule.resize_with(ri + 1, Vec::new);
+                }
+                if let Some(v) = by_rule.get_mut(ri) {
+                    v.push(i);
+                }
             }
+        }
+        for (ri, docs) in by_rule.iter().enumerate() {
+            let (Some(suite), Some(rule)) = (self.suites.get_mut(ri), self.rules.get(ri)) else {
+                continue;
+            };
+            if docs.is_empty() {
+                continue;
+            }
+            let at = self.spool.len();
+            for c in docs.iter().filter_map(|&i| part.checked.get(i)) {
+                let case = cases.get(&(&*rule.id, c.source.key(), c.doc_index));
+                suite.counts.add(case.map(Case::outcome));
+                let line = c.source.line_col(c.span.start()).0;
+                testcase(&mut self.spool, &mut self.text, c, &rule.id, line, case)?;
+            }
+            suite.cases.push((at, self.spool.len()));
         }
         Ok(())
     }
@@ -273,8 +292,8 @@ impl<W: Write> ScanSink for JunitSink<W> {
                 rule.severity,
                 Esc(&rule.controls.join(","))
             )?;
-            for &(at, len) in &suite.cases {
-                self.spool.copy_range(at, at + u64::from(len), w)?;
+            for &(start, end) in &suite.cases {
+                self.spool.copy_range(start, end, w)?;
             }
             w.write_all(b"  </testsuite>\n")?;
         }
