@@ -143,12 +143,18 @@ fn scaling(c: &mut Criterion) {
 /// The cost of each standard-library rule on the 1k corpus, evaluated alone (the loaded documents
 /// reused), in milliseconds per 1,000 documents, heaviest first: only with
 /// `FOURC_BENCH_RULE_COSTS=1`, printed rather than measured by criterion (one scenario per rule
-/// would take too long). The best of five runs of each rule, on one thread.
+/// would take too long). The best of five runs of each rule, on one thread. Every opt-in rule is
+/// turned on (`opt_in: [all]`), here only, so that its figure is the cost of its judgement and
+/// not of the test that skips it.
 fn rule_costs(_c: &mut Criterion) {
     if !(common::measuring() && std::env::var_os("FOURC_BENCH_RULE_COSTS").is_some()) {
         return;
     }
-    let engine = common::engine(true, &[]);
+    let engine = Engine::builder()
+        .stdlib(true)
+        .param("opt_in", fourc::value::Value::from(vec!["all"]))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let n = 1000;
     let docs = common::load("corpus.yaml", &common::corpus_yaml(n));
     let single = common::pool(1);
