@@ -145,7 +145,7 @@ static SPOOLS: AtomicU64 = AtomicU64::new(0);
 /// body in memory.
 pub(crate) struct Spool {
     memory: Vec<u8>,
-    file: Option<(File, PathBuf)>,
+    file: Option<(io::BufWriter<File>, PathBuf)>,
     len: u64,
 }
 
@@ -173,7 +173,7 @@ impl Spool {
             .open(&path)?;
         file.write_all(&self.memory)?;
         self.memory = Vec::new();
-        self.file = Some((file, path));
+        self.file = Some((io::BufWriter::with_capacity(64 << 10, file), path));
         Ok(())
     }
 
@@ -185,7 +185,9 @@ impl Spool {
                 let e = usize::try_from(end).unwrap_or(usize::MAX);
                 w.write_all(self.memory.get(s..e).unwrap_or_default())
             }
-            Some((file, _)) => {
+            Some((buffered, _)) => {
+                buffered.flush()?;
+                let file = buffered.get_mut();
                 file.seek(SeekFrom::Start(start))?;
                 let mut left = end.saturating_sub(start);
                 let mut buf = [0u8; 64 << 10];
@@ -196,6 +198,8 @@ impl Spool {
                     w.write_all(chunk)?;
                     left -= want as u64;
                 }
+                // Writes go on at the end.
+                file.seek(SeekFrom::End(0))?;
                 Ok(())
             }
         }
@@ -281,6 +285,15 @@ mod tests {
         let mut all = Vec::new();
         s.copy_range(0, s.len(), &mut all).unwrap();
         assert_eq!(all.len() as u64, s.len());
+        // Writing after reading appends.
+        let end = s.len();
+        s.write_all(b"tail").unwrap();
+        let mut tail = Vec::new();
+        s.copy_range(end, s.len(), &mut tail).unwrap();
+        assert_eq!(tail, b"tail");
+        let mut again = Vec::new();
+        s.copy_range(marks[17], marks[17] + 8, &mut again).unwrap();
+        assert_eq!(again, b"00000017");
         drop(s);
         assert!(!path.exists(), "the spool file was left behind");
     }
