@@ -168,13 +168,7 @@ impl<W: Write> JunitSink<W> {
 impl<W: Write> ScanSink for JunitSink<W> {
     fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
         self.rules = start.rules.to_vec();
-        self.index = start
-            .rules
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, m)| (m.id.to_string(), i))
-            .collect();
+        self.index = super::stream::rule_positions(start.rules);
         self.suites = start.rules.iter().map(|_| Suite::default()).collect();
         self.loads = start
             .load_errors

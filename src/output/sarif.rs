@@ -532,13 +532,7 @@ impl<W: Write> SarifSink<W> {
 
 impl<W: Write> ScanSink for SarifSink<W> {
     fn start(&mut self, start: &ScanStart<'_>) -> io::Result<()> {
-        self.rule_index = start
-            .rules
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, m)| (m.id.to_string(), i))
-            .collect();
+        self.rule_index = super::stream::rule_positions(start.rules);
         self.notifications = start.load_errors.iter().map(load_notification).collect();
         self.errors = !start.load_errors.is_empty();
         let tool = Tool {

@@ -69,6 +69,16 @@ impl Tally {
     }
 }
 
+/// Each rule id's position among `rules` (the first, should an id repeat).
+pub(crate) fn rule_positions(rules: &[std::sync::Arc<crate::RuleMeta>]) -> HashMap<String, usize> {
+    rules
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, m)| (m.id.to_string(), i))
+        .collect()
+}
+
 /// Writes `value` as serde_json's pretty printer would write it `depth` levels deep inside an
 /// enclosing value (two spaces a level): each line after the first is indented. JSON strings
 /// never hold a raw line break, so every line break of the output is one between tokens.
