@@ -81,7 +81,7 @@ pub fn write_html(scan: &Scan, mut w: impl Write) -> io::Result<()> {
     w.flush()
 }
 
-/// The posture page as a [`ScanSink`]. The page opens with the posture of every layer and
+/// The posture page as a [`ScanSink`](crate::ScanSink). The page opens with the posture of every layer and
 /// control, which links to findings further down, so it holds the scan's findings until the
 /// end and writes the page then.
 pub struct HtmlSink<W: Write> {
