@@ -217,7 +217,14 @@ pub(crate) fn run(o: &Options<'_>) -> u8 {
             reports.iter_mut().map(|r| r as &mut dyn ScanSink).collect();
         sinks.push(&mut outcome);
         // Each report keeps its own write error (below); the others go on.
-        let _ = engine.check_paths_into(o.paths, &mut |p| progress.update(p), &mut Tee(sinks));
+        // A report on standard output is written as the parts come: the progress line (on
+        // standard error, the same terminal) ends when evaluation starts.
+        let to_stdout = targets.iter().any(|t| t.file.is_none());
+        let mut update = |p: fourc::Progress| match p {
+            fourc::Progress::Evaluating { .. } if to_stdout => progress.finish(),
+            p => progress.update(p),
+        };
+        let _ = engine.check_paths_into(o.paths, &mut update, &mut Tee(sinks));
     }
     progress.finish();
     no_documents_warning(

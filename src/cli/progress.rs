@@ -2,7 +2,9 @@
 //! terminal and the scan has run for a moment, rewritten in place, and erased at the end.
 //!
 //! Reading reports per file; evaluation is one call, so a small thread shows "checking N
-//! documents" once the delay has passed, until the scan is done.
+//! documents" once the delay has passed, until the scan is done. When a report is written to
+//! standard output while the scan runs, the line is erased as evaluation starts instead, so it
+//! never mixes with the report.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::mpsc;
@@ -87,5 +89,6 @@ impl Progress {
             None if self.last.is_some() => clear(),
             None => {}
         }
+        self.last = None;
     }
 }
