@@ -101,14 +101,18 @@ impl ScanSink for Tee<'_> {
     }
 }
 
-/// Gathers a streamed scan into a [`Scan`] (its load errors and skipped inputs, which the caller
-/// owns already, are the caller's to fill).
-struct Collect<'s>(&'s mut Scan);
+/// Gathers a streamed scan into a [`Scan`].
+pub(crate) struct Collect<'s>(pub(crate) &'s mut Scan);
 
 impl ScanSink for Collect<'_> {
     fn start(&mut self, start: &ScanStart<'_>) -> std::io::Result<()> {
-        self.0.rules = start.rules.to_vec();
-        self.0.profiles = start.profiles.to_vec();
+        let s = &mut *self.0;
+        s.rules = start.rules.to_vec();
+        s.profiles = start.profiles.to_vec();
+        s.load_errors = start.load_errors.to_vec();
+        s.skipped = start.skipped.to_vec();
+        s.report.documents = start.documents;
+        s.checked.reserve(start.documents);
         Ok(())
     }
     fn part(&mut self, part: &ScanPart<'_>) -> std::io::Result<()> {
@@ -251,15 +255,17 @@ impl Engine {
             });
         }
         let format = self.format_for(source, path)?;
-        Ok(format.load(source, &self.load))
+        let loaded = format.load(source, &self.load);
+        Ok(if self.keep_text {
+            loaded
+        } else {
+            loaded.without_text()
+        })
     }
 
     fn load_file(&self, path: &Path) -> Result<Loaded, Skipped> {
         match yaml::read_path(path, &self.load) {
-            Ok(source) if self.keep_text => self.load_source(&source, Some(path)),
-            Ok(source) => self
-                .load_source(&source, Some(path))
-                .map(Loaded::without_text),
+            Ok(source) => self.load_source(&source, Some(path)),
             Err(e) => Ok(Loaded {
                 documents: Vec::new(),
                 errors: vec![e],
@@ -292,33 +298,18 @@ impl Engine {
     /// waivers applied, every document listed as checked. (The rules' raw findings, before
     /// exclusions and waivers, are [`Engine::evaluate_unreviewed`].)
     pub fn evaluate(&self, docs: &[Document]) -> Scan {
-        self.review(docs, Vec::new(), Vec::new())
+        self.review(docs, &[], &[])
     }
 
     fn finish(&self, inputs: Inputs) -> Scan {
-        self.review(&inputs.docs, inputs.errors, inputs.skipped)
+        self.review(&inputs.docs, &inputs.errors, &inputs.skipped)
     }
 
     /// Evaluates, applies exclusions and waivers, and lists what was checked.
-    fn review(
-        &self,
-        docs: &[Document],
-        load_errors: Vec<LoadError>,
-        skipped: Vec<Skipped>,
-    ) -> Scan {
-        let mut scan = Scan {
-            report: Report {
-                documents: docs.len(),
-                ..Report::default()
-            },
-            checked: Vec::with_capacity(docs.len()),
-            ..Scan::default()
-        };
-        let mut collect = Collect(&mut scan);
+    fn review(&self, docs: &[Document], load_errors: &[LoadError], skipped: &[Skipped]) -> Scan {
+        let mut scan = Scan::default();
         // Collecting cannot fail.
-        let _ = self.stream(docs, &load_errors, &skipped, &mut collect);
-        scan.load_errors = load_errors;
-        scan.skipped = skipped;
+        let _ = self.stream(docs, load_errors, skipped, &mut Collect(&mut scan));
         scan
     }
 
@@ -525,8 +516,7 @@ impl Engine {
         progress(Progress::Loading { done: total, total });
         if stdin {
             match yaml::read_source("-", std::io::stdin().lock(), &self.load, 0) {
-                Ok(source) if self.keep_text => out.add(self.load_source(&source, None)),
-                Ok(source) => out.add(self.load_source(&source, None).map(Loaded::without_text)),
+                Ok(source) => out.add(self.load_source(&source, None)),
                 Err(e) => out.errors.push(e),
             }
         }

@@ -106,23 +106,13 @@ impl<W: Write> HtmlSink<W> {
 
 impl<W: Write> crate::ScanSink for HtmlSink<W> {
     fn start(&mut self, start: &crate::ScanStart<'_>) -> io::Result<()> {
-        self.scan.rules = start.rules.to_vec();
-        self.scan.profiles = start.profiles.to_vec();
-        self.scan.load_errors = start.load_errors.to_vec();
-        self.scan.skipped = start.skipped.to_vec();
-        self.scan.report.documents = start.documents;
-        Ok(())
+        crate::scan::Collect(&mut self.scan).start(start)
     }
     fn part(&mut self, part: &crate::ScanPart<'_>) -> io::Result<()> {
-        let s = &mut self.scan;
-        s.report.findings.extend_from_slice(part.findings);
-        s.report.errors.extend_from_slice(part.errors);
-        s.suppressed.extend_from_slice(part.suppressed);
-        s.checked.extend_from_slice(part.checked);
-        Ok(())
+        crate::scan::Collect(&mut self.scan).part(part)
     }
     fn finish(&mut self, notices: &[crate::waiver::Notice]) -> io::Result<()> {
-        self.scan.notices = notices.to_vec();
+        crate::scan::Collect(&mut self.scan).finish(notices)?;
         write_html(&self.scan, &mut self.w)
     }
 }

@@ -229,25 +229,21 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-/// One element rendered as it will stand in an array two levels deep.
+/// One element rendered as it will stand in an array one level deep in the report
+/// ([`Array::push_rendered`]).
 fn rendered(value: &Json) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut buf = Vec::new();
-    pretty_at(&mut out, &mut buf, 2, value)?;
+    pretty_at(&mut out, &mut Vec::new(), 2, value)?;
     Ok(out)
 }
 
 /// Writes an array of already rendered elements one level deep in the report.
 fn rendered_array(w: &mut dyn Write, items: &[Vec<u8>]) -> io::Result<()> {
-    if items.is_empty() {
-        return w.write_all(b"[]");
+    let mut a = Array::open(w, 1)?;
+    for item in items {
+        a.push_rendered(w, item)?;
     }
-    w.write_all(b"[")?;
-    for (i, item) in items.iter().enumerate() {
-        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        w.write_all(item)?;
-    }
-    w.write_all(b"\n  ]")
+    a.close(w)
 }
 
 impl<W: Write> ScanSink for JsonSink<W> {

@@ -129,10 +129,21 @@ impl Array {
         buf: &mut Vec<u8>,
         value: &impl Serialize,
     ) -> io::Result<()> {
+        self.next(w)?;
+        pretty_at(w, buf, self.depth + 1, value)
+    }
+
+    /// Writes one element already rendered at this array's element depth (by [`pretty_at`]).
+    pub(crate) fn push_rendered(&mut self, w: &mut dyn Write, rendered: &[u8]) -> io::Result<()> {
+        self.next(w)?;
+        w.write_all(rendered)
+    }
+
+    /// The separator and indentation before an element.
+    fn next(&mut self, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(if self.empty { b"\n" } else { b",\n" })?;
         self.empty = false;
-        indent(w, self.depth + 1)?;
-        pretty_at(w, buf, self.depth + 1, value)
+        indent(w, self.depth + 1)
     }
 
     /// Writes the closing bracket.
