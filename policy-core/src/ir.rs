@@ -127,6 +127,82 @@ pub struct Query {
     /// Labels the documents' selectors must select (`selecting(Kind, ns, labels)`; see
     /// [`crate::scan::selector_of`]).
     pub labels: Option<ExprId>,
+    /// A value the documents must hold at a path (`resources_with(Kind, ns, path, value)`).
+    pub with: Option<ValueMatch>,
+}
+
+/// The filter of `resources_with(Kind, ns, path, value)`: the documents that hold `value`
+/// somewhere `path` reaches, found through an index of the targets by their values at `path`.
+#[derive(Clone, Debug)]
+pub struct ValueMatch {
+    /// The path as written (`spec.rules[].host`); it names the index.
+    pub path: Str,
+    /// The path's steps.
+    pub steps: Arc<[ValueStep]>,
+    /// The value to look for.
+    pub value: ExprId,
+}
+
+/// One step of a [`ValueMatch`] path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueStep {
+    /// A map key: `spec` or `["app.kubernetes.io/name"]`.
+    Key(Str),
+    /// Every element of a list: `[]`.
+    Each,
+}
+
+/// Parses a `resources_with` path: keys separated by `.`, `[]` for every element of a list,
+/// `["key"]` for a key that is not a plain name. The error says what is wrong with it.
+pub fn parse_value_path(path: &str) -> Result<Vec<ValueStep>, String> {
+    let mut steps = Vec::new();
+    let mut rest = path;
+    let mut after_dot = true;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[]") {
+            steps.push(ValueStep::Each);
+            rest = r;
+            after_dot = false;
+        } else if let Some(r) = rest.strip_prefix("[\"") {
+            let Some(end) = r.find("\"]") else {
+                return Err("a `[\"` key has no closing `\"]`".into());
+            };
+            let (key, r) = r.split_at(end);
+            steps.push(ValueStep::Key(Str::from(key)));
+            rest = r.get(2..).unwrap_or_default();
+            after_dot = false;
+        } else if let Some(r) = rest.strip_prefix('.') {
+            if after_dot {
+                return Err("an empty key (`..`, or `.` at the start)".into());
+            }
+            rest = r;
+            after_dot = true;
+            if rest.is_empty() {
+                return Err("the path ends with `.`".into());
+            }
+        } else {
+            if !after_dot {
+                return Err(format!("expected `.`, `[]` or `[\"` before `{rest}`"));
+            }
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let (key, r) = rest.split_at(end);
+            if !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "`{key}` is not a plain key: write it as `[\"{key}\"]`"
+                ));
+            }
+            steps.push(ValueStep::Key(Str::from(key)));
+            rest = r;
+            after_dot = false;
+        }
+    }
+    if steps.is_empty() {
+        return Err("the path is empty".into());
+    }
+    Ok(steps)
 }
 
 /// An expression.
@@ -254,6 +330,7 @@ impl Expr {
                     .into_iter()
                     .chain(q.name)
                     .chain(q.labels)
+                    .chain(q.with.as_ref().map(|w| w.value))
                     .for_each(f);
             }
         }

@@ -5,12 +5,13 @@
 //! query is then a hash lookup, so a rule that looks at other documents stays linear in the scan.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::builtins::{self, BuiltinError, SelectorForm};
 use crate::document::Document;
 use crate::eval::{Val, selector_matches};
-use crate::ir::Selector;
+use crate::ir::{Selector, ValueMatch, ValueStep};
 use crate::value::{List, Node, NodeId, Str, Value};
 use crate::view::{self, Provenance, ViewBuilder, Views};
 
@@ -80,6 +81,98 @@ struct TargetIndex {
     places: Vec<(Str, usize)>,
     /// The documents by what their selectors require, built by the first `selecting` query.
     selecting: OnceLock<SelectorIndex>,
+    /// The documents by their values at a path, one index per path, each built by the first
+    /// `resources_with` query of that path.
+    by_value: Mutex<HashMap<Str, Arc<OnceLock<ValueIndex>>>>,
+}
+
+/// Positions in `all` (ascending, each once) of the documents that hold a value at a path.
+type ValueIndex = HashMap<Key, Vec<usize>>;
+
+/// A value as a hash key, equal when the language's `==` says so: spans and key order are
+/// ignored, and `1` equals `1.0`. (`NaN` equals nothing, as with `==`, so it is never found.)
+#[derive(Debug)]
+struct Key(Value);
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state);
+    }
+}
+
+/// A hash that agrees with `Value`'s equality: numbers hash as floats (an int and a float that
+/// compare equal hash alike), and a map's entries combine in an order-independent way.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "ints hash as the float they compare equal to"
+)]
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    let number = |x: f64, state: &mut H| {
+        1u8.hash(state);
+        // `-0.0 == 0.0`: both hash as zero.
+        (if x == 0.0 { 0.0f64 } else { x }).to_bits().hash(state);
+    };
+    match v {
+        Value::Null => 0u8.hash(state),
+        Value::Int(i) => number(*i as f64, state),
+        Value::Float(x) => number(*x, state),
+        Value::Bool(b) => {
+            2u8.hash(state);
+            b.hash(state);
+        }
+        Value::String(s) => {
+            3u8.hash(state);
+            s.hash(state);
+        }
+        Value::List(l) => {
+            4u8.hash(state);
+            l.len().hash(state);
+            for n in l.iter() {
+                hash_value(&n.value, state);
+            }
+        }
+        Value::Map(m) => {
+            5u8.hash(state);
+            m.len().hash(state);
+            let mut sum = 0u64;
+            for (k, n) in m.iter() {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                k.hash(&mut h);
+                hash_value(&n.value, &mut h);
+                sum = sum.wrapping_add(h.finish());
+            }
+            sum.hash(state);
+        }
+    }
+}
+
+/// Calls `f` with every value `steps` reach from `node`.
+fn values_at<'n>(node: &'n Node, steps: &[ValueStep], f: &mut impl FnMut(&'n Value)) {
+    let Some((first, rest)) = steps.split_first() else {
+        f(&node.value);
+        return;
+    };
+    match (first, &node.value) {
+        (ValueStep::Key(k), Value::Map(m)) => {
+            if let Some(n) = m.get(k) {
+                values_at(n, rest, f);
+            }
+        }
+        (ValueStep::Each, Value::List(l)) => {
+            for n in l.iter() {
+                values_at(n, rest, f);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Where the label selector of an object of `kind` lives, and how it reads labels: what
@@ -237,6 +330,7 @@ impl<'a> Scan<'a> {
             by_name,
             places,
             selecting: OnceLock::new(),
+            by_value: Mutex::new(HashMap::new()),
         }
     }
 
@@ -260,6 +354,25 @@ impl<'a> Scan<'a> {
                     .push(*pos),
                 None => entry.always.push(*pos),
             }
+        }
+        out
+    }
+
+    fn value_index(ix: &TargetIndex, steps: &[ValueStep]) -> ValueIndex {
+        let mut out: ValueIndex = HashMap::new();
+        let Value::List(all) = &ix.all.value else {
+            return out;
+        };
+        for (pos, n) in all.iter().enumerate() {
+            values_at(n, steps, &mut |v| {
+                if matches!(v, Value::Null) {
+                    return;
+                }
+                let at = out.entry(Key(v.clone())).or_default();
+                if at.last() != Some(&pos) {
+                    at.push(pos);
+                }
+            });
         }
         out
     }
@@ -347,6 +460,55 @@ impl<'a> Scan<'a> {
         Ok(Val::Own(Node::computed(Value::List(List::from_vec(out)))))
     }
 
+    /// `resources_with(targets, namespace, path, value)`: the documents of `namespace` (or of
+    /// every namespace) that hold `value` at a place `path` reaches, in the order of
+    /// [`Scan::query`]; the same as filtering [`Scan::query`] with `==`, through an index of the
+    /// documents by their values at `path`, built on the first query of that path. Undefined
+    /// and `null` find nothing.
+    pub fn with_value(
+        &self,
+        sels: &[Selector],
+        namespace: Option<&str>,
+        m: &ValueMatch,
+        value: Option<&Value>,
+    ) -> Val<'_> {
+        let empty = || Val::Own(Node::computed(Value::List(List::default())));
+        let Some(ix) = self.index(sels) else {
+            return Val::Undef;
+        };
+        let Some(value) = value.filter(|v| !matches!(v, Value::Null)) else {
+            return empty();
+        };
+        let Value::List(all) = &ix.all.value else {
+            return empty();
+        };
+        let cell = match ix.by_value.lock() {
+            Ok(mut map) => map.entry(m.path.clone()).or_default().clone(),
+            // A worker that panicked while holding the lock left the map whole: use it.
+            Err(poisoned) => poisoned
+                .into_inner()
+                .entry(m.path.clone())
+                .or_default()
+                .clone(),
+        };
+        let index = cell.get_or_init(|| Self::value_index(ix, &m.steps));
+        let Some(hits) = index.get(&Key(value.clone())) else {
+            return empty();
+        };
+        let out: Vec<Node> = hits
+            .iter()
+            .filter(|&&pos| {
+                namespace.is_none_or(|want| {
+                    ix.places
+                        .get(pos)
+                        .is_some_and(|(ns, _)| ns.as_ref() == want)
+                })
+            })
+            .filter_map(|&pos| all.get(pos).cloned())
+            .collect();
+        Val::Own(Node::computed(Value::List(List::from_vec(out))))
+    }
+
     /// `resource(targets, namespace, name)`: one document, or undefined. A null namespace
     /// matches any namespace; `default` also matches documents that name none.
     pub fn lookup(&self, sels: &[Selector], namespace: Option<&str>, name: &str) -> Val<'_> {
@@ -367,5 +529,79 @@ impl<'a> Scan<'a> {
             })
             .and_then(|(_, pos)| all.get(*pos))
             .map_or(Val::Undef, Val::Ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+
+    use std::collections::hash_map::DefaultHasher;
+
+    use super::*;
+    use crate::ir::parse_value_path;
+
+    fn hash(v: &Value) -> u64 {
+        let mut h = DefaultHasher::new();
+        Key(v.clone()).hash(&mut h);
+        h.finish()
+    }
+
+    /// A map with its keys in the order given.
+    fn map(entries: &[(&str, Value)]) -> Value {
+        let mut b = crate::value::MapBuilder::with_capacity(entries.len());
+        for (k, v) in entries {
+            b.insert(Arc::from(*k), Node::computed(v.clone()));
+        }
+        Value::Map(b.finish())
+    }
+
+    #[test]
+    fn keys_that_compare_equal_hash_alike() {
+        let pairs = [
+            (Value::Int(80), Value::Float(80.0)),
+            (Value::Float(0.0), Value::Float(-0.0)),
+            (Value::Int(0), Value::Float(-0.0)),
+            (
+                map(&[
+                    ("app", Value::String("web".into())),
+                    ("tier", Value::Int(1)),
+                ]),
+                map(&[
+                    ("tier", Value::Float(1.0)),
+                    ("app", Value::String("web".into())),
+                ]),
+            ),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(a, b);
+            assert_eq!(Key(a.clone()), Key(b.clone()));
+            assert_eq!(hash(&a), hash(&b), "{a} and {b}");
+        }
+        assert_ne!(Key(Value::String("80".into())), Key(Value::Int(80)));
+        assert_ne!(Key(Value::Null), Key(Value::Bool(false)));
+    }
+
+    #[test]
+    fn paths_parse_into_steps() {
+        let steps = parse_value_path(r#"spec.rules[].host"#).unwrap();
+        assert_eq!(
+            steps,
+            [
+                ValueStep::Key("spec".into()),
+                ValueStep::Key("rules".into()),
+                ValueStep::Each,
+                ValueStep::Key("host".into()),
+            ]
+        );
+        let steps = parse_value_path(r#"metadata.labels["app.kubernetes.io/name"]"#).unwrap();
+        assert_eq!(
+            steps.last(),
+            Some(&ValueStep::Key("app.kubernetes.io/name".into()))
+        );
+        assert_eq!(parse_value_path("items[][]").unwrap().len(), 3);
+        for bad in ["", ".a", "a..b", "a.", "a b", "a[0]", r#"a["b"#, "a[]b"] {
+            assert!(parse_value_path(bad).is_err(), "{bad}");
+        }
     }
 }

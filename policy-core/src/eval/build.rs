@@ -204,6 +204,12 @@ impl<'a> Machine<'a> {
                         );
                     }
                 };
+                if let Some(w) = &q.with {
+                    let value = self.eval(w.value)?;
+                    return Ok(self
+                        .scan
+                        .with_value(&q.targets, ns.as_deref(), w, value.value()));
+                }
                 if let Some(l) = q.labels {
                     let labels = self.eval(l)?;
                     return self

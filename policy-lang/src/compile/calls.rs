@@ -1,8 +1,8 @@
 //! Calls: builtins (with constant folding), user functions, imports and cross-document queries.
 
 use policy_core::builtins;
-use policy_core::ir::{Expr as IrExpr, ExprId, Query, Selector};
-use policy_core::value::Value;
+use policy_core::ir::{Expr as IrExpr, ExprId, Query, Selector, ValueMatch, parse_value_path};
+use policy_core::value::{Str, Value};
 
 use super::{Compiler, suggest};
 use crate::ast::{self, ExprKind};
@@ -108,7 +108,9 @@ impl Compiler<'_> {
                     None => self.lit(Value::Bool(false), span),
                 };
             }
-            "resources" | "resource" | "selecting" => return self.query(&name.name, args, span),
+            "resources" | "resource" | "selecting" | "resources_with" => {
+                return self.query(&name.name, args, span);
+            }
             _ => {}
         }
         let local = self
@@ -197,6 +199,7 @@ impl Compiler<'_> {
             "resources".to_string(),
             "resource".to_string(),
             "selecting".to_string(),
+            "resources_with".to_string(),
         ]);
         let hint = suggest(&name.name, names.iter().map(String::as_str)).map(str::to_string);
         self.error(
@@ -236,11 +239,18 @@ impl Compiler<'_> {
     }
 
     pub(super) fn query(&mut self, fname: &str, args: &[ast::Expr], span: &ast::Span) -> ExprId {
-        let (min, max) = if fname == "resources" { (1, 2) } else { (3, 3) };
+        let (min, max) = match fname {
+            "resources" => (1, 2),
+            "resources_with" => (4, 4),
+            _ => (3, 3),
+        };
         if args.len() < min || args.len() > max {
             let sig = match fname {
                 "resource" => "resource(Kind, namespace, name) -> document or undefined",
                 "selecting" => "selecting(Kind, namespace, labels) -> [document]",
+                "resources_with" => {
+                    "resources_with(Kind, namespace, \"path[].to.field\", value) -> [document]"
+                }
                 _ => "resources(Kind [, namespace]) -> [document]",
             };
             let want = if min == max {
@@ -286,6 +296,19 @@ impl Compiler<'_> {
             self.check_selecting(&targets, args.first(), span);
         }
         let namespace = args.get(1).map(|a| self.expr(a));
+        if fname == "resources_with" {
+            let with = self.value_match(args.get(2), args.get(3));
+            return self.push(
+                IrExpr::Resources(Box::new(Query {
+                    targets,
+                    namespace,
+                    name: None,
+                    labels: None,
+                    with,
+                })),
+                span,
+            );
+        }
         let third = args.get(2).map(|a| self.expr(a));
         let (name, labels) = if fname == "selecting" {
             (None, third)
@@ -298,9 +321,63 @@ impl Compiler<'_> {
                 namespace,
                 name,
                 labels,
+                with: None,
             })),
             span,
         )
+    }
+
+    /// The path and value of `resources_with`: the path must be a string literal, so the
+    /// index it names is known when the rules compile.
+    fn value_match(
+        &mut self,
+        path: Option<&ast::Expr>,
+        value: Option<&ast::Expr>,
+    ) -> Option<ValueMatch> {
+        let value = value.map(|v| self.expr(v))?;
+        let path = path?;
+        let text = match &path.kind {
+            ExprKind::Str(parts) => match parts.as_slice() {
+                [] => Some(String::new()),
+                [ast::StrPart::Text(t)] => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(text) = text else {
+            self.error(
+                "fourc::query",
+                &path.span,
+                "the path of `resources_with` must be a string literal".to_string(),
+                "expected a path such as \"spec.rules[].host\"",
+            );
+            self.set_help(
+                "the engine indexes the documents by the path once per scan, so the path is \
+                 fixed when the rules compile"
+                    .into(),
+            );
+            return None;
+        };
+        match parse_value_path(&text) {
+            Ok(steps) => Some(ValueMatch {
+                path: Str::from(text.as_str()),
+                steps: steps.into(),
+                value,
+            }),
+            Err(why) => {
+                self.error(
+                    "fourc::query",
+                    &path.span,
+                    format!("`{text}` is not a path: {why}"),
+                    "expected keys separated by `.`, `[]` for every element of a list",
+                );
+                self.set_help(
+                    "write `\"spec.rules[].host\"`; a key with dots or slashes is written `[\"key\"]`"
+                        .into(),
+                );
+                None
+            }
+        }
     }
 
     /// `selecting` reads each target's label selector, so every target must be a kind whose
