@@ -312,3 +312,63 @@ impl<'n> Command<'n> {
         b.derived(Value::Map(c.finish()), self.from)
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail by panicking"
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_program_has_flags_and_a_source() {
+        for program in ["kube-apiserver", "kube-apiserver.local-etcd", "etcd"] {
+            let p = DEFAULTS.get(program).unwrap();
+            let src = p.get("source").and_then(|s| s.as_str()).unwrap_or("");
+            assert!(src.starts_with("https://"), "{program} has no source URL");
+            let flags = default_flags(program);
+            assert!(!flags.is_empty(), "{program}");
+            assert!(
+                flags.windows(2).all(|w| w[0].0 < w[1].0),
+                "{program}: name order"
+            );
+        }
+        assert!(default_flags("etcd").contains(&("client-cert-auth", "true")));
+        assert!(default_flags("kube-apiserver").contains(&("authorization-mode", "Node,RBAC")));
+    }
+
+    #[test]
+    fn extra_args_read_as_a_map_or_a_name_value_list() {
+        let node = |j: serde_json::Value| Node::computed(Value::from_json(&j));
+        let pairs = |n: &Node| -> Vec<(String, serde_json::Value)> {
+            extra_args(Some(n))
+                .into_iter()
+                .map(|(k, v)| (k, v.value.to_json()))
+                .collect()
+        };
+        let map = node(
+            serde_json::json!({"anonymous-auth": "false", "secure-port": 6443, "nested": {"a": 1}}),
+        );
+        let mut got = pairs(&map);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            [
+                ("anonymous-auth".to_string(), serde_json::json!("false")),
+                ("secure-port".to_string(), serde_json::json!(6443)),
+            ]
+        );
+        let list = node(
+            serde_json::json!([{"name": "client-cert-auth", "value": "false"}, {"name": "no-value"}]),
+        );
+        assert_eq!(
+            pairs(&list),
+            [("client-cert-auth".to_string(), serde_json::json!("false"))]
+        );
+        assert!(extra_args(None).is_empty());
+    }
+}
