@@ -332,6 +332,7 @@ pub fn markdown(engine: &Engine) -> String {
         };
         let _ = writeln!(out, "| `{}` | {} | {ids} |", c.key, c.layer);
     }
+    providers_md(&mut out, &cov);
     if !prog.params.is_empty() {
         let _ = writeln!(
             out,
@@ -350,6 +351,101 @@ pub fn markdown(engine: &Engine) -> String {
         }
     }
     out
+}
+
+/// The providers of the Cloud layer, by the tag their rules carry, with the name people read.
+const PROVIDERS: &[(&str, &str)] = &[
+    ("aws", "AWS"),
+    ("gcp", "Google Cloud"),
+    ("azure", "Azure"),
+    ("alibaba", "Alibaba Cloud"),
+    ("oracle", "Oracle Cloud"),
+    ("ibm", "IBM Cloud"),
+    ("kops", "kops"),
+    ("vsphere", "vSphere"),
+    ("cluster-api", "Cluster API"),
+    ("tmc", "Tanzu Mission Control"),
+    ("self-managed", "self-managed"),
+];
+
+/// Why a provider has no rule for a Cloud control: its configuration has no setting for it
+/// (`docs/cloud.md` says more). A pair missing here and without a rule is a gap.
+const NO_KNOB: &[(&str, &str, &str)] = &[
+    ("aws", "cloud.etcd-access", "provider-run etcd"),
+    ("gcp", "cloud.etcd-access", "provider-run etcd"),
+    ("azure", "cloud.etcd-access", "provider-run etcd"),
+    ("alibaba", "cloud.etcd-access", "provider-run etcd"),
+    ("oracle", "cloud.etcd-access", "provider-run etcd"),
+    ("ibm", "cloud.etcd-access", "provider-run etcd"),
+    ("vsphere", "cloud.node-access", "no knob"),
+    ("vsphere", "cloud.iam-least-privilege", "no knob"),
+    (
+        "vsphere",
+        "cloud.etcd-access",
+        "platform-run etcd (TanzuKubernetesCluster); a KubeadmControlPlane: Cluster API",
+    ),
+    (
+        "vsphere",
+        "cloud.etcd-encryption",
+        "no knob: encrypted platform-side (TanzuKubernetesCluster); a KubeadmControlPlane: Cluster API",
+    ),
+    ("cluster-api", "cloud.node-access", "no knob"),
+    ("cluster-api", "cloud.iam-least-privilege", "no knob"),
+    (
+        "tmc",
+        "cloud.iam-least-privilege",
+        "no knob: role ARNs defined elsewhere",
+    ),
+    ("tmc", "cloud.etcd-access", "provider-run etcd"),
+    ("tmc", "cloud.etcd-encryption", "no knob"),
+    (
+        "self-managed",
+        "cloud.api-exposure",
+        "no knob in static pods",
+    ),
+    ("self-managed", "cloud.iam-least-privilege", "no knob"),
+];
+
+/// The Cloud layer's controls by provider: the rules tagged with the provider, else why there
+/// is none.
+fn providers_md(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
+    let cloud: Vec<_> = cov
+        .iter()
+        .filter(|(c, _)| c.layer == Layer::Cloud)
+        .collect();
+    if cloud.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Cloud controls by provider\n\nThe rules of each Cloud control that read each \
+         provider's configuration (by the rules' tags). \"No knob\" means the provider's \
+         configuration has no setting for the control; a dash is a gap. See `docs/cloud.md` for \
+         what each provider's inputs express.\n"
+    );
+    let head: Vec<&str> = PROVIDERS.iter().map(|(_, name)| *name).collect();
+    let _ = writeln!(out, "| Control | {} |", head.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(PROVIDERS.len()));
+    for (c, serving) in cloud {
+        let cells: Vec<String> = PROVIDERS
+            .iter()
+            .map(|(tag, _)| {
+                let ids: Vec<&str> = serving
+                    .iter()
+                    .filter(|m| m.tags.iter().any(|t| &**t == *tag))
+                    .map(|m| &*m.id)
+                    .collect();
+                if !ids.is_empty() {
+                    return code_list(ids.into_iter());
+                }
+                NO_KNOB
+                    .iter()
+                    .find(|(p, k, _)| p == tag && *k == c.key)
+                    .map_or_else(|| "—".to_string(), |(_, _, why)| md_cell(why))
+            })
+            .collect();
+        let _ = writeln!(out, "| `{}` | {} |", c.key, cells.join(" | "));
+    }
 }
 
 fn rule_md(out: &mut String, prog: &Program, r: &Rule) {

@@ -143,6 +143,36 @@ const KNOWN: &[(&str, u32, &str, &str)] = &[
         "cloud-secrets-encryption",
         "module.eks.aws_eks_cluster.this",
     ),
+    (
+        "vsphere/cluster.yaml",
+        15,
+        "cloud-api-endpoint-open",
+        "Cluster/tkg/shop",
+    ),
+    (
+        "vsphere/cluster.yaml",
+        41,
+        "apiserver-encryption-provider-config",
+        "KubeadmControlPlane/tkg/shop-cp",
+    ),
+    (
+        "vsphere/cluster.yaml",
+        52,
+        "etcd-client-cert-auth",
+        "KubeadmControlPlane/tkg/shop-cp",
+    ),
+    (
+        "vsphere/tmc.tf",
+        17,
+        "cloud-api-endpoint-open",
+        "tanzu-mission-control_ekscluster.shop",
+    ),
+    (
+        "vsphere/tmc.tf",
+        34,
+        "cloud-node-admin-ports-open",
+        "tanzu-mission-control_ekscluster.shop",
+    ),
 ];
 
 fn root() -> &'static Path {

@@ -166,6 +166,52 @@ fn plan_findings_point_at_the_tf_line_beside_the_plan() {
 }
 
 #[test]
+fn plan_instances_of_modules_with_count_and_for_each_point_at_the_module_lines() {
+    let s = ENGINE.check_paths(&[Path::new(DATA).join("plan_instances/plan.json")]);
+    assert!(s.load_errors.is_empty(), "{:?}", s.load_errors);
+    let got = findings(&s);
+    let at = |rule: &str, resource: &str, file: &str, line: u32| {
+        (
+            rule.to_string(),
+            resource.to_string(),
+            file.to_string(),
+            line,
+        )
+    };
+    // Each instance, at any depth of `count` and `for_each` calls, is read at the block of its
+    // module's file: the omitted allowlist at `vpc_config`, the open CIDR at `cidr_blocks`.
+    assert_eq!(
+        got,
+        [
+            at(
+                "cloud-api-endpoint-open",
+                "module.x[0].aws_eks_cluster.this",
+                "/modules/team/main.tf",
+                6
+            ),
+            at(
+                "cloud-api-endpoint-open",
+                "module.z[\"a.b\"].aws_eks_cluster.this",
+                "/modules/team/main.tf",
+                6
+            ),
+            at(
+                "cloud-node-admin-ports-open",
+                "module.x[0].module.y[\"a\"].aws_security_group_rule.ssh[1]",
+                "/modules/ports/main.tf",
+                7
+            ),
+            at(
+                "cloud-node-admin-ports-open",
+                "module.z[\"a.b\"].module.y[\"b\"].aws_security_group_rule.ssh[0]",
+                "/modules/ports/main.tf",
+                7
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_named_var_file_applies_after_the_folders_own() {
     let dir = Path::new(DATA).join("varfile");
     let vars = Path::new(DATA).join("vars");

@@ -10,11 +10,13 @@
 
 #[cfg(feature = "terraform")]
 pub mod cloud;
+mod control_plane;
 mod workload;
 
 use std::fmt;
 use std::sync::Arc;
 
+pub use control_plane::{CONTROL_PLANE, ControlPlane};
 pub use workload::{WORKLOAD, Workload, pod_spec_path};
 
 use crate::document::Document;
@@ -144,11 +146,12 @@ impl Views {
         Views { list: Vec::new() }
     }
 
-    /// The views fourc offers out of the box: `workload`.
+    /// The views fourc offers out of the box: `workload`, `control_plane` and the cloud views.
     pub fn standard() -> Self {
         Views {
             list: vec![
                 Arc::new(Workload),
+                Arc::new(ControlPlane),
                 #[cfg(feature = "terraform")]
                 Arc::new(cloud::CloudCluster),
                 #[cfg(feature = "terraform")]

@@ -39,6 +39,7 @@ mod collections;
 mod glob_regex;
 mod image;
 mod net;
+pub(crate) use net::address_is_public;
 mod quantity;
 mod selector;
 mod semver;

@@ -96,6 +96,12 @@ pub(super) fn cidr_prefix_len(args: &[Arg<'_>]) -> BuiltinResult {
         .map(|n| Value::Int(i64::from(n.prefix_len()))))
 }
 
+/// Whether a bare IP address (not a CIDR, not a host name) is globally routable, as
+/// `cidr_is_public` judges it; `None` for text that is not an IP address.
+pub(crate) fn address_is_public(s: &str) -> Option<bool> {
+    s.parse::<IpAddr>().ok().map(|a| is_public(IpNet::from(a)))
+}
+
 /// Whether a (truncated) network includes any address outside the non-public ranges.
 ///
 /// IPv4-mapped IPv6 networks (`::ffff:10.0.0.0/104`) are judged as the IPv4 network they map.

@@ -222,13 +222,19 @@ impl Plan<'_> {
     }
 }
 
-/// An address without the `[0]` / `["key"]` instance keys of `count` and `for_each`.
+/// An address without the `[0]` / `["key"]` instance keys of `count` and `for_each`, at every
+/// level (`module.x["a"].module.y[0].aws_iam_role.r[1]` is `module.x.module.y.aws_iam_role.r`,
+/// the address of the block in its module's configuration). A key is a quoted string in which
+/// `\"` and `\\` are escapes, so a key holding `"`, `]` or `.` is dropped whole.
 fn without_keys(address: &str) -> String {
     let mut out = String::with_capacity(address.len());
     let mut depth = 0usize;
     let mut quoted = false;
+    let mut escaped = false;
     for c in address.chars() {
         match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
             '"' if depth > 0 => quoted = !quoted,
             '[' if !quoted => depth += 1,
             ']' if !quoted => depth = depth.saturating_sub(1),
@@ -541,6 +547,14 @@ mod tests {
             "module.m.aws_x.y"
         );
         assert_eq!(without_keys("module.m.aws_x.y"), "module.m.aws_x.y");
+        assert_eq!(
+            without_keys("module.x[\"a\"].module.y[0].aws_iam_role.r[1]"),
+            "module.x.module.y.aws_iam_role.r"
+        );
+        assert_eq!(
+            without_keys(r#"module.q["say \"hi]\" \\"].data.aws_x.y["k.v"]"#),
+            "module.q.data.aws_x.y"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use super::{
     Lookup, Out, boolean, field, field_or_default, is_set, list, lookup, provider_default, string,
-    strings, terraform_types,
+    strings, terraform_types, vmware,
 };
 use crate::document::{Document, KUBERNETES};
 use crate::input::cloudformation::CLOUDFORMATION;
@@ -30,7 +30,7 @@ const TYPES: &[(&str, &str)] = &[
 ///
 /// | field | meaning |
 /// | --- | --- |
-/// | `provider` | `aws`, `google`, `azure`, `alicloud`, `oracle`, `ibm` |
+/// | `provider` | `aws`, `google`, `azure`, `alicloud`, `oracle`, `ibm`, `kops`, `vsphere`, `cluster-api`, `tmc` |
 /// | `public_endpoint` | the API endpoint is reachable from the internet (providers whose knob says "public") |
 /// | `private_endpoint` | the API endpoint is private only (providers whose knob says "private") |
 /// | `allowed_cidrs` | the addresses allowed to the public endpoint, when the provider has such a list |
@@ -49,8 +49,16 @@ impl View for CloudCluster {
 
     fn applies_to(&self) -> &[TypeKey] {
         static KEYS: LazyLock<Vec<TypeKey>> = LazyLock::new(|| {
-            let mut k = terraform_types(TYPES.iter().map(|(t, _)| *t));
+            let mut k = terraform_types(
+                TYPES
+                    .iter()
+                    .map(|(t, _)| *t)
+                    .chain(vmware::TMC_TYPES.iter().copied()),
+            );
             k.push(TypeKey::new(KUBERNETES, "Cluster"));
+            for t in vmware::KINDS {
+                k.push(TypeKey::new(KUBERNETES, t));
+            }
             k.push(TypeKey::new(CLOUDFORMATION, "AWS::EKS::Cluster"));
             for t in ["EksCluster", "GkeCluster", "AksCluster", "OkeCluster"] {
                 k.push(TypeKey::new(DESCRIBE, t));
@@ -62,7 +70,11 @@ impl View for CloudCluster {
 
     fn build(&self, doc: &Document, b: &mut ViewBuilder<'_>) -> Option<Node> {
         if doc.format() == KUBERNETES {
-            return kops(doc, b);
+            return if is_kops(doc) {
+                kops(doc, b)
+            } else {
+                vmware::kubernetes(doc, b)
+            };
         }
         if doc.format() == CLOUDFORMATION {
             return eks_template(doc, b);
@@ -71,9 +83,14 @@ impl View for CloudCluster {
             return described(doc, b);
         }
         let kind = doc.kind()?;
-        let provider = TYPES.iter().find(|(t, _)| *t == kind)?.1;
         let root = doc.root();
         let mut o = Out::new();
+        if vmware::TMC_TYPES.contains(&kind) {
+            o.set("provider", string(b, "tmc", root));
+            vmware::tmc(b, kind, root, &mut o);
+            return Some(o.finish(b, root));
+        }
+        let provider = TYPES.iter().find(|(t, _)| *t == kind)?.1;
         o.set("provider", string(b, provider, root));
         match kind {
             "aws_eks_cluster" => eks(b, kind, root, &EKS_TF, &mut o),

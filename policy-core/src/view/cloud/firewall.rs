@@ -24,7 +24,14 @@ const TYPES: &[&str] = &[
     "alicloud_security_group_rule",
     "oci_core_security_list",
     "oci_core_network_security_group_security_rule",
+    TMC_EKS,
 ];
+
+/// EKS through Tanzu Mission Control: its node pools' SSH access.
+const TMC_EKS: &str = "tanzu-mission-control_ekscluster";
+
+/// The defaults key of a Tanzu Mission Control EKS node pool's `spec`.
+const TMC_EKS_NODEPOOL: &str = "tanzu-mission-control_ekscluster.nodepool";
 
 /// Ingress rules as `{rules: [{allow, protocol, ports, sources, unknown_sources}]}`: `protocol`
 /// is `tcp`, `udp`, `icmp`, `all` or the provider's word; `ports` a list of `[from, to]`
@@ -79,6 +86,14 @@ impl View for CloudFirewall {
             }
             "EksNodegroup" => {
                 rules.extend(node_group_ssh(b, kind, root, &NODE_GROUP_DESCRIBE));
+            }
+            TMC_EKS => {
+                let spec = root.get("spec").map(super::first_block);
+                for pool in spec.into_iter().flat_map(|s| blocks(s, "nodepool")) {
+                    if let Some(ps) = pool.get("spec").map(super::first_block) {
+                        rules.extend(node_group_ssh(b, TMC_EKS_NODEPOOL, ps, &NODE_GROUP_TMC));
+                    }
+                }
             }
             "AWS::EC2::SecurityGroup" => {
                 if let Some(p) = root.get("Properties") {
@@ -390,6 +405,12 @@ const NODE_GROUP_DESCRIBE: NodeGroupKeys = NodeGroupKeys {
     block: "remoteAccess",
     key: "ec2SshKey",
     sources: "remoteAccess.sourceSecurityGroups",
+};
+
+const NODE_GROUP_TMC: NodeGroupKeys = NodeGroupKeys {
+    block: "remote_access",
+    key: "ssh_key",
+    sources: "remote_access.security_groups",
 };
 
 /// The SSH rule of an EKS managed node group with remote access: port 22 from its source

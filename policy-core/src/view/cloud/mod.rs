@@ -3,7 +3,8 @@
 //! The views read Terraform source and plans, CloudFormation, provider describe output and kops
 //! `Cluster` specs.
 //!
-//! - `cloud_cluster`: a managed Kubernetes control plane (EKS, GKE, AKS, ACK, OKE, IKS, kops):
+//! - `cloud_cluster`: a managed Kubernetes control plane (EKS, GKE, AKS, ACK, OKE, IKS, kops,
+//!   vSphere and Cluster API clusters, Tanzu Mission Control's clusters; see `vmware`):
 //!   whether its API endpoint is public, the CIDRs allowed to reach it, whether Secrets are
 //!   envelope-encrypted with a key, RBAC and legacy authentication settings, private nodes;
 //! - `cloud_firewall`: ingress rules of security groups, firewalls, NSGs and security lists, as
@@ -19,6 +20,7 @@
 mod cluster;
 mod firewall;
 mod iam;
+mod vmware;
 
 use std::sync::LazyLock;
 
