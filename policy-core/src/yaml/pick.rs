@@ -871,4 +871,51 @@ mod tests {
         let e = read(&Source::new("t", many.as_str()), &opts, &Pick::All).unwrap_err();
         assert!(e.message().contains("max_nodes"), "{e}");
     }
+
+    static EACH: Pick = Pick::Keys(&[("runs", &Pick::Keys(&[("results", &Pick::Each(&ITEM))]))]);
+
+    #[test]
+    fn each_hands_items_over_as_read_and_keeps_none() {
+        let text = r#"{"runs": [{"results": [{"id": "a", "x": 1}, {"id": "b"}]}, {"results": []},
+            {"results": [{"id": "c"}]}]}"#;
+        let mut got = Vec::new();
+        let root = read_each(
+            &Source::new("t.json", text),
+            &LoadOptions::default(),
+            &EACH,
+            &mut |item| {
+                let id = item
+                    .node
+                    .get("id")
+                    .and_then(Node::as_str)
+                    .map(str::to_string);
+                let span = &text[item.node.span.start() as usize..item.node.span.end() as usize];
+                got.push((item.outer, item.index, id, span.to_string()));
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                (
+                    0,
+                    0,
+                    Some("a".to_string()),
+                    r#"{"id": "a", "x": 1}"#.to_string()
+                ),
+                (0, 1, Some("b".to_string()), r#"{"id": "b"}"#.to_string()),
+                (2, 0, Some("c".to_string()), r#"{"id": "c"}"#.to_string()),
+            ]
+        );
+        // The lists are left empty, each at its own bytes.
+        let runs = root.get("runs").unwrap();
+        let Value::List(runs) = &runs.value else {
+            panic!("runs is a list")
+        };
+        for run in runs.iter() {
+            let results = run.get("results").unwrap();
+            assert!(matches!(&results.value, Value::List(l) if l.is_empty()));
+            assert!(text[results.span.start() as usize..].starts_with("\"results\": ["));
+        }
+    }
 }

@@ -482,4 +482,57 @@ mod tests {
         );
         assert!(l.errors[0].message.contains("2.1.0"));
     }
+
+    #[test]
+    fn runs_come_before_their_results_in_order_with_their_counts() {
+        let text = r#"{"version": "2.1.0", "runs": [
+            {"results": [{"ruleId": "a", "message": {"text": "m"}}], "tool": {"driver": {"name": "T1", "rules": [{"id": "a", "defaultConfiguration": {"level": "note"}}]}}},
+            {"tool": {"driver": {"name": "T2"}}, "results": []},
+            {"tool": {"driver": {"name": "T3"}}},
+            {"tool": {"driver": {"name": "T4"}}, "results": [{"ruleId": "b", "level": "error"}, {"ruleId": "c"}]}]}"#;
+        let l = Sarif.load(&Source::new("x.sarif", text), &LoadOptions::default());
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        let got: Vec<String> = l
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                assert_eq!(d.index() as usize, i);
+                let r = d.root();
+                let tool = r.get("tool").and_then(Node::as_str).unwrap_or("?");
+                match d.kind() {
+                    Some(SARIF_RUN) => match r.get("results").map(|n| &n.value) {
+                        Some(Value::Int(n)) => format!("run {tool} {n}"),
+                        _ => format!("run {tool} ?"),
+                    },
+                    _ => format!(
+                        "{} {} {} {}",
+                        tool,
+                        r.get("rule_id").and_then(Node::as_str).unwrap_or("?"),
+                        r.get("level").and_then(Node::as_str).unwrap_or("?"),
+                        r.get("location").and_then(Node::as_str).unwrap_or("?"),
+                    ),
+                }
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "run T1 1",
+                "T1 a note runs[0].results[0]",
+                "run T2 0",
+                "run T3 0",
+                "run T4 2",
+                "T4 b error runs[3].results[0]",
+                "T4 c warning runs[3].results[1]",
+            ]
+        );
+        // The results' nodes are numbered in pre-order from 1, as a document's are.
+        let ids: Vec<u32> = match &l.documents[1].root().value {
+            Value::Map(m) => m.iter().map(|(_, v)| v.id.0).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(l.documents[1].root().id.0, 1);
+        assert_eq!(ids, (2..2 + ids.len() as u32).collect::<Vec<_>>());
+    }
 }
