@@ -171,7 +171,13 @@ impl Inputs {
     fn add(&mut self, r: Result<Loaded, Skipped>) {
         match r {
             Ok(l) => {
-                self.docs.extend(l.documents);
+                // The first input's documents are taken as they are: a copy of one big report's
+                // documents would be the scan's peak of memory.
+                if self.docs.is_empty() {
+                    self.docs = l.documents;
+                } else {
+                    self.docs.extend(l.documents);
+                }
                 self.errors.extend(l.errors);
                 self.skipped.extend(l.skipped.into_iter().map(|s| Skipped {
                     path: format!("{}:{}", s.source_name(), s.line()),

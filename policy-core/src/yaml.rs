@@ -52,7 +52,7 @@ use std::sync::Arc;
 
 use crate::document::{LoadError, LoadOptions, Loaded, Source};
 
-pub(crate) use pick::{Pick, read as read_picked};
+pub(crate) use pick::{Item as PickedItem, Pick, read_each as read_picked_each};
 
 #[cfg(doc)]
 use crate::document::Document;

@@ -69,7 +69,18 @@ impl InputFormat for TerraformPlan {
 
     fn load(&self, source: &Arc<Source>, opts: &LoadOptions) -> Loaded {
         let mut out = Loaded::default();
-        let root = match yaml::read_picked(source, opts, &PLAN) {
+        // Each resource change is read on its own and only its `after_unknown` kept, by the
+        // address as read: the changes are never a tree of their own beside the resources.
+        let mut unknown: HashMap<Str, Node> = HashMap::new();
+        let read = yaml::read_picked_each(source, opts, &PLAN, &mut |change| {
+            if let (Some(Value::String(a)), Some(u)) = (
+                change.node.get("address").map(|a| &a.value),
+                change.node.get_path(&["change", "after_unknown"]),
+            ) {
+                unknown.insert(a.clone(), u.clone());
+            }
+        });
+        let root = match read {
             Ok(root) => root,
             Err(e) => {
                 out.errors.push(e);
@@ -82,17 +93,6 @@ impl InputFormat for TerraformPlan {
             e.path = source.path_arc().cloned();
             out.errors.push(e);
             return out;
-        }
-        let mut unknown: HashMap<Str, Node> = HashMap::new();
-        if let Some(Value::List(changes)) = root.get("resource_changes").map(|c| &c.value) {
-            for c in changes.iter() {
-                if let (Some(a), Some(u)) = (
-                    c.get("address").and_then(Node::as_str),
-                    c.get_path(&["change", "after_unknown"]),
-                ) {
-                    unknown.insert(Str::from(a), u.clone());
-                }
-            }
         }
         let values = root.get("planned_values").or_else(|| root.get("values"));
         let Some(module) = values.and_then(|v| v.get("root_module")).cloned() else {
@@ -126,7 +126,7 @@ impl InputFormat for TerraformPlan {
 static PLAN: Pick = Pick::Keys(&[
     ("planned_values", &VALUES),
     ("values", &VALUES),
-    ("resource_changes", &CHANGE),
+    ("resource_changes", &Pick::Each(&CHANGE)),
 ]);
 static VALUES: Pick = Pick::Keys(&[("root_module", &MODULE)]);
 static MODULE: Pick = Pick::Keys(&[

@@ -35,6 +35,10 @@ pub(crate) enum Pick {
     Keys(&'static [(&'static str, &'static Pick)]),
     /// As the inner pick, numbered from 1: the root of a document.
     Doc(&'static Pick),
+    /// Of a list, each item built as the inner pick and handed to the sink of [`read_each`] as
+    /// soon as it is read, instead of being kept: the list is left empty (with its span), so a
+    /// list of many items is never whole in memory.
+    Each(&'static Pick),
 }
 
 impl Pick {
@@ -43,14 +47,14 @@ impl Pick {
         match self {
             Pick::All => Some(&Pick::All),
             Pick::Keys(keys) => keys.iter().find(|(k, _)| *k == key).map(|(_, p)| *p),
-            Pick::Doc(inner) => inner.at(key),
+            Pick::Doc(inner) | Pick::Each(inner) => inner.at(key),
         }
     }
 
     /// The pick without its document mark.
     fn inner(&'static self) -> &'static Pick {
         match self {
-            Pick::Doc(inner) => inner.inner(),
+            Pick::Doc(inner) | Pick::Each(inner) => inner.inner(),
             other => other,
         }
     }
@@ -58,12 +62,34 @@ impl Pick {
 
 /// Reads the JSON value that is the whole of `source`'s text, building what `pick` asks for.
 /// Errors name the line and column.
+#[cfg(test)]
 pub(crate) fn read(
     source: &Arc<Source>,
     opts: &LoadOptions,
     pick: &'static Pick,
 ) -> Result<Node, LoadError> {
-    let mut r = Reader::new(source.text(), opts);
+    read_each(source, opts, pick, &mut |_| {})
+}
+
+/// One item of a [`Pick::Each`] list, as [`read_each`] hands it over.
+pub(crate) struct Item {
+    /// The position of the item of the nearest list that holds its list (a SARIF result's run),
+    /// 0 when there is none.
+    pub outer: usize,
+    /// The position of the item in its list.
+    pub index: usize,
+    /// The item.
+    pub node: Node,
+}
+
+/// [`read`], handing each item of a [`Pick::Each`] list to `sink` as soon as it is read.
+pub(crate) fn read_each(
+    source: &Arc<Source>,
+    opts: &LoadOptions,
+    pick: &'static Pick,
+    sink: &mut dyn FnMut(Item),
+) -> Result<Node, LoadError> {
+    let mut r = Reader::new(source.text(), opts, sink);
     r.ws();
     let result = r.build(pick).and_then(|root| {
         r.ws();
@@ -108,6 +134,8 @@ struct Frame {
     members: usize,
     /// The numbering to resume after a [`Pick::Doc`] container.
     resume: Option<u32>,
+    /// A [`Pick::Each`] list: items go to the sink.
+    each: bool,
 }
 
 struct Reader<'a> {
@@ -124,6 +152,8 @@ struct Reader<'a> {
     strings: Strings,
     nodes: usize,
     next_id: u32,
+    /// Where the items of [`Pick::Each`] lists go.
+    sink: &'a mut dyn FnMut(Item),
 }
 
 fn is_ws(b: u8) -> bool {
@@ -131,7 +161,7 @@ fn is_ws(b: u8) -> bool {
 }
 
 impl<'a> Reader<'a> {
-    fn new(text: &'a str, opts: &'a LoadOptions) -> Self {
+    fn new(text: &'a str, opts: &'a LoadOptions, sink: &'a mut dyn FnMut(Item)) -> Self {
         Reader {
             text,
             bytes: text.as_bytes(),
@@ -144,6 +174,7 @@ impl<'a> Reader<'a> {
             strings: Strings::new(),
             nodes: 0,
             next_id: 1,
+            sink,
         }
     }
 
@@ -267,6 +298,7 @@ impl<'a> Reader<'a> {
                     Kind::List(self.items.len())
                 };
                 self.stack.push(Frame {
+                    each: b == b'[' && matches!(pick, Pick::Each(_)),
                     kind,
                     pick: pick.inner(),
                     start,
@@ -294,6 +326,18 @@ impl<'a> Reader<'a> {
 
     /// Adds a finished node to the innermost container.
     fn attach(&mut self, node: Node) {
+        if let Some(frame) = self.stack.last().filter(|f| f.each) {
+            let index = frame.members.saturating_sub(1);
+            let outer = self
+                .stack
+                .iter()
+                .rev()
+                .skip(1)
+                .find(|f| matches!(f.kind, Kind::List(_)))
+                .map_or(0, |f| f.members.saturating_sub(1));
+            (self.sink)(Item { outer, index, node });
+            return;
+        }
         let Some(frame) = self.stack.last_mut() else {
             return;
         };
@@ -826,5 +870,52 @@ mod tests {
         let many = format!("[{}1]", "1, ".repeat(20));
         let e = read(&Source::new("t", many.as_str()), &opts, &Pick::All).unwrap_err();
         assert!(e.message().contains("max_nodes"), "{e}");
+    }
+
+    static EACH: Pick = Pick::Keys(&[("runs", &Pick::Keys(&[("results", &Pick::Each(&ITEM))]))]);
+
+    #[test]
+    fn each_hands_items_over_as_read_and_keeps_none() {
+        let text = r#"{"runs": [{"results": [{"id": "a", "x": 1}, {"id": "b"}]}, {"results": []},
+            {"results": [{"id": "c"}]}]}"#;
+        let mut got = Vec::new();
+        let root = read_each(
+            &Source::new("t.json", text),
+            &LoadOptions::default(),
+            &EACH,
+            &mut |item| {
+                let id = item
+                    .node
+                    .get("id")
+                    .and_then(Node::as_str)
+                    .map(str::to_string);
+                let span = &text[item.node.span.start() as usize..item.node.span.end() as usize];
+                got.push((item.outer, item.index, id, span.to_string()));
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                (
+                    0,
+                    0,
+                    Some("a".to_string()),
+                    r#"{"id": "a", "x": 1}"#.to_string()
+                ),
+                (0, 1, Some("b".to_string()), r#"{"id": "b"}"#.to_string()),
+                (2, 0, Some("c".to_string()), r#"{"id": "c"}"#.to_string()),
+            ]
+        );
+        // The lists are left empty, each at its own bytes.
+        let runs = root.get("runs").unwrap();
+        let Value::List(runs) = &runs.value else {
+            panic!("runs is a list")
+        };
+        for run in runs.iter() {
+            let results = run.get("results").unwrap();
+            assert!(matches!(&results.value, Value::List(l) if l.is_empty()));
+            assert!(text[results.span.start() as usize..].starts_with("\"results\": ["));
+        }
     }
 }

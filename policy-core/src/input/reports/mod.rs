@@ -1,7 +1,7 @@
 //! Reports of security tools as policy inputs: vulnerability and dependency scanners
 //! ([`VulnerabilityReports`]), static analysers (SARIF, [`Sarif`]) and OWASP ZAP ([`Zap`]).
 //!
-//! A report is read with the picking JSON reader (`yaml::read_picked`), which builds only the
+//! A report is read with the picking JSON reader (`yaml::read_picked_each`), which builds only the
 //! fields the format's documents hold, each node with its byte span, and checks the rest as JSON
 //! without building it (a Trivy vulnerability's `Description` and `References`, SARIF rule help
 //! and code flows: rules cannot read these); it is then reshaped into small documents of one type per kind of evidence (`scan_vulnerability`,
@@ -51,13 +51,24 @@ pub(crate) fn read_json(
     wrap_key: &str,
     pick: &'static Pick,
 ) -> Result<Json, Vec<LoadError>> {
+    read_json_each(source, opts, wrap_key, pick, &mut |_| {})
+}
+
+/// [`read_json`], handing each item of a [`Pick::Each`] list to `sink` as it is read.
+pub(crate) fn read_json_each(
+    source: &Arc<Source>,
+    opts: &LoadOptions,
+    wrap_key: &str,
+    pick: &'static Pick,
+    sink: &mut dyn FnMut(yaml::PickedItem),
+) -> Result<Json, Vec<LoadError>> {
     let array = source.text().trim_start().starts_with('[');
     let pick = if array {
         pick.at(wrap_key).unwrap_or(&Pick::All)
     } else {
         pick
     };
-    let root = yaml::read_picked(source, opts, pick).map_err(|e| vec![e])?;
+    let root = yaml::read_picked_each(source, opts, pick, sink).map_err(|e| vec![e])?;
     match root.value {
         Value::Map(_) => Ok(Json {
             root,
