@@ -174,7 +174,7 @@ pub enum Stmt {
         /// The block, if written.
         block: Option<Vec<Stmt>>,
     },
-    /// `deny cond [at e] [message m]`
+    /// `deny cond [at e] [message m] [related r]...`
     Deny {
         /// The condition.
         cond: Expr,
@@ -182,6 +182,8 @@ pub enum Stmt {
         at: Option<Expr>,
         /// The message expression.
         message: Option<Expr>,
+        /// The `related` expressions, in order: places that bear on the finding.
+        related: Vec<Expr>,
         /// The whole statement.
         span: Span,
     },
