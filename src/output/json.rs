@@ -181,7 +181,11 @@ fn related_json(r: &Related) -> Option<Json> {
                 source.path(),
                 json!({"line": l.line, "column": l.col, "end_line": l.end_line, "end_column": l.end_col}),
             );
-            (location, Json::String(path.clone()), resource_json(resource))
+            (
+                location,
+                Json::String(path.clone()),
+                resource_json(resource),
+            )
         }
         Place::External {
             uri,

@@ -399,7 +399,9 @@ fn related_location(id: usize, r: &Related) -> Option<RelatedLocation> {
                 start_line: *line,
                 start_column: column.unwrap_or(1),
                 end_line: end_line.unwrap_or(*line),
-                end_column: end_column.or(column.map(|c| c.saturating_add(1))).unwrap_or(1),
+                end_column: end_column
+                    .or(column.map(|c| c.saturating_add(1)))
+                    .unwrap_or(1),
             }),
         },
         _ => return None,

@@ -655,6 +655,21 @@ fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[P
             escape_controls(n)
         );
     }
+    for r in lead.related() {
+        let place = r.describe();
+        let label = r.label();
+        let what = if label == place {
+            String::new()
+        } else {
+            format!(" ({})", escape_controls(&label))
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{} {}{what}",
+            p.paint("36", "related:"),
+            escape_controls(&place)
+        );
+    }
     // One fix: the lead's, or the first finding's that has one.
     if let Some(r) = entry.iter().find_map(|f| f.rule().remediation.as_ref()) {
         let mut lines = r.lines();

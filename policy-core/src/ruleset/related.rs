@@ -295,7 +295,12 @@ fn resolve(scan: &Scan<'_>, own: usize, n: &Node) -> Option<Related> {
 
 /// The node of document `j` that `n` is (a node of the document, or one a view of it built
 /// from one), with its field path.
-fn find<'d>(scan: &'d Scan<'_>, j: usize, doc: &'d Document, n: &Node) -> Option<(&'d Node, String)> {
+fn find<'d>(
+    scan: &'d Scan<'_>,
+    j: usize,
+    doc: &'d Document,
+    n: &Node,
+) -> Option<(&'d Node, String)> {
     let ds = doc.span();
     if ds.is_known() && (n.span.start() < ds.start() || n.span.end() > ds.end()) {
         return None;

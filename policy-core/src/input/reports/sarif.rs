@@ -9,7 +9,8 @@
 //! | `level` | the effective level: the result's `level`, else `none` for a result whose `kind` is not `fail`, else the rule's `defaultConfiguration.level` (the rule found through `rule.toolComponent` in an extension, else by `ruleIndex`, else by `ruleId`), else `warning` |
 //! | `security_severity` | the rule's (or the result's) `security-severity` property as a number; labels (`HIGH`) read as 9.0/7.0/4.0/0.1 for CRITICAL/HIGH/MEDIUM/LOW |
 //! | `suppressed` | a suppression applies: one with no status or status `accepted` |
-//! | `message`, `file`, `line` | the result's message and first physical location |
+//! | `message`, `file`, `line` | the result's message and first physical location (`artifactLocation.uri`, `region.startLine`) |
+//! | `column`, `end_line`, `end_column` | the rest of that location's region, when the log gives it (`startColumn`, `endLine`, `endColumn`) |
 //! | `location` | `runs[i].results[j]` |
 //!
 //! Each run is also a `sarif_run` document (`tool`, `results`: how many).
@@ -182,9 +183,11 @@ impl InputFormat for Sarif {
                 let file = phys
                     .and_then(|p| p.get("artifactLocation"))
                     .and_then(|a| text(a, "uri"));
-                let line = phys
-                    .and_then(|p| p.get("region"))
-                    .and_then(|g| number(g.get("startLine")));
+                let region = phys.and_then(|p| p.get("region"));
+                let at = |k: &str| region.and_then(|g| number(g.get(k)));
+                let line = at("startLine");
+                let (column, end_line, end_column) =
+                    (at("startColumn"), at("endLine"), at("endColumn"));
                 let message = r.get("message").and_then(|m| text(m, "text")).unwrap_or("");
                 let location = format!("runs[{ri}].results[{i}]");
                 let doc = map(
@@ -206,6 +209,9 @@ impl InputFormat for Sarif {
                         ("message", Some(string(message, span))),
                         ("file", file.map(|f| string(f, span))),
                         ("line", line.map(|l| int(l as i64, span))),
+                        ("column", column.map(|c| int(c as i64, span))),
+                        ("end_line", end_line.map(|l| int(l as i64, span))),
+                        ("end_column", end_column.map(|c| int(c as i64, span))),
                         ("location", Some(string(&location, span))),
                     ],
                 );
@@ -276,7 +282,12 @@ static SUPPRESSION: Pick = Pick::Keys(&[("status", &Pick::All)]);
 static LOCATION: Pick = Pick::Keys(&[("physicalLocation", &PHYSICAL)]);
 static PHYSICAL: Pick = Pick::Keys(&[("artifactLocation", &ARTIFACT), ("region", &REGION)]);
 static ARTIFACT: Pick = Pick::Keys(&[("uri", &Pick::All)]);
-static REGION: Pick = Pick::Keys(&[("startLine", &Pick::All)]);
+static REGION: Pick = Pick::Keys(&[
+    ("startLine", &Pick::All),
+    ("startColumn", &Pick::All),
+    ("endLine", &Pick::All),
+    ("endColumn", &Pick::All),
+]);
 
 #[cfg(test)]
 mod tests {
