@@ -656,18 +656,11 @@ fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[P
         );
     }
     for r in lead.related() {
-        let place = r.describe();
-        let label = r.label();
-        let what = if label == place {
-            String::new()
-        } else {
-            format!(" ({})", escape_controls(&label))
-        };
         let _ = writeln!(
             out,
-            "{indent}{} {}{what}",
+            "{indent}{} {}",
             p.paint("36", "related:"),
-            escape_controls(&place)
+            escape_controls(&r.summary())
         );
     }
     // One fix: the lead's, or the first finding's that has one.

@@ -106,6 +106,17 @@ impl Related {
         }
     }
 
+    /// `place (what it is)`, as the text reports print it; just the place when nothing more
+    /// is known of it.
+    pub fn summary(&self) -> String {
+        let (place, label) = (self.describe(), self.label());
+        if label == place {
+            place
+        } else {
+            format!("{place} ({label})")
+        }
+    }
+
     /// What the place is: the rule's message, else `path of resource` for a place in a
     /// document (`spec.template.spec.containers[0].image of Deployment shop/web`), else the
     /// place itself.
