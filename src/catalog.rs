@@ -141,7 +141,11 @@ impl Walker<'_> {
                 }
                 Stmt::Deny(d) => {
                     self.expr(d.cond);
-                    for e in [d.at, d.message].into_iter().flatten() {
+                    for e in [d.at, d.message]
+                        .into_iter()
+                        .flatten()
+                        .chain(d.related.iter().copied())
+                    {
                         self.expr(e);
                     }
                 }

@@ -26,7 +26,8 @@ pub use policy_core::backend::{Catalog, Entry, Locator, PathStep, RuleBackend};
 pub use policy_core::testing::{CaseResult, TestReport};
 pub use policy_core::{
     Document, EvalError, Explanation, Finding, Layer, LineCols, LoadError, LoadOptions, Loaded,
-    ParamError, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span, Value, YamlCompat,
+    ParamError, Place, Related, Report, ResourceId, RuleMeta, RuleSet, Severity, Source, Span,
+    Value, YamlCompat,
 };
 pub use policy_lang::{CompileErrors, Diagnostic, Label, Level};
 /// The folder the standard library's rule files are named under in diagnostics, findings and

@@ -230,6 +230,93 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     assert_valid(&v, &sarif);
 }
 
+// ---- related places ---------------------------------------------------------------------------
+
+/// The supply-chain example with the standard library, in `format`.
+fn supply_chain(format: &str) -> Output {
+    let o = fourc(&[
+        "check",
+        "--no-config",
+        "examples/supply-chain",
+        "--format",
+        format,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    o
+}
+
+#[test]
+fn sarif_results_carry_related_locations_and_stay_valid() {
+    let sarif = json(&supply_chain("sarif"));
+    assert_valid(&sarif_validator(), &sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let related = |rule: &str| {
+        let r = results
+            .iter()
+            .find(|r| r["ruleId"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}"));
+        r["relatedLocations"].clone()
+    };
+    // The vulnerability in the image report names the image line of the Deployment running it,
+    // written as the main locations are (a URI reference against %SRCROOT%).
+    assert_eq!(
+        related("image-vulnerability-fixable"),
+        serde_json::json!([{
+            "id": 0,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "examples/supply-chain/deployment.yaml", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 23, "startColumn": 9, "endLine": 23, "endColumn": 46}
+            },
+            "message": {"text": "spec.template.spec.containers[0].image of Deployment shop/web"}
+        }])
+    );
+    // The SARIF result's own source file, as the analyser's log names it.
+    let sast = related("sast-result");
+    assert_eq!(
+        sast[0]["physicalLocation"]["artifactLocation"],
+        serde_json::json!({"uri": "src/routes/login.js"})
+    );
+    assert_eq!(sast[0]["physicalLocation"]["region"]["startLine"], 42);
+    // Findings without related places have no `relatedLocations`.
+    assert!(results.iter().any(|r| r.get("relatedLocations").is_none()));
+}
+
+#[test]
+fn json_findings_list_related_places_and_text_shows_them() {
+    let report = json(&supply_chain("json"));
+    let findings = report["findings"].as_array().unwrap();
+    let vuln = findings
+        .iter()
+        .find(|f| f["rule_id"] == "image-vulnerability-fixable")
+        .unwrap();
+    let rel = &vuln["related"][0];
+    assert_eq!(
+        rel["location"]["file"],
+        "examples/supply-chain/deployment.yaml"
+    );
+    assert_eq!(rel["location"]["line"], 23);
+    assert_eq!(rel["path"], "spec.template.spec.containers[0].image");
+    assert_eq!(rel["resource"]["kind"], "Deployment");
+    assert_eq!(rel["resource"]["name"], "web");
+    let sast = findings
+        .iter()
+        .find(|f| f["rule_id"] == "sast-result")
+        .unwrap();
+    assert_eq!(sast["related"][0]["location"]["uri"], "src/routes/login.js");
+    assert_eq!(sast["related"][0]["path"], Value::Null);
+    // Left out when a finding has none.
+    assert!(findings.iter().any(|f| f.get("related").is_none()));
+
+    let text = stdout(&supply_chain("text"));
+    assert!(
+        text.contains(
+            "related: examples/supply-chain/deployment.yaml:23:9 (spec.template.spec.containers[0].image of Deployment shop/web)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("related: src/routes/login.js:42:"), "{text}");
+}
+
 #[test]
 fn the_schema_check_rejects_invalid_sarif() {
     let v = sarif_validator();

@@ -106,6 +106,15 @@ fn the_example_has_findings_of_every_container_and_code_control() {
          libssl3 3.1.4-r5 (critical, fixed in 3.1.6-r0)"
     );
     assert_eq!(f.line(), 16);
+    // ... and points at the Deployment's `image:` line as a related place.
+    let related: Vec<String> = f.related().iter().map(|r| r.summary()).collect();
+    assert_eq!(
+        related,
+        [format!(
+            "{}:23:9 (spec.template.spec.containers[0].image of Deployment shop/web)",
+            dir.join("deployment.yaml").display()
+        )]
+    );
     // The SARIF result's finding sits on the result, not on its rule's default level.
     assert_eq!(first("sast-result").line(), 19);
 }

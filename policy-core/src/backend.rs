@@ -86,6 +86,7 @@ impl Finding {
             doc_index: doc.index(),
             note: None,
             missing_at: missing_at.and_then(|m| u32::try_from(m).ok()),
+            related: Box::default(),
         }
     }
 }

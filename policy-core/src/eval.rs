@@ -121,6 +121,9 @@ pub struct Hit {
     pub missing: Vec<PathStep>,
     /// The message; `None` when the `deny` has none (the rule's title is used).
     pub message: Option<String>,
+    /// The values of the `related` clauses that may name a place (read from a document, or a
+    /// map with a `uri` and a `line`), at most [`crate::ruleset::MAX_RELATED`].
+    pub related: Vec<Node>,
 }
 
 /// Evaluation limits.
@@ -450,10 +453,16 @@ impl<'a> Machine<'a> {
             Some(at) => self.locate(at)?,
             None => (None, Vec::new()),
         };
+        let mut related = Vec::new();
+        for &r in &d.related {
+            let v = self.eval(r)?;
+            crate::ruleset::collect_related(v.node(), &mut related);
+        }
         Ok(Hit {
             node,
             missing,
             message,
+            related,
         })
     }
 

@@ -382,6 +382,9 @@ pub struct Deny {
     pub at: Option<ExprId>,
     /// The message; the rule title when absent.
     pub message: Option<ExprId>,
+    /// The `related` expressions: places that bear on the finding (see
+    /// [`crate::Related`]).
+    pub related: Vec<ExprId>,
 }
 
 /// Finding severity, from most to least severe.
@@ -732,6 +735,7 @@ impl Program {
                 Stmt::Deny(d) => [Some(d.cond), d.at, d.message]
                     .into_iter()
                     .flatten()
+                    .chain(d.related.iter().copied())
                     .map(|e| self.nesting(e))
                     .max()
                     .unwrap_or(0),

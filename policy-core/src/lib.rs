@@ -26,5 +26,7 @@ pub use document::{
     Document, LineCols, LoadError, LoadOptions, Loaded, ResourceId, Source, YamlCompat,
 };
 pub use ir::{Layer, Program, RuleMeta, Severity};
-pub use ruleset::{EvalError, Explanation, Finding, ParamError, Report, RuleSet, RuleSetOptions};
+pub use ruleset::{
+    EvalError, Explanation, Finding, ParamError, Place, Related, Report, RuleSet, RuleSetOptions,
+};
 pub use value::{List, Map, MapBuilder, Node, Span, Str, Value};

@@ -1,8 +1,11 @@
 //! The compiled, immutable rule set and its evaluation over documents.
 
 mod explain;
+mod related;
 
 pub use explain::Explanation;
+pub(crate) use related::collect as collect_related;
+pub use related::{MAX_RELATED, Place, Related};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,6 +31,8 @@ pub struct Finding {
     pub(crate) note: Option<String>,
     /// Where in `path` the part the document lacks begins (a byte offset), if any.
     pub(crate) missing_at: Option<u32>,
+    /// Other places that bear on the finding (empty, and unallocated, for most findings).
+    pub(crate) related: Box<[Related]>,
 }
 
 impl Finding {
@@ -101,6 +106,21 @@ impl Finding {
         let at = usize::try_from(self.missing_at?).ok()?;
         let rest = self.path.get(at..)?;
         Some(rest.strip_prefix('.').unwrap_or(rest)).filter(|r| !r.is_empty())
+    }
+
+    /// Other places that bear on the finding, as its rule's `related` clauses name them: the
+    /// `image:` lines of the workloads that run a scanned image, the source file a SARIF result
+    /// points at. At most [`MAX_RELATED`], without repeats.
+    pub fn related(&self) -> &[Related] {
+        &self.related
+    }
+
+    /// The same finding with `related` as its related places (for backends other than the rule
+    /// language); at most [`MAX_RELATED`] are kept.
+    pub fn with_related(mut self, mut related: Vec<Related>) -> Finding {
+        related.truncate(MAX_RELATED);
+        self.related = related.into_boxed_slice();
+        self
     }
 
     /// The part of [`Finding::path`] the document has (all of it when nothing is missing).
@@ -449,6 +469,7 @@ impl RuleSet {
         };
         let mut m = Machine::new(&self.program, &self.params, scan, self.limits_for(doc));
         let mut hits: Vec<Hit> = Vec::new();
+        let mut resolver = related::Resolver::default();
         for ri in self.candidates(doc.kind()) {
             let (Some(rule), Some(meta)) = (
                 self.program.rules.get(ri as usize),
@@ -471,7 +492,7 @@ impl RuleSet {
                 &mut hits,
             );
             for h in hits.drain(..) {
-                findings.push(self.finding(meta, scan, i, h));
+                findings.push(self.finding(meta, scan, i, h, &mut resolver));
             }
             if let Err(fault) = res {
                 errors.push(self.eval_error(meta, doc, fault));
@@ -518,7 +539,14 @@ impl RuleSet {
     /// Turns a hit into a finding: its span and field path come from the node it points at (a
     /// node of the document, or a view's built node through its provenance), with the names of
     /// fields missing below it appended.
-    fn finding(&self, meta: &Arc<RuleMeta>, scan: &Scan<'_>, i: usize, hit: Hit) -> Finding {
+    fn finding(
+        &self,
+        meta: &Arc<RuleMeta>,
+        scan: &Scan<'_>,
+        i: usize,
+        hit: Hit,
+        resolver: &mut related::Resolver,
+    ) -> Finding {
         let doc = scan.docs().get(i);
         let (source, resource, index, doc_span) = match doc {
             Some(d) => (d.source().clone(), d.id().clone(), d.index(), d.span()),
@@ -598,6 +626,11 @@ impl RuleSet {
             eval::push_step(&mut path, step);
         }
         let message = hit.message.unwrap_or_else(|| meta.title.to_string());
+        let related = if hit.related.is_empty() {
+            Box::default()
+        } else {
+            resolver.places(scan, i, &hit.related).into_boxed_slice()
+        };
         Finding {
             rule: meta.clone(),
             message,
@@ -608,6 +641,7 @@ impl RuleSet {
             doc_index: index,
             note,
             missing_at: missing_at.and_then(|m| u32::try_from(m).ok()),
+            related,
         }
     }
 

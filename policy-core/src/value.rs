@@ -360,6 +360,11 @@ impl fmt::Display for Value {
 pub struct List(Arc<[Node]>);
 
 impl List {
+    /// The address of the shared elements: clones of one list share it.
+    pub(crate) fn contents_addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
     /// Builds a list from an iterator of known length with one allocation.
     pub(crate) fn from_exact_iter(items: impl ExactSizeIterator<Item = Node>) -> Self {
         List(items.collect())
@@ -423,6 +428,11 @@ impl fmt::Debug for Map {
 }
 
 impl Map {
+    /// The address of the shared entries: clones of one map share it.
+    pub(crate) fn contents_addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
     /// A map of `entries`, whose keys the caller has checked are distinct. A small map is built
     /// straight into its shared slice.
     pub(crate) fn from_entries<I>(entries: I) -> Map

@@ -160,6 +160,11 @@ pub struct Rule {
 
 /// A statement in a rule body.
 #[derive(Clone, Debug, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "statements are parsed once per compile and lowered straight away; `deny` is the \
+              common statement, so boxing it would only add an allocation to most"
+)]
 pub enum Stmt {
     /// `let x = e`
     Let(Ident, Expr),
@@ -174,7 +179,7 @@ pub enum Stmt {
         /// The block, if written.
         block: Option<Vec<Stmt>>,
     },
-    /// `deny cond [at e] [message m]`
+    /// `deny cond [at e] [message m] [related r]...`
     Deny {
         /// The condition.
         cond: Expr,
@@ -182,6 +187,8 @@ pub enum Stmt {
         at: Option<Expr>,
         /// The message expression.
         message: Option<Expr>,
+        /// The `related` expressions, in order: places that bear on the finding.
+        related: Vec<Expr>,
         /// The whole statement.
         span: Span,
     },

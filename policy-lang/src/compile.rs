@@ -543,7 +543,11 @@ impl<'s> Compiler<'s> {
                     });
                 }
                 Stmt::Deny {
-                    cond, at, message, ..
+                    cond,
+                    at,
+                    message,
+                    related,
+                    ..
                 } => {
                     self.check_constant_condition(cond, "deny");
                     let c = self.expr(cond);
@@ -552,10 +556,18 @@ impl<'s> Compiler<'s> {
                         self.expr(def.as_ref().unwrap_or(a))
                     });
                     let m = message.as_ref().map(|m| self.expr(m));
+                    let r = related
+                        .iter()
+                        .map(|r| {
+                            self.check_related(r, true);
+                            self.expr(r)
+                        })
+                        .collect();
                     out.push(ir::Stmt::Deny(Deny {
                         cond: c,
                         at: a,
                         message: m,
+                        related: r,
                     }));
                 }
             }
@@ -581,6 +593,57 @@ impl<'s> Compiler<'s> {
             .iter()
             .any(|(n, _)| used.contains(n));
         (!rebound).then(|| def.clone())
+    }
+
+    /// Rejects a `related` expression that can never name a place: a literal scalar (a place
+    /// is a value read from a document, or a map with a `uri` and a `line`), or a map literal
+    /// without `uri` or `line`. A list literal is checked element by element (`top`: the
+    /// expression is the clause's own, not an element).
+    fn check_related(&mut self, e: &ast::Expr, top: bool) {
+        let what = match &e.kind {
+            ExprKind::Null => "`null`",
+            ExprKind::Bool(_) => "a boolean",
+            ExprKind::Int(_) | ExprKind::Float(_) => "a number",
+            ExprKind::Str(_) => "a string",
+            ExprKind::List(items) if top => {
+                for it in items {
+                    self.check_related(it, false);
+                }
+                return;
+            }
+            ExprKind::Map(entries) => {
+                let has = |k: &str| entries.iter().any(|(name, _)| name == k);
+                let lacking: Vec<&str> = ["uri", "line"].into_iter().filter(|k| !has(k)).collect();
+                if lacking.is_empty() {
+                    return;
+                }
+                let list = lacking
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                self.error(
+                    "fourc::related",
+                    &e.span,
+                    format!("a `related` place outside the inputs needs {list}"),
+                    "this map names no place",
+                );
+                self.set_help(
+                    "write `{\"uri\": file, \"line\": n}` (optionally `column`, `end_line`, `end_column`, `message`), or give a value read from a document".into(),
+                );
+                return;
+            }
+            _ => return,
+        };
+        self.error(
+            "fourc::related",
+            &e.span,
+            format!("`related` takes places, found {what}"),
+            "not a place",
+        );
+        self.set_help(
+            "give a value read from a document (`related c.image`), a list of them, or a map with `uri` and `line`".into(),
+        );
     }
 
     fn check_constant_condition(&mut self, e: &ast::Expr, what: &str) {

@@ -225,6 +225,7 @@ fn describe(r: Rule) -> Option<String> {
             Rule::deny_stmt => "`deny`",
             Rule::at_clause => "`at`",
             Rule::message_clause => "`message`",
+            Rule::related_clause => "`related`",
             Rule::block => "a block",
             Rule::test_case | Rule::expect => "`deny` or `allow`",
             Rule::import => "`import`",
@@ -552,19 +553,21 @@ fn stmt(p: Pair<'_, Rule>) -> Stmt {
             let cond = it.next().map(expr).unwrap_or_else(|| null_expr(&sp));
             let mut at = None;
             let mut message = None;
+            let mut related = Vec::new();
             for c in it {
-                let is_at = c.as_rule() == Rule::at_clause;
+                let clause = c.as_rule();
                 let e = c.into_inner().next().map(expr);
-                if is_at {
-                    at = e;
-                } else {
-                    message = e;
+                match clause {
+                    Rule::at_clause => at = e,
+                    Rule::related_clause => related.extend(e),
+                    _ => message = e,
                 }
             }
             Stmt::Deny {
                 cond,
                 at,
                 message,
+                related,
                 span: sp,
             }
         }

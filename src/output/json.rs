@@ -14,7 +14,16 @@
 //!     "location": {"file": "deploy.yaml", "line": 21, "column": 13, "end_line": 21, "end_column": 29},
 //!     "path": "spec.template.spec.containers[0].securityContext.privileged",
 //!     "note": null,
-//!     "remediation": "..."
+//!     "remediation": "...",
+//!     "related": [{
+//!       "location": {"file": "deploy.yaml", "line": 9, "column": 9, "end_line": 9, "end_column": 28},
+//!       "path": "spec.template.spec.containers[0].image",
+//!       "resource": {"format": "kubernetes", "...": "as the finding's"},
+//!       "message": "spec.template.spec.containers[0].image of Deployment web/api"
+//!     }, {
+//!       "location": {"uri": "src/app.py", "line": 3, "column": null, "end_line": null, "end_column": null},
+//!       "path": null, "resource": null, "message": "src/app.py:3"
+//!     }]
 //!   }],
 //!   "suppressed": [{
 //!     "rule_id": "...", "...": "every field of a finding, and:",
@@ -43,6 +52,11 @@
 //!   `file_bytes` right after it: every byte of the path, percent-encoded as in SARIF artifact
 //!   URIs (each byte outside `A-Z a-z 0-9 - . _ ~ /` as `%XX`), so `\xff.yaml` is `%FF.yaml`.
 //!   Two files whose names look alike in `file` are always told apart by `file_bytes`.
+//! - `related` lists other places that bear on a finding, as its rule names them (the `image:`
+//!   lines of the workloads that run a scanned image, the source file a SARIF result points at);
+//!   it is left out when there are none. A place in an input has `location.file`, its field
+//!   `path` and its `resource`; a place outside the inputs has `location.uri` as the report gave
+//!   it, and `path` and `resource` null. `message` says what the place is.
 //! - `note` says how a value was arrived at when the document does not state it (a provider
 //!   default); `resource.format` names the input format, `resource.address` its full address
 //!   where the format has one.
@@ -65,7 +79,7 @@ use serde_json::{Map, Value as Json, json};
 use super::stream::{Array, Tally, pretty_at};
 use crate::config::Location;
 use crate::waiver::{Notice, Suppressed, SuppressionKind};
-use crate::{Finding, Scan, ScanPart, ScanSink, ScanStart};
+use crate::{Finding, Place, Related, ResourceId, Scan, ScanPart, ScanSink, ScanStart};
 
 /// The version of the JSON output schema.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -117,14 +131,7 @@ pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
         "layer": f.rule().layer.as_str(),
         "controls": f.rule().controls.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         "message": f.message(),
-        "resource": {
-            "format": &*f.resource().format,
-            "address": opt(f.resource().address.as_deref()),
-            "api_version": opt(f.resource().api_version.as_deref()),
-            "kind": opt(f.resource().kind.as_deref()),
-            "namespace": opt(f.resource().namespace.as_deref()),
-            "name": opt(f.resource().name.as_deref()),
-        },
+        "resource": resource_json(f.resource()),
         "location": located(f.source().name(), f.source().path(), json!({
             "line": f.line(),
             "column": f.col(),
@@ -135,10 +142,70 @@ pub(crate) fn finding_json(f: &Finding) -> Map<String, Json> {
         "note": opt(f.note()),
         "remediation": opt(f.rule().remediation.as_deref()),
     });
-    match v {
+    let mut m = match v {
         Json::Object(m) => m,
         _ => Map::new(),
+    };
+    if !f.related().is_empty() {
+        let related = f.related().iter().filter_map(related_json).collect();
+        m.insert("related".to_string(), Json::Array(related));
     }
+    m
+}
+
+fn resource_json(r: &ResourceId) -> Json {
+    json!({
+        "format": &*r.format,
+        "address": opt(r.address.as_deref()),
+        "api_version": opt(r.api_version.as_deref()),
+        "kind": opt(r.kind.as_deref()),
+        "namespace": opt(r.namespace.as_deref()),
+        "name": opt(r.name.as_deref()),
+    })
+}
+
+/// A related place: a place in an input with its file, region, field path and resource; a
+/// place outside the inputs with its `uri` and region (`path` and `resource` null).
+fn related_json(r: &Related) -> Option<Json> {
+    let (location, path, resource) = match &r.place {
+        Place::Document {
+            source,
+            span,
+            path,
+            resource,
+            ..
+        } => {
+            let l = source.lines_of(*span);
+            let location = located(
+                source.name(),
+                source.path(),
+                json!({"line": l.line, "column": l.col, "end_line": l.end_line, "end_column": l.end_col}),
+            );
+            (
+                location,
+                Json::String(path.clone()),
+                resource_json(resource),
+            )
+        }
+        Place::External {
+            uri,
+            line,
+            column,
+            end_line,
+            end_column,
+        } => (
+            json!({"uri": uri, "line": line, "column": column, "end_line": end_line, "end_column": end_column}),
+            Json::Null,
+            Json::Null,
+        ),
+        _ => return None,
+    };
+    Some(json!({
+        "location": location,
+        "path": path,
+        "resource": resource,
+        "message": r.label(),
+    }))
 }
 
 fn suppressed_json(s: &Suppressed) -> Json {

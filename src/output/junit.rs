@@ -372,6 +372,9 @@ fn failure(w: &mut impl Write, text: &mut String, findings: &[&Finding]) -> std:
             f.message(),
             super::shown_path(f)
         );
+        for r in f.related() {
+            let _ = writeln!(text, "  related: {}", r.summary());
+        }
     }
     if let Some(r) = &first.rule().remediation {
         let _ = writeln!(text, "help: {r}");

@@ -31,7 +31,10 @@ use serde::Serialize;
 use super::stream::{Array, pretty_at};
 use crate::config::Location as ConfigLocation;
 use crate::waiver::{Notice, Suppressed, SuppressionKind};
-use crate::{Finding, LineCols, RuleMeta, Scan, ScanPart, ScanSink, ScanStart, Severity, Source};
+use crate::{
+    Finding, LineCols, Place, Related, RuleMeta, Scan, ScanPart, ScanSink, ScanStart, Severity,
+    Source,
+};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -104,6 +107,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -132,6 +137,15 @@ struct Location {
     physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     logical_locations: Vec<LogicalLocation>,
+}
+
+/// A related place of a result: `id` numbers them from 0 within the result.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -364,6 +378,41 @@ fn point(line: u32, col: u32) -> LineCols {
     }
 }
 
+/// A related place as SARIF: a place in an input as the main location is written (the same
+/// `uri` and `SRCROOT` conventions); a place outside the inputs with its `uri` as the report
+/// gave it.
+fn related_location(id: usize, r: &Related) -> Option<RelatedLocation> {
+    let physical_location = match &r.place {
+        Place::Document { source, span, .. } => physical(file_of(source), source.lines_of(*span)),
+        Place::External {
+            uri,
+            line,
+            column,
+            end_line,
+            end_column,
+        } => PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: uri.clone(),
+                uri_base_id: None,
+            },
+            region: Some(Region {
+                start_line: *line,
+                start_column: column.unwrap_or(1),
+                end_line: end_line.unwrap_or(*line),
+                end_column: end_column
+                    .or(column.map(|c| c.saturating_add(1)))
+                    .unwrap_or(1),
+            }),
+        },
+        _ => return None,
+    };
+    Some(RelatedLocation {
+        id,
+        physical_location,
+        message: Message { text: r.label() },
+    })
+}
+
 fn config_location(l: &ConfigLocation) -> Location {
     let span = point(l.line(), l.col());
     Location {
@@ -442,6 +491,12 @@ fn result<'a>(
             physical_location: physical(file_of(f.source()), f.location()),
             logical_locations: vec![logical],
         }],
+        related_locations: f
+            .related()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| related_location(i, r))
+            .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
         suppressions,
         properties: ResultProperties {

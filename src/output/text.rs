@@ -655,6 +655,14 @@ fn render_entry(out: &mut Sink<'_>, p: &Paint, entry: &[&Finding], profiles: &[P
             escape_controls(n)
         );
     }
+    for r in lead.related() {
+        let _ = writeln!(
+            out,
+            "{indent}{} {}",
+            p.paint("36", "related:"),
+            escape_controls(&r.summary())
+        );
+    }
     // One fix: the lead's, or the first finding's that has one.
     if let Some(r) = entry.iter().find_map(|f| f.rule().remediation.as_ref()) {
         let mut lines = r.lines();

@@ -44,9 +44,10 @@ impl RuleSet {
                 Val::Ref(bound),
                 &mut hits,
             );
+            let mut resolver = super::related::Resolver::default();
             let findings = hits
                 .into_iter()
-                .map(|h| self.finding(meta, &scan, i, h))
+                .map(|h| self.finding(meta, &scan, i, h, &mut resolver))
                 .collect();
             let error = res.err().map(|fault| self.eval_error(meta, doc, fault));
             out.push(Explanation {

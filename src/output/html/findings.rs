@@ -119,6 +119,14 @@ fn finding(w: &mut dyn Write, f: &Finding, sup: Option<&Suppressed>, id: &str) -
     if let Some(n) = f.note() {
         writeln!(w, "<p class=\"note\">{}</p>", Esc(n))?;
     }
+    for r in f.related() {
+        writeln!(
+            w,
+            "<p class=\"note\">related <code>{}</code> {}</p>",
+            Esc(&r.describe()),
+            Esc(&r.label())
+        )?;
+    }
     snippet(w, f.source(), f.span())?;
     if let Some(r) = &rule.remediation {
         let text: Vec<&str> = r.lines().map(str::trim).filter(|l| !l.is_empty()).collect();

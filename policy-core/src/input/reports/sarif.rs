@@ -9,7 +9,8 @@
 //! | `level` | the effective level: the result's `level`, else `none` for a result whose `kind` is not `fail`, else the rule's `defaultConfiguration.level` (the rule found through `rule.toolComponent` in an extension, else by `ruleIndex`, else by `ruleId`), else `warning` |
 //! | `security_severity` | the rule's (or the result's) `security-severity` property as a number; labels (`HIGH`) read as 9.0/7.0/4.0/0.1 for CRITICAL/HIGH/MEDIUM/LOW |
 //! | `suppressed` | a suppression applies: one with no status or status `accepted` |
-//! | `message`, `file`, `line` | the result's message and first physical location |
+//! | `message`, `file`, `line` | the result's message and first physical location (`artifactLocation.uri`, `region.startLine`) |
+//! | `column`, `end_line`, `end_column` | the rest of that location's region, when the log gives it (`startColumn`, `endLine`, `endColumn`) |
 //! | `location` | `runs[i].results[j]` |
 //!
 //! Each run is also a `sarif_run` document (`tool`, `results`: how many).
@@ -186,7 +187,7 @@ impl<'a> Run<'a> {
 }
 
 /// The fields of a `sarif_result`, in order.
-const RESULT_FIELDS: [&str; 9] = [
+const RESULT_FIELDS: [&str; 12] = [
     "tool",
     "rule_id",
     "level",
@@ -195,13 +196,16 @@ const RESULT_FIELDS: [&str; 9] = [
     "message",
     "file",
     "line",
+    "column",
+    "end_line",
+    "end_column",
     "location",
 ];
 
 /// What every document of one log shares: its keys and constant strings, allocated once per
 /// load instead of once per result (a 50 MB log holds some 75,000 results).
 struct Shared {
-    keys: [Str; 9],
+    keys: [Str; 12],
     format: Str,
     kind: Str,
     empty: Str,
@@ -296,9 +300,10 @@ impl Shared {
         let file = phys
             .and_then(|p| p.get("artifactLocation"))
             .and_then(|a| shared_text(a, "uri"));
-        let line = phys
-            .and_then(|p| p.get("region"))
-            .and_then(|g| number(g.get("startLine")));
+        let region = phys.and_then(|p| p.get("region"));
+        let at = |k: &str| region.and_then(|g| number(g.get(k)));
+        let line = at("startLine");
+        let int = |n: Option<f64>| n.map(|x| Node::new(Value::Int(x as i64), span));
         let message = r
             .get("message")
             .and_then(|m| shared_text(m, "text"))
@@ -315,7 +320,10 @@ impl Shared {
                 Some(Node::new(Value::Bool(suppressed), span)),
                 string(message),
                 file.and_then(string),
-                line.map(|l| Node::new(Value::Int(l as i64), span)),
+                int(line),
+                int(at("startColumn")),
+                int(at("endLine")),
+                int(at("endColumn")),
                 Some(Node::new(Value::String(Str::from(location.as_str())), span)),
             ],
         );
@@ -337,7 +345,7 @@ impl Shared {
 
     /// A result's root at `span` from its fields in [`RESULT_FIELDS`] order (absent ones left
     /// out), numbered in pre-order as it is built.
-    fn root(&self, span: Span, fields: [Option<Node>; 9]) -> Node {
+    fn root(&self, span: Span, fields: [Option<Node>; 12]) -> Node {
         let mut next = 2;
         let entries: Vec<(Str, Node)> = self
             .keys
@@ -424,7 +432,12 @@ static SUPPRESSION: Pick = Pick::Keys(&[("status", &Pick::All)]);
 static LOCATION: Pick = Pick::Keys(&[("physicalLocation", &PHYSICAL)]);
 static PHYSICAL: Pick = Pick::Keys(&[("artifactLocation", &ARTIFACT), ("region", &REGION)]);
 static ARTIFACT: Pick = Pick::Keys(&[("uri", &Pick::All)]);
-static REGION: Pick = Pick::Keys(&[("startLine", &Pick::All)]);
+static REGION: Pick = Pick::Keys(&[
+    ("startLine", &Pick::All),
+    ("startColumn", &Pick::All),
+    ("endLine", &Pick::All),
+    ("endColumn", &Pick::All),
+]);
 
 #[cfg(test)]
 mod tests {
