@@ -91,6 +91,7 @@ pub fn list(engine: &Engine) -> String {
         })
         .collect();
     table(&mut out, &["CONTROL", "LAYER", "RULES"], &rows);
+    providers_text(&mut out, &cov);
     let covered = cov.iter().filter(|(_, s)| !s.is_empty()).count();
     let n = engine.catalog().entries().len();
     let _ = writeln!(
@@ -410,6 +411,64 @@ const NO_KNOB: &[(&str, &str, &str)] = &[
     ("self-managed", "cloud.iam-least-privilege", "no knob"),
 ];
 
+/// What serves a Cloud control for one provider.
+enum ProviderCell<'r> {
+    /// The rules tagged with the provider.
+    Rules(Vec<&'r str>),
+    /// None: the provider's configuration has no setting for the control (why).
+    NoKnob(&'static str),
+    /// None, and a gap.
+    Gap,
+}
+
+fn provider_cell<'r>(tag: &str, c: &Control, serving: &[&'r RuleMeta]) -> ProviderCell<'r> {
+    let ids: Vec<&str> = serving
+        .iter()
+        .filter(|m| m.tags.iter().any(|t| &**t == tag))
+        .map(|m| &*m.id)
+        .collect();
+    if !ids.is_empty() {
+        return ProviderCell::Rules(ids);
+    }
+    NO_KNOB
+        .iter()
+        .find(|(p, k, _)| *p == tag && *k == c.key)
+        .map_or(ProviderCell::Gap, |(_, _, why)| ProviderCell::NoKnob(why))
+}
+
+/// `fourc rules`' table of the Cloud layer's controls by provider: per provider, how many rules
+/// serve each control, `no knob` where its configuration has no setting for it, `GAP` else.
+fn providers_text(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
+    let cloud: Vec<_> = cov
+        .iter()
+        .filter(|(c, _)| c.layer == Layer::Cloud)
+        .collect();
+    if cloud.is_empty() {
+        return;
+    }
+    let mut header = vec!["PROVIDER"];
+    header.extend(cloud.iter().map(|(c, _)| c.key));
+    let rows: Vec<Vec<String>> = PROVIDERS
+        .iter()
+        .map(|(tag, name)| {
+            let mut row = vec![(*name).to_string()];
+            row.extend(
+                cloud
+                    .iter()
+                    .map(|(c, serving)| match provider_cell(tag, c, serving) {
+                        ProviderCell::Rules(ids) if ids.len() == 1 => "1 rule".to_string(),
+                        ProviderCell::Rules(ids) => format!("{} rules", ids.len()),
+                        ProviderCell::NoKnob(_) => "no knob".to_string(),
+                        ProviderCell::Gap => "GAP".to_string(),
+                    }),
+            );
+            row
+        })
+        .collect();
+    out.push('\n');
+    table(out, &header, &rows);
+}
+
 /// The Cloud layer's controls by provider: the rules tagged with the provider, else why there
 /// is none.
 fn providers_md(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
@@ -433,19 +492,10 @@ fn providers_md(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
     for (c, serving) in cloud {
         let cells: Vec<String> = PROVIDERS
             .iter()
-            .map(|(tag, _)| {
-                let ids: Vec<&str> = serving
-                    .iter()
-                    .filter(|m| m.tags.iter().any(|t| &**t == *tag))
-                    .map(|m| &*m.id)
-                    .collect();
-                if !ids.is_empty() {
-                    return code_list(ids.into_iter());
-                }
-                NO_KNOB
-                    .iter()
-                    .find(|(p, k, _)| p == tag && *k == c.key)
-                    .map_or_else(|| "—".to_string(), |(_, _, why)| md_cell(why))
+            .map(|(tag, _)| match provider_cell(tag, c, serving) {
+                ProviderCell::Rules(ids) => code_list(ids.into_iter()),
+                ProviderCell::NoKnob(why) => md_cell(why),
+                ProviderCell::Gap => "—".to_string(),
             })
             .collect();
         let _ = writeln!(out, "| `{}` | {} |", c.key, cells.join(" | "));

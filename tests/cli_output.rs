@@ -994,6 +994,22 @@ fn rules_lists_every_control_with_its_coverage() {
         );
     }
     assert!(out.contains("pss-baseline-privileged"));
+    // The Cloud controls by provider: AWS has a rule for every control but etcd access, which
+    // AWS runs itself.
+    let aws = out
+        .lines()
+        .find(|l| l.starts_with("AWS "))
+        .expect("a row for AWS");
+    let cells: Vec<&str> = aws
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        ["AWS", "1 rule", "1 rule", "2 rules", "no knob", "1 rule"],
+        "{out}"
+    );
 }
 
 #[test]

@@ -29,13 +29,14 @@ const TYPES: &[&str] = &[
     "google_container_cluster",
     "google_container_node_pool",
     "azurerm_role_definition",
+    "alicloud_ram_policy",
 ];
 
 /// IAM as `{statements: [{effect, actions, not_actions, resources}], grants: [{role, member}]}`.
 ///
 /// AWS policy documents (`aws_iam_policy_document` statements, and the `policy` of IAM
-/// policies written with `jsonencode` or as a JSON string) and Azure role definitions give
-/// statements; Google IAM members and bindings give grants, and so do GKE node pools: nodes that
+/// policies written with `jsonencode` or as a JSON string), Alibaba Cloud RAM policies (the same
+/// document shape) and Azure role definitions give statements; Google IAM members and bindings give grants, and so do GKE node pools: nodes that
 /// name no service account run as the Compute Engine default one, which holds `roles/editor`
 /// (a defaulted grant). A policy known only at apply time gives nothing.
 #[derive(Clone, Copy, Debug, Default)]
@@ -101,6 +102,13 @@ impl View for CloudIam {
             | "aws_iam_user_policy"
             | "aws_iam_group_policy" => {
                 if let Some(p) = root.get("policy") {
+                    policy_statements(b, p, &mut statements);
+                }
+            }
+            // Alibaba Cloud RAM policies are documents of AWS's shape (`Statement`, `Effect`,
+            // `Action`, `Resource`); `policy_document` is the attribute's deprecated name.
+            "alicloud_ram_policy" => {
+                if let Some(p) = root.get("document").or_else(|| root.get("policy_document")) {
                     policy_statements(b, p, &mut statements);
                 }
             }
