@@ -436,13 +436,19 @@ fn provider_cell<'r>(tag: &str, c: &Control, serving: &[&'r RuleMeta]) -> Provid
         .map_or(ProviderCell::Gap, |(_, _, why)| ProviderCell::NoKnob(why))
 }
 
+/// The Cloud layer's controls with the rules that serve them.
+fn cloud_controls<'c, 'r>(
+    cov: &'c [(&'static Control, Vec<&'r RuleMeta>)],
+) -> Vec<&'c (&'static Control, Vec<&'r RuleMeta>)> {
+    cov.iter()
+        .filter(|(c, _)| c.layer == Layer::Cloud)
+        .collect()
+}
+
 /// `fourc rules`' table of the Cloud layer's controls by provider: per provider, how many rules
 /// serve each control, `no knob` where its configuration has no setting for it, `GAP` else.
 fn providers_text(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
-    let cloud: Vec<_> = cov
-        .iter()
-        .filter(|(c, _)| c.layer == Layer::Cloud)
-        .collect();
+    let cloud = cloud_controls(cov);
     if cloud.is_empty() {
         return;
     }
@@ -472,10 +478,7 @@ fn providers_text(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) 
 /// The Cloud layer's controls by provider: the rules tagged with the provider, else why there
 /// is none.
 fn providers_md(out: &mut String, cov: &[(&'static Control, Vec<&RuleMeta>)]) {
-    let cloud: Vec<_> = cov
-        .iter()
-        .filter(|(c, _)| c.layer == Layer::Cloud)
-        .collect();
+    let cloud = cloud_controls(cov);
     if cloud.is_empty() {
         return;
     }

@@ -482,15 +482,14 @@ impl<'a> Scan<'a> {
         let Value::List(all) = &ix.all.value else {
             return empty();
         };
-        let cell = match ix.by_value.lock() {
-            Ok(mut map) => map.entry(m.path.clone()).or_default().clone(),
-            // A worker that panicked while holding the lock left the map whole: use it.
-            Err(poisoned) => poisoned
-                .into_inner()
-                .entry(m.path.clone())
-                .or_default()
-                .clone(),
-        };
+        // A worker that panicked while holding the lock left the map whole: use it.
+        let cell = ix
+            .by_value
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(m.path.clone())
+            .or_default()
+            .clone();
         let index = cell.get_or_init(|| Self::value_index(ix, &m.steps));
         let Some(hits) = index.get(&Key(value.clone())) else {
             return empty();
